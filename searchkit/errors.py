@@ -1,0 +1,108 @@
+"""The exceptions searchkit raises; nothing else escapes the library.
+
+    SearchkitError                 base class: catch this to handle any searchkit failure
+    ├── SeedError                  a seed file cannot be read or parsed (path, reason, line, column)
+    ├── IndexNotFoundError         no index at the given folder: run `searchkit index`
+    ├── IndexCorruptError          the index folder exists but cannot be read
+    ├── IndexLockedError           another process is writing the index (names its pid)
+    ├── SeedsMismatchError         the index was built from another seeds folder
+    ├── SeedsFolderError           the seeds folder is missing or unreadable
+    ├── QueryError                 a query or filter cannot be parsed (position and hint)
+    └── DocumentNotFoundError      no document with the given id
+
+Whoosh and YAML errors are translated at the boundary that calls them (``raise ... from exc``).
+"""
+
+from __future__ import annotations
+
+
+class SearchkitError(Exception):
+    """Base class of every error searchkit raises on purpose."""
+
+
+class SeedError(SearchkitError):
+    """A seed file cannot be turned into a document."""
+
+    def __init__(self, path: str, reason: str, *, line: int | None = None,
+                 column: int | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.line = line
+        self.column = column
+        where = f"line {line}, column {column}: " if line is not None and column is not None else ""
+        super().__init__(f"{path}: {where}{reason}")
+
+    @property
+    def detail(self) -> str:
+        """The reason with its position, without the path."""
+        if self.line is not None and self.column is not None:
+            return f"line {self.line}, column {self.column}: {self.reason}"
+        return self.reason
+
+
+class IndexNotFoundError(SearchkitError):
+    """There is no searchkit index at the folder."""
+
+    def __init__(self, index_dir: str) -> None:
+        self.index_dir = index_dir
+        super().__init__(
+            f"no index at {index_dir}: build it with `searchkit index --index {index_dir}`"
+        )
+
+
+class IndexCorruptError(SearchkitError):
+    """The index folder exists but its contents cannot be read."""
+
+
+class IndexLockedError(SearchkitError):
+    """Another process holds the index's write lock."""
+
+    def __init__(self, index_dir: str, pid: int | None) -> None:
+        self.index_dir = index_dir
+        self.pid = pid
+        holder = f"process {pid}" if pid else "another process"
+        super().__init__(
+            f"the index at {index_dir} is locked: {holder} is updating it; "
+            "try again when it finishes, or pass --wait"
+        )
+
+
+class SeedsMismatchError(SearchkitError):
+    """An existing index would be pointed at another seeds folder."""
+
+    def __init__(self, index_dir: str, indexed: str, requested: str) -> None:
+        self.indexed = indexed
+        self.requested = requested
+        super().__init__(
+            f"the index at {index_dir} was built from {indexed}, not {requested}; "
+            "pass --full to rebuild it from the new folder"
+        )
+
+
+class SeedsFolderError(SearchkitError):
+    """The seeds folder does not exist or is not a folder."""
+
+
+class QueryError(SearchkitError):
+    """A query or a filter value cannot be understood."""
+
+    def __init__(self, query: str, message: str, *, position: int | None = None,
+                 hint: str | None = None) -> None:
+        self.query = query
+        self.message = message
+        self.position = position
+        self.hint = hint
+        text = f"bad query {query!r}: {message}"
+        if position is not None:
+            text += f" (at character {position + 1})"
+        if hint:
+            text += f"; {hint}"
+        super().__init__(text)
+
+
+class DocumentNotFoundError(SearchkitError):
+    """No document has the requested id."""
+
+    def __init__(self, doc_id: str) -> None:
+        self.doc_id = doc_id
+        super().__init__(f"no document with id {doc_id!r} in the index")

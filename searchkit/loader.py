@@ -1,0 +1,166 @@
+"""Seeds folder -> seed files with their stat, and -> parsed seeds (or the reason they failed).
+
+Large runs parse in a worker process while the caller indexes, so parsing YAML and writing the
+index use both cores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .documents import MAX_SEED_BYTES, SEED_SUFFIXES, Seed, parse_seed_bytes
+from .errors import SeedError, SeedsFolderError
+
+# Below this many files a worker process costs more than it saves.
+WORKER_THRESHOLD = 400
+CHUNK_SIZE = 128
+
+
+@dataclass(frozen=True, slots=True)
+class SeedFile:
+    """A seed file found in the folder; `path` is relative, with `/` separators."""
+
+    path: str
+    mtime_ns: int
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The outcome of reading one seed file: a Seed, or the error that stopped it."""
+
+    file: SeedFile
+    digest: str
+    seed: Seed | None = None
+    error: str | None = None
+
+
+def scan_seeds(root: Path) -> dict[str, SeedFile]:
+    """Every seed file under `root`, recursively; hidden entries are skipped and symlinks are
+    followed only while they stay inside `root`."""
+    if not root.is_dir():
+        what = "does not exist" if not root.exists() else "is not a folder"
+        raise SeedsFolderError(f"the seeds folder {root} {what}; pass --seeds DIR")
+    real_root = os.path.realpath(root)
+    found: dict[str, SeedFile] = {}
+    visited: set[str] = {real_root}
+    stack = [(str(root), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError as exc:
+            raise SeedsFolderError(f"cannot read {folder}: {exc.strerror}") from None
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = prefix + entry.name
+            try:
+                if entry.is_symlink():
+                    target = os.path.realpath(entry.path)
+                    if os.path.commonpath([real_root, target]) != real_root:
+                        continue
+                    if os.path.isdir(target):
+                        if target not in visited:
+                            visited.add(target)
+                            stack.append((entry.path, rel + "/"))
+                        continue
+                elif entry.is_dir():
+                    visited.add(os.path.realpath(entry.path))
+                    stack.append((entry.path, rel + "/"))
+                    continue
+                if entry.name.lower().endswith(SEED_SUFFIXES) and entry.is_file():
+                    st = entry.stat()
+                    found[rel] = SeedFile(rel, st.st_mtime_ns, st.st_size)
+            except OSError:
+                continue  # vanished while scanning: the next run sees the folder as it is
+    return found
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
+
+
+def read_seed(root: str, file: SeedFile) -> Loaded:
+    """Read, hash and parse one seed file; never raises for a bad file."""
+    try:
+        with open(os.path.join(root, file.path), "rb") as fh:
+            data = fh.read(MAX_SEED_BYTES + 1)
+            if len(data) > MAX_SEED_BYTES:
+                size = max(file.size, os.fstat(fh.fileno()).st_size)
+                return Loaded(file, digest_bytes(data), error=(
+                    f"the file is {size:,} bytes; seeds may be at most 1 MiB"))
+    except OSError as exc:
+        return Loaded(file, "", error=f"cannot read the file: {exc.strerror}")
+    digest = digest_bytes(data)
+    try:
+        return Loaded(file, digest, seed=parse_seed_bytes(file.path, data))
+    except SeedError as exc:
+        return Loaded(file, digest, error=exc.detail)
+
+
+def load_seeds(root: Path, files: Sequence[SeedFile], *,
+               on_progress: Callable[[int], None] | None = None) -> Iterator[Loaded]:
+    """Yield the outcome of every file, in the order given."""
+    root_s = str(root)
+    outcomes = (_in_process(root_s, files) if len(files) < WORKER_THRESHOLD
+                else _in_worker(root_s, files))
+    for done, loaded in enumerate(outcomes, 1):
+        yield loaded
+        if on_progress and (done % 64 == 0 or done == len(files)):
+            on_progress(done)
+
+
+def _in_process(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
+    return (read_seed(root, f) for f in files)
+
+
+def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
+    """Parse in a child interpreter (`python -m searchkit._parse_worker`), streaming results back.
+
+    The child reads the whole file list before it writes anything, so the pipes cannot
+    deadlock; its writes block while the caller is busy, which bounds memory. If the child
+    dies, the files it did not report are parsed here.
+    """
+    env = dict(os.environ)
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "searchkit._parse_worker", root],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    done = 0
+    try:
+        try:
+            pickle.dump(list(files), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            proc.stdin.close()
+            while True:
+                chunk: list[Loaded] = pickle.load(proc.stdout)
+                yield from chunk
+                done += len(chunk)
+        except (EOFError, BrokenPipeError, pickle.UnpicklingError):
+            pass
+    finally:
+        proc.stdout.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    yield from _in_process(root, files[done:])
+
+
+def worker_main(root: str) -> None:
+    """The child's side of _in_worker: file list in on stdin, pickled chunks out on stdout."""
+    files: list[SeedFile] = pickle.load(sys.stdin.buffer)
+    out = sys.stdout.buffer
+    for i in range(0, len(files), CHUNK_SIZE):
+        chunk = [read_seed(root, f) for f in files[i:i + CHUNK_SIZE]]
+        pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
