@@ -156,7 +156,7 @@ def _build(root: Path, seeds_dir: str | Path | None, *, full: bool, dry_run: boo
         raise SeedsMismatchError(str(root), existing[1].seeds_dir, str(seeds_root))
     report(BuildProgress("scan"))
     files = scan_seeds(seeds_root)
-    ctx = _Context(root, seeds_root, started, notes, report)
+    ctx = _Context(root.resolve(), seeds_root, started, notes, report)
     if existing is None or full:
         return _full_build(ctx, files, existing[1] if existing else None, dry_run=dry_run)
     return _incremental(ctx, files, *existing, dry_run=dry_run)
@@ -277,7 +277,6 @@ def _state(loaded: Loaded, status: str, error: str | None = None,
 
 def _finish_manifest(manifest: st.Manifest, ctx: _Context) -> None:
     manifest.built_at = time.time()
-    manifest.build_seconds = time.perf_counter() - ctx.started
 
 
 def _report(ctx: _Context, manifest: st.Manifest, counts: _Counts, *, full: bool,
@@ -308,7 +307,7 @@ def _incremental(ctx: _Context, files: dict[str, SeedFile], ix: Any, old: st.Man
     counts = _Counts()
     manifest = st.Manifest(seeds_dir=old.seeds_dir, schema=old.schema,
                            generation=old.generation, built_at=old.built_at,
-                           build_seconds=old.build_seconds, seeds=dict(old.seeds))
+                           seeds=dict(old.seeds))
     removed = [p for p in old.seeds if p not in files]
     counts.removed = len(removed)
     suspects = [f for p, f in files.items()

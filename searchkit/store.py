@@ -70,14 +70,12 @@ class Manifest:
     schema: str
     generation: int = 0
     built_at: float = 0.0
-    build_seconds: float = 0.0
     seeds: dict[str, SeedState] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "format": MANIFEST_FORMAT, "seeds_dir": self.seeds_dir, "schema": self.schema,
             "generation": self.generation, "built_at": self.built_at,
-            "build_seconds": self.build_seconds,
             "seeds": {path: state.to_json() for path, state in self.seeds.items()},
         }
 
@@ -87,7 +85,7 @@ class Manifest:
             raise ValueError(f"unknown manifest format {data.get('format')!r}")
         return cls(
             seeds_dir=data["seeds_dir"], schema=data["schema"], generation=data["generation"],
-            built_at=data["built_at"], build_seconds=data["build_seconds"],
+            built_at=data["built_at"],
             seeds={p: SeedState.from_json(r) for p, r in data["seeds"].items()},
         )
 

@@ -1,0 +1,7 @@
+"""`python -m searchkit`."""
+
+import sys
+
+from searchkit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,71 @@
+"""A progress bar for long builds, drawn with prompt-toolkit on a terminal's stderr.
+
+It appears only once a build has run for a second, so quick runs print nothing but their
+summary. Used by the CLI and the REPL; the library only calls the callback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from types import TracebackType
+from typing import Any, TextIO
+
+from .indexer import BuildProgress
+
+SHOW_AFTER_SECONDS = 1.0
+_LABELS = {"scan": "scanning", "parse": "indexing seeds", "stubs": "indexing related",
+           "commit": "writing to disk"}
+
+
+class BuildProgressBar:
+    """A callable for build_index(progress=...); use as a context manager."""
+
+    def __init__(self, *, stream: TextIO | None = None, enabled: bool | None = None) -> None:
+        self._stream = stream or sys.stderr
+        self._enabled = self._stream.isatty() if enabled is None else enabled
+        self._started = time.monotonic()
+        self._bar: Any = None
+        self._counter: Any = None
+        self._phase = ""
+
+    def __enter__(self) -> BuildProgressBar:
+        self._started = time.monotonic()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __call__(self, progress: BuildProgress) -> None:
+        if not self._enabled:
+            return
+        if self._bar is None:
+            if time.monotonic() - self._started < SHOW_AFTER_SECONDS:
+                self._phase = progress.phase
+                return
+            self._open()
+        if progress.phase != self._phase or self._counter is None:
+            if self._counter is not None:
+                self._counter.done = True
+            self._phase = progress.phase
+            self._counter = self._bar(label=_LABELS.get(progress.phase, progress.phase),
+                                      total=progress.total or None)
+        self._counter.items_completed = progress.done
+        self._bar.invalidate()
+
+    def _open(self) -> None:
+        from prompt_toolkit.input import DummyInput
+        from prompt_toolkit.output import create_output
+        from prompt_toolkit.shortcuts import ProgressBar
+
+        self._bar = ProgressBar(output=create_output(stdout=self._stream), input=DummyInput())
+        self._bar.__enter__()
+
+    def close(self) -> None:
+        if self._bar is not None:
+            if self._counter is not None:
+                self._counter.done = True
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+            self._counter = None
