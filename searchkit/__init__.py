@@ -1,7 +1,7 @@
 """searchkit: full-text search over a folder of news seed documents.
 
-    >>> import searchkit
-    >>> report = searchkit.build_index("seeds", "index")
+>>> import searchkit
+>>> report = searchkit.build_index("seeds", "index")
 """
 
 from __future__ import annotations

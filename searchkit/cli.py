@@ -48,8 +48,12 @@ def cmd_index(args: argparse.Namespace) -> int:
     show_bar = not (args.json or args.quiet)
     with BuildProgressBar(enabled=None if show_bar else False) as bar:
         report = api.build_index(
-            resolve_seeds_dir(args.seeds), resolve_index_dir(args.index), full=args.full,
-            dry_run=args.dry_run, wait=args.wait, progress=bar,
+            resolve_seeds_dir(args.seeds),
+            resolve_index_dir(args.index),
+            full=args.full,
+            dry_run=args.dry_run,
+            wait=args.wait,
+            progress=bar,
         )
     if args.json:
         _emit_json(report.to_dict())
@@ -76,39 +80,59 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _add_index_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--index", metavar="DIR",
-                   help="index folder (default: $SEARCHKIT_INDEX or ./index)")
+    p.add_argument(
+        "--index", metavar="DIR", help="index folder (default: $SEARCHKIT_INDEX or ./index)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="searchkit",
         description="Full-text search over a folder of news seed documents.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
-        "index", help="build or update the index from the seeds folder",
+        "index",
+        help="build or update the index from the seeds folder",
         description="Bring the index in step with the seeds folder: only changed seed files "
-                    "are re-read, removed ones leave the index.",
-        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--seeds", metavar="DIR",
-                   help="seeds folder (default: $SEARCHKIT_SEEDS, else the folder the index "
-                        "was built from, else ./seeds)")
+        "are re-read, removed ones leave the index.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--seeds",
+        metavar="DIR",
+        help="seeds folder (default: $SEARCHKIT_SEEDS, else the folder the index "
+        "was built from, else ./seeds)",
+    )
     _add_index_option(p)
-    p.add_argument("--full", action="store_true",
-                   help="rebuild from scratch (also needed to switch seeds folders)")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild from scratch (also needed to switch seeds folders)",
+    )
     p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
-    p.add_argument("--wait", nargs="?", type=float, const=float("inf"), metavar="SECONDS",
-                   help="wait for another running build instead of failing (forever if no value)")
+    p.add_argument(
+        "--wait",
+        nargs="?",
+        type=float,
+        const=float("inf"),
+        metavar="SECONDS",
+        help="wait for another running build instead of failing (forever if no value)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     p.set_defaults(func=cmd_index)
 
-    p = sub.add_parser("stats", help="what the index holds",
-                       description="Documents, topics, providers, date span, size, last build "
-                                   "and the seed files that need attention.")
+    p = sub.add_parser(
+        "stats",
+        help="what the index holds",
+        description="Documents, topics, providers, date span, size, last build "
+        "and the seed files that need attention.",
+    )
     _add_index_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_stats)

@@ -227,12 +227,14 @@ def _images(value: Any, field: str) -> tuple[Image, ...]:
     for item in value:
         if isinstance(item, Mapping) and isinstance(item.get("url"), str):
             cached = item.get("isCached")
-            images.append(Image(
-                url=item["url"].strip(),
-                width=_int(item.get("width")),
-                height=_int(item.get("height")),
-                is_cached=cached if isinstance(cached, bool) else None,
-            ))
+            images.append(
+                Image(
+                    url=item["url"].strip(),
+                    width=_int(item.get("width")),
+                    height=_int(item.get("height")),
+                    is_cached=cached if isinstance(cached, bool) else None,
+                )
+            )
     return tuple(images)
 
 
@@ -249,18 +251,20 @@ def _related(value: Any) -> tuple[RelatedEntry, ...]:
         title = _text(item.get("title"), f"{field}.title")
         if not title:
             continue  # an entry without a title has nothing to show or search
-        entries.append(RelatedEntry(
-            title=title,
-            excerpt=_text(item.get("excerpt"), f"{field}.excerpt"),
-            published=to_utc(item.get("publishedDateTime"), f"{field}.publishedDateTime"),
-            url=_url(item.get("webUrl"), f"{field}.webUrl")
-            or _url(item.get("originalUrl"), f"{field}.originalUrl"),
-            amp_url=_optional_text(item.get("ampWebUrl"), f"{field}.ampWebUrl"),
-            type=_optional_text(item.get("type"), f"{field}.type"),
-            provider=_provider(item.get("provider"), f"{field}.provider"),
-            quality=_quality(item.get("quality")),
-            images=_images(item.get("images"), f"{field}.images"),
-        ))
+        entries.append(
+            RelatedEntry(
+                title=title,
+                excerpt=_text(item.get("excerpt"), f"{field}.excerpt"),
+                published=to_utc(item.get("publishedDateTime"), f"{field}.publishedDateTime"),
+                url=_url(item.get("webUrl"), f"{field}.webUrl")
+                or _url(item.get("originalUrl"), f"{field}.originalUrl"),
+                amp_url=_optional_text(item.get("ampWebUrl"), f"{field}.ampWebUrl"),
+                type=_optional_text(item.get("type"), f"{field}.type"),
+                provider=_provider(item.get("provider"), f"{field}.provider"),
+                quality=_quality(item.get("quality")),
+                images=_images(item.get("images"), f"{field}.images"),
+            )
+        )
     return tuple(entries)
 
 
@@ -330,8 +334,9 @@ def parse_seed_text(path: str, text: str) -> Seed:
         reason = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
         if mark is not None:
             # +2: marks are 0-based and the frontmatter starts after the opening '---' line.
-            raise SeedError(path, f"invalid YAML: {reason}", line=mark.line + 2,
-                            column=mark.column + 1) from None
+            raise SeedError(
+                path, f"invalid YAML: {reason}", line=mark.line + 2, column=mark.column + 1
+            ) from None
         raise SeedError(path, f"invalid YAML: {reason}") from None
     except yaml.YAMLError as exc:
         raise SeedError(path, f"invalid YAML: {exc}") from None
@@ -354,7 +359,8 @@ def parse_seed_bytes(path: str, data: bytes) -> Seed:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SeedError(
-            path, f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} "
-            "cannot be decoded; save the file as UTF-8"
+            path,
+            f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} "
+            "cannot be decoded; save the file as UTF-8",
         ) from None
     return parse_seed_text(path, text)

@@ -23,8 +23,9 @@ class SearchkitError(Exception):
 class SeedError(SearchkitError):
     """A seed file cannot be turned into a document."""
 
-    def __init__(self, path: str, reason: str, *, line: int | None = None,
-                 column: int | None = None) -> None:
+    def __init__(
+        self, path: str, reason: str, *, line: int | None = None, column: int | None = None
+    ) -> None:
         self.path = path
         self.reason = reason
         self.line = line
@@ -86,8 +87,9 @@ class SeedsFolderError(SearchkitError):
 class QueryError(SearchkitError):
     """A query or a filter value cannot be understood."""
 
-    def __init__(self, query: str, message: str, *, position: int | None = None,
-                 hint: str | None = None) -> None:
+    def __init__(
+        self, query: str, message: str, *, position: int | None = None, hint: str | None = None
+    ) -> None:
         self.query = query
         self.message = message
         self.position = position

@@ -94,14 +94,22 @@ class IndexReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "added": self.added, "updated": self.updated, "removed": self.removed,
-            "unchanged": self.unchanged, "documents": self.documents, "articles": self.articles,
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "documents": self.documents,
+            "articles": self.articles,
             "stubs": self.stubs,
             "errors": [{"path": e.path, "error": e.error} for e in self.errors],
             "stale": list(self.stale),
             "duplicates": [{"path": d.path, "of": d.of} for d in self.duplicates],
-            "seconds": round(self.seconds, 3), "full": self.full, "dry_run": self.dry_run,
-            "changed": self.changed, "seeds_dir": self.seeds_dir, "index_dir": self.index_dir,
+            "seconds": round(self.seconds, 3),
+            "full": self.full,
+            "dry_run": self.dry_run,
+            "changed": self.changed,
+            "seeds_dir": self.seeds_dir,
+            "index_dir": self.index_dir,
             "notes": list(self.notes),
         }
 
@@ -143,8 +151,15 @@ def _progress(callback: ProgressCallback | None) -> ProgressCallback:
     return callback if callback is not None else (lambda _p: None)
 
 
-def _build(root: Path, seeds_dir: str | Path | None, *, full: bool, dry_run: bool,
-           report: ProgressCallback, started: float) -> IndexReport:
+def _build(
+    root: Path,
+    seeds_dir: str | Path | None,
+    *,
+    full: bool,
+    dry_run: bool,
+    report: ProgressCallback,
+    started: float,
+) -> IndexReport:
     notes: list[str] = []
     existing = _open_existing(root, notes)
     if seeds_dir is None:
@@ -198,8 +213,9 @@ class _Context:
 # --- full build ----------------------------------------------------------------------------
 
 
-def _full_build(ctx: _Context, files: dict[str, SeedFile], old: st.Manifest | None, *,
-                dry_run: bool) -> IndexReport:
+def _full_build(
+    ctx: _Context, files: dict[str, SeedFile], old: st.Manifest | None, *, dry_run: bool
+) -> IndexReport:
     paths = sorted(files)
     counts = _Counts()
     if old is not None:
@@ -209,15 +225,17 @@ def _full_build(ctx: _Context, files: dict[str, SeedFile], old: st.Manifest | No
     writer = None
     try:
         if store is not None:
-            writer = FastSegmentWriter(whoosh_index.create_in(str(store), build_schema()),
-                                       limitmb=WRITER_LIMIT_MB)
+            writer = FastSegmentWriter(
+                whoosh_index.create_in(str(store), build_schema()), limitmb=WRITER_LIMIT_MB
+            )
         articles: dict[str, str] = {}
         stub_entries: dict[str, RelatedEntry] = {}
         stub_topics: dict[str, list[str]] = {}
         total = len(paths)
         on_progress = lambda done: ctx.report(BuildProgress("parse", done, total))  # noqa: E731
-        for loaded in load_seeds(ctx.seeds_root, [files[p] for p in paths],
-                                 on_progress=on_progress):
+        for loaded in load_seeds(
+            ctx.seeds_root, [files[p] for p in paths], on_progress=on_progress
+        ):
             path = loaded.file.path
             old_state = old.seeds.get(path) if old else None
             _count_file(counts, old_state, loaded.digest)
@@ -240,8 +258,9 @@ def _full_build(ctx: _Context, files: dict[str, SeedFile], old: st.Manifest | No
         ctx.report(BuildProgress("stubs", 0, len(stubs)))
         if writer is not None:
             for key in stubs:
-                writer.add_document(**to_fields(
-                    stub_document(key, stub_entries[key], stub_topics[key])))
+                writer.add_document(
+                    **to_fields(stub_document(key, stub_entries[key], stub_topics[key]))
+                )
             ctx.report(BuildProgress("commit"))
             manifest.generation = writer.generation
             _finish_manifest(manifest, ctx)
@@ -256,8 +275,15 @@ def _full_build(ctx: _Context, files: dict[str, SeedFile], old: st.Manifest | No
         if store is not None:
             shutil.rmtree(store, ignore_errors=True)
         raise
-    return _report(ctx, manifest, counts, full=True, dry_run=dry_run, changed=not dry_run,
-                   documents=(len(articles) + len(stubs), len(articles), len(stubs)))
+    return _report(
+        ctx,
+        manifest,
+        counts,
+        full=True,
+        dry_run=dry_run,
+        changed=not dry_run,
+        documents=(len(articles) + len(stubs), len(articles), len(stubs)),
+    )
 
 
 def _count_file(counts: _Counts, old: st.SeedState | None, digest: str) -> None:
@@ -269,8 +295,9 @@ def _count_file(counts: _Counts, old: st.SeedState | None, digest: str) -> None:
         counts.unchanged += 1
 
 
-def _state(loaded: Loaded, status: str, error: str | None = None,
-           identity: str | None = None) -> st.SeedState:
+def _state(
+    loaded: Loaded, status: str, error: str | None = None, identity: str | None = None
+) -> st.SeedState:
     f = loaded.file
     return st.SeedState(f.mtime_ns, f.size, loaded.digest, status, error, identity)
 
@@ -279,8 +306,16 @@ def _finish_manifest(manifest: st.Manifest, ctx: _Context) -> None:
     manifest.built_at = time.time()
 
 
-def _report(ctx: _Context, manifest: st.Manifest, counts: _Counts, *, full: bool,
-            dry_run: bool, changed: bool, documents: tuple[int, int, int]) -> IndexReport:
+def _report(
+    ctx: _Context,
+    manifest: st.Manifest,
+    counts: _Counts,
+    *,
+    full: bool,
+    dry_run: bool,
+    changed: bool,
+    documents: tuple[int, int, int],
+) -> IndexReport:
     errors, stale, dups = [], [], []
     for path in sorted(manifest.seeds):
         state = manifest.seeds[path]
@@ -291,27 +326,53 @@ def _report(ctx: _Context, manifest: st.Manifest, counts: _Counts, *, full: bool
         elif state.status == st.DUPLICATE:
             dups.append(Duplicate(path, state.error or "", state.identity or ""))
     return IndexReport(
-        added=counts.added, updated=counts.updated, removed=counts.removed,
-        unchanged=counts.unchanged, documents=documents[0], articles=documents[1],
-        stubs=documents[2], errors=tuple(errors), stale=tuple(stale), duplicates=tuple(dups),
-        seconds=time.perf_counter() - ctx.started, full=full, dry_run=dry_run, changed=changed,
-        seeds_dir=str(ctx.seeds_root), index_dir=str(ctx.root), notes=tuple(ctx.notes),
+        added=counts.added,
+        updated=counts.updated,
+        removed=counts.removed,
+        unchanged=counts.unchanged,
+        documents=documents[0],
+        articles=documents[1],
+        stubs=documents[2],
+        errors=tuple(errors),
+        stale=tuple(stale),
+        duplicates=tuple(dups),
+        seconds=time.perf_counter() - ctx.started,
+        full=full,
+        dry_run=dry_run,
+        changed=changed,
+        seeds_dir=str(ctx.seeds_root),
+        index_dir=str(ctx.root),
+        notes=tuple(ctx.notes),
     )
 
 
 # --- incremental build ---------------------------------------------------------------------
 
 
-def _incremental(ctx: _Context, files: dict[str, SeedFile], ix: Any, old: st.Manifest,
-                 store: Path, *, dry_run: bool) -> IndexReport:
+def _incremental(
+    ctx: _Context,
+    files: dict[str, SeedFile],
+    ix: Any,
+    old: st.Manifest,
+    store: Path,
+    *,
+    dry_run: bool,
+) -> IndexReport:
     counts = _Counts()
-    manifest = st.Manifest(seeds_dir=old.seeds_dir, schema=old.schema,
-                           generation=old.generation, built_at=old.built_at,
-                           seeds=dict(old.seeds))
+    manifest = st.Manifest(
+        seeds_dir=old.seeds_dir,
+        schema=old.schema,
+        generation=old.generation,
+        built_at=old.built_at,
+        seeds=dict(old.seeds),
+    )
     removed = [p for p in old.seeds if p not in files]
     counts.removed = len(removed)
-    suspects = [f for p, f in files.items()
-                if (s := old.seeds.get(p)) is None or (s.mtime_ns, s.size) != (f.mtime_ns, f.size)]
+    suspects = [
+        f
+        for p, f in files.items()
+        if (s := old.seeds.get(p)) is None or (s.mtime_ns, s.size) != (f.mtime_ns, f.size)
+    ]
     counts.unchanged = len(files) - len(suspects)
     loaded = _load_changed(ctx, suspects, old, manifest, counts)
     for path in removed:
@@ -322,8 +383,15 @@ def _incremental(ctx: _Context, files: dict[str, SeedFile], ix: Any, old: st.Man
         writes = plan.derive() if (loaded or removed) else {}
         doc_counts = _doc_counts(searcher, writes)
     if dry_run or not (writes or manifest_dirty):
-        return _report(ctx, manifest if dry_run else old, counts, full=False, dry_run=dry_run,
-                       changed=False, documents=doc_counts)
+        return _report(
+            ctx,
+            manifest if dry_run else old,
+            counts,
+            full=False,
+            dry_run=dry_run,
+            changed=False,
+            documents=doc_counts,
+        )
     if writes:
         writer = FastSegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
         try:
@@ -343,26 +411,34 @@ def _incremental(ctx: _Context, files: dict[str, SeedFile], ix: Any, old: st.Man
         st.prune_manifests(store, manifest.generation)
     else:
         st.write_manifest(store, manifest)  # same generation: only file stats changed
-    return _report(ctx, manifest, counts, full=False, dry_run=False, changed=bool(writes),
-                   documents=doc_counts)
+    return _report(
+        ctx, manifest, counts, full=False, dry_run=False, changed=bool(writes), documents=doc_counts
+    )
 
 
-def _load_changed(ctx: _Context, suspects: Sequence[SeedFile], old: st.Manifest,
-                  manifest: st.Manifest, counts: _Counts) -> dict[str, Loaded]:
+def _load_changed(
+    ctx: _Context,
+    suspects: Sequence[SeedFile],
+    old: st.Manifest,
+    manifest: st.Manifest,
+    counts: _Counts,
+) -> dict[str, Loaded]:
     """Parse the files whose content changed; a file only touched keeps its state."""
     changed: list[SeedFile] = []
     for f in suspects:
         state = old.seeds.get(f.path)
         if state is not None and state.size == f.size and state.digest == _digest(ctx, f):
-            manifest.seeds[f.path] = st.SeedState(f.mtime_ns, f.size, state.digest, state.status,
-                                                  state.error, state.identity)
+            manifest.seeds[f.path] = st.SeedState(
+                f.mtime_ns, f.size, state.digest, state.status, state.error, state.identity
+            )
             counts.unchanged += 1
         else:
             changed.append(f)
     total = len(changed)
     loaded = {}
-    for item in load_seeds(ctx.seeds_root, changed,
-                           on_progress=lambda d: ctx.report(BuildProgress("parse", d, total))):
+    for item in load_seeds(
+        ctx.seeds_root, changed, on_progress=lambda d: ctx.report(BuildProgress("parse", d, total))
+    ):
         _count_file(counts, old.seeds.get(item.file.path), item.digest)
         loaded[item.file.path] = item
     return loaded
@@ -397,14 +473,21 @@ def _count_term(searcher: Any, fieldname: str, text: str) -> int:
 class _Plan:
     """Works out the documents an incremental build must write (None: delete)."""
 
-    def __init__(self, ctx: _Context, searcher: Any, old: st.Manifest, manifest: st.Manifest,
-                 loaded: dict[str, Loaded], removed: Iterable[str]) -> None:
+    def __init__(
+        self,
+        ctx: _Context,
+        searcher: Any,
+        old: st.Manifest,
+        manifest: st.Manifest,
+        loaded: dict[str, Loaded],
+        removed: Iterable[str],
+    ) -> None:
         self.ctx, self.searcher, self.old, self.manifest = ctx, searcher, old, manifest
         self.loaded = loaded
         self.touched = set(loaded) | set(removed)
         self.seeds: dict[str, Seed] = {p: x.seed for p, x in loaded.items() if x.seed}
         self.writes: dict[str, IndexDocument | None] = {}
-        self.replaced: set[str] = set()   # ids of article docs rewritten or deleted
+        self.replaced: set[str] = set()  # ids of article docs rewritten or deleted
         self.new_articles: dict[str, IndexDocument] = {}
 
     # The index as it was before this build.
@@ -438,8 +521,9 @@ class _Plan:
                 self.manifest.seeds[path] = st.SeedState(f.mtime_ns, f.size, item.digest, st.OK)
             else:
                 status = st.STALE if path in old_docs else st.INVALID
-                self.manifest.seeds[path] = st.SeedState(f.mtime_ns, f.size, item.digest,
-                                                         status, item.error)
+                self.manifest.seeds[path] = st.SeedState(
+                    f.mtime_ns, f.size, item.digest, status, item.error
+                )
         for identity in identities:
             self._resolve_identity(identity, old_docs)
         for stored in old_docs.values():
@@ -453,7 +537,7 @@ class _Plan:
 
     def _resolve_identity(self, identity: str, old_docs: dict[str, dict[str, Any]]) -> None:
         """Choose which seed (if any) is the article `identity`, first in path order."""
-        candidates: dict[str, str] = {}   # path -> where its document comes from
+        candidates: dict[str, str] = {}  # path -> where its document comes from
         stored = self.stored_by_id(identity)
         if stored is not None and stored["kind"] == ARTICLE:
             path = stored["path"]
@@ -461,8 +545,11 @@ class _Plan:
             if path not in self.touched or (state is not None and state.status == st.STALE):
                 candidates[path] = "index"
         for path, state in self.manifest.seeds.items():
-            if (state.status == st.DUPLICATE and state.identity == identity
-                    and path not in self.touched):
+            if (
+                state.status == st.DUPLICATE
+                and state.identity == identity
+                and path not in self.touched
+            ):
                 candidates[path] = "disk"
         for path, seed in self.seeds.items():
             if seed.identity == identity:
@@ -477,8 +564,9 @@ class _Plan:
                 self.replaced.add(identity)
                 self.writes[identity] = None  # may come back as a stub below
             return
-        self.manifest.seeds[winner] = self._with_status(winner, st.OK if candidates[winner]
-                                                        != "index" else None)
+        self.manifest.seeds[winner] = self._with_status(
+            winner, st.OK if candidates[winner] != "index" else None
+        )
         if candidates[winner] == "index":
             return
         seed = self.seeds.get(winner) or self._seed_from_disk(winner)
@@ -492,11 +580,13 @@ class _Plan:
     def _demote(self, path: str, identity: str, winner: str) -> None:
         state = self.manifest.seeds[path]
         if state.status == st.STALE:
-            self.manifest.seeds[path] = st.SeedState(state.mtime_ns, state.size, state.digest,
-                                                     st.INVALID, state.error)
+            self.manifest.seeds[path] = st.SeedState(
+                state.mtime_ns, state.size, state.digest, st.INVALID, state.error
+            )
         else:
-            self.manifest.seeds[path] = st.SeedState(state.mtime_ns, state.size, state.digest,
-                                                     st.DUPLICATE, winner, identity)
+            self.manifest.seeds[path] = st.SeedState(
+                state.mtime_ns, state.size, state.digest, st.DUPLICATE, winner, identity
+            )
 
     def _with_status(self, path: str, status: str | None) -> st.SeedState:
         state = self.manifest.seeds[path]
@@ -508,8 +598,7 @@ class _Plan:
         if path in self.seeds:
             return self.seeds[path]
         state = self.manifest.seeds[path]
-        item = read_seed(str(self.ctx.seeds_root),
-                         SeedFile(path, state.mtime_ns, state.size))
+        item = read_seed(str(self.ctx.seeds_root), SeedFile(path, state.mtime_ns, state.size))
         if item.seed is None:
             return None
         self.seeds[path] = item.seed
@@ -560,7 +649,14 @@ class _Plan:
         if stored is None:
             return None
         doc = from_stored(stored)
-        return RelatedEntry(title=doc.title, excerpt=doc.excerpt, published=doc.published,
-                            url=doc.url, provider=doc.provider, quality=doc.quality,
-                            images=doc.images, amp_url=doc.extra.get("amp_url"),
-                            type=doc.extra.get("type"))
+        return RelatedEntry(
+            title=doc.title,
+            excerpt=doc.excerpt,
+            published=doc.published,
+            url=doc.url,
+            provider=doc.provider,
+            quality=doc.quality,
+            images=doc.images,
+            amp_url=doc.extra.get("amp_url"),
+            type=doc.extra.get("type"),
+        )

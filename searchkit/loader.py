@@ -95,8 +95,11 @@ def read_seed(root: str, file: SeedFile) -> Loaded:
             data = fh.read(MAX_SEED_BYTES + 1)
             if len(data) > MAX_SEED_BYTES:
                 size = max(file.size, os.fstat(fh.fileno()).st_size)
-                return Loaded(file, digest_bytes(data), error=(
-                    f"the file is {size:,} bytes; seeds may be at most 1 MiB"))
+                return Loaded(
+                    file,
+                    digest_bytes(data),
+                    error=(f"the file is {size:,} bytes; seeds may be at most 1 MiB"),
+                )
     except OSError as exc:
         return Loaded(file, "", error=f"cannot read the file: {exc.strerror}")
     digest = digest_bytes(data)
@@ -106,12 +109,14 @@ def read_seed(root: str, file: SeedFile) -> Loaded:
         return Loaded(file, digest, error=exc.detail)
 
 
-def load_seeds(root: Path, files: Sequence[SeedFile], *,
-               on_progress: Callable[[int], None] | None = None) -> Iterator[Loaded]:
+def load_seeds(
+    root: Path, files: Sequence[SeedFile], *, on_progress: Callable[[int], None] | None = None
+) -> Iterator[Loaded]:
     """Yield the outcome of every file, in the order given."""
     root_s = str(root)
-    outcomes = (_in_process(root_s, files) if len(files) < WORKER_THRESHOLD
-                else _in_worker(root_s, files))
+    outcomes = (
+        _in_process(root_s, files) if len(files) < WORKER_THRESHOLD else _in_worker(root_s, files)
+    )
     for done, loaded in enumerate(outcomes, 1):
         yield loaded
         if on_progress and (done % 64 == 0 or done == len(files)):
@@ -134,7 +139,10 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
     proc = subprocess.Popen(
         [sys.executable, "-m", "searchkit._parse_worker", root],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     assert proc.stdin is not None and proc.stdout is not None
     done = 0
@@ -161,6 +169,6 @@ def worker_main(root: str) -> None:
     files: list[SeedFile] = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     for i in range(0, len(files), CHUNK_SIZE):
-        chunk = [read_seed(root, f) for f in files[i:i + CHUNK_SIZE]]
+        chunk = [read_seed(root, f) for f in files[i : i + CHUNK_SIZE]]
         pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
         out.flush()

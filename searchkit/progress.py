@@ -14,8 +14,12 @@ from typing import Any, TextIO
 from .indexer import BuildProgress
 
 SHOW_AFTER_SECONDS = 1.0
-_LABELS = {"scan": "scanning", "parse": "indexing seeds", "stubs": "indexing related",
-           "commit": "writing to disk"}
+_LABELS = {
+    "scan": "scanning",
+    "parse": "indexing seeds",
+    "stubs": "indexing related",
+    "commit": "writing to disk",
+}
 
 
 class BuildProgressBar:
@@ -33,8 +37,12 @@ class BuildProgressBar:
         self._started = time.monotonic()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def __call__(self, progress: BuildProgress) -> None:
@@ -49,8 +57,9 @@ class BuildProgressBar:
             if self._counter is not None:
                 self._counter.done = True
             self._phase = progress.phase
-            self._counter = self._bar(label=_LABELS.get(progress.phase, progress.phase),
-                                      total=progress.total or None)
+            self._counter = self._bar(
+                label=_LABELS.get(progress.phase, progress.phase), total=progress.total or None
+            )
         self._counter.items_completed = progress.done
         self._bar.invalidate()
 

@@ -42,15 +42,28 @@ class IndexDocument:
 def article_document(seed: Seed) -> IndexDocument:
     """The article a seed file yields."""
     extra = {
-        "original_url": seed.original_url, "amp_url": seed.amp_url,
-        "cdn_amp_url": seed.cdn_amp_url, "category": seed.category, "type": seed.type,
-        "heat": seed.heat, "published_flag": seed.published_flag,
+        "original_url": seed.original_url,
+        "amp_url": seed.amp_url,
+        "cdn_amp_url": seed.cdn_amp_url,
+        "category": seed.category,
+        "type": seed.type,
+        "heat": seed.heat,
+        "published_flag": seed.published_flag,
     }
     return IndexDocument(
-        id=seed.identity, kind=ARTICLE, title=seed.title, excerpt=seed.excerpt, body=seed.body,
-        topics=seed.topics, provider=seed.provider, published=seed.published,
-        url=seed.web_url or seed.original_url, path=seed.path, quality=seed.quality,
-        links=_unique(seed.related_keys()), images=seed.images,
+        id=seed.identity,
+        kind=ARTICLE,
+        title=seed.title,
+        excerpt=seed.excerpt,
+        body=seed.body,
+        topics=seed.topics,
+        provider=seed.provider,
+        published=seed.published,
+        url=seed.web_url or seed.original_url,
+        path=seed.path,
+        quality=seed.quality,
+        links=_unique(seed.related_keys()),
+        images=seed.images,
         extra={k: v for k, v in extra.items() if v is not None},
     )
 
@@ -59,9 +72,17 @@ def stub_document(key: str, entry: RelatedEntry, topics: Iterable[str]) -> Index
     """A related stub: the entry's own fields, plus the union of its citing articles' topics."""
     extra = {k: v for k, v in (("amp_url", entry.amp_url), ("type", entry.type)) if v}
     return IndexDocument(
-        id=key, kind=RELATED, title=entry.title, excerpt=entry.excerpt, topics=merge_topics(topics),
-        provider=entry.provider, published=entry.published, url=entry.url,
-        quality=entry.quality, images=entry.images, extra=extra,
+        id=key,
+        kind=RELATED,
+        title=entry.title,
+        excerpt=entry.excerpt,
+        topics=merge_topics(topics),
+        provider=entry.provider,
+        published=entry.published,
+        url=entry.url,
+        quality=entry.quality,
+        images=entry.images,
+        extra=extra,
     )
 
 

@@ -21,8 +21,12 @@ def sanitize(text: str, *, keep_newlines: bool = False) -> str:
     escapes, and newlines become spaces unless kept."""
     if not keep_newlines:
         text = text.replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
-                        else f"\\u{ord(m.group()):04x}", text)
+    return _CONTROL.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"
+        ),
+        text,
+    )
 
 
 def plural(n: int, word: str, words: str | None = None) -> str:
@@ -32,23 +36,34 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 def index_report_lines(report: IndexReport) -> list[str]:
     """A short human summary of a build; problems are listed by problem_lines."""
     lines = [sanitize(note) for note in report.notes]
-    holds = (f"{plural(report.documents, 'document')} ({plural(report.articles, 'article')}, "
-             f"{plural(report.stubs, 'related stub')})")
+    holds = (
+        f"{plural(report.documents, 'document')} ({plural(report.articles, 'article')}, "
+        f"{plural(report.stubs, 'related stub')})"
+    )
     seeds = sanitize(report.seeds_dir)
     if report.dry_run:
-        lines.append(f"Dry run over {seeds}: would add {report.added:,}, update "
-                     f"{report.updated:,} and remove {report.removed:,} seed files "
-                     f"({report.unchanged:,} unchanged); the index would hold {holds}.")
+        lines.append(
+            f"Dry run over {seeds}: would add {report.added:,}, update "
+            f"{report.updated:,} and remove {report.removed:,} seed files "
+            f"({report.unchanged:,} unchanged); the index would hold {holds}."
+        )
     elif not report.changed and not report.full:
-        lines.append(f"Index is up to date: {plural(report.unchanged, 'seed file')} unchanged "
-                     f"in {seeds}; it holds {holds}.")
+        lines.append(
+            f"Index is up to date: {plural(report.unchanged, 'seed file')} unchanged "
+            f"in {seeds}; it holds {holds}."
+        )
     else:
-        verb = ("Rebuilt" if report.removed or report.updated or report.unchanged else "Built"
-                ) if report.full else "Updated"
-        lines.append(f"{verb} {sanitize(report.index_dir)} from {seeds} in "
-                     f"{report.seconds:.1f} s: {report.added:,} added, {report.updated:,} "
-                     f"updated, {report.removed:,} removed, {report.unchanged:,} unchanged "
-                     f"seed files; it holds {holds}.")
+        verb = (
+            ("Rebuilt" if report.removed or report.updated or report.unchanged else "Built")
+            if report.full
+            else "Updated"
+        )
+        lines.append(
+            f"{verb} {sanitize(report.index_dir)} from {seeds} in "
+            f"{report.seconds:.1f} s: {report.added:,} added, {report.updated:,} "
+            f"updated, {report.removed:,} removed, {report.unchanged:,} unchanged "
+            f"seed files; it holds {holds}."
+        )
     return lines
 
 
@@ -58,13 +73,17 @@ def problem_lines(report: IndexReport) -> list[str]:
     lines = []
     for issue in report.errors:
         if issue.path in stale:
-            lines.append(f"stale: {sanitize(issue.path)}: {sanitize(issue.error)} "
-                         "(its last good version stays searchable until the file is fixed)")
+            lines.append(
+                f"stale: {sanitize(issue.path)}: {sanitize(issue.error)} "
+                "(its last good version stays searchable until the file is fixed)"
+            )
         else:
             lines.append(f"skipped: {sanitize(issue.path)}: {sanitize(issue.error)}")
     for dup in report.duplicates:
-        lines.append(f"duplicate: {sanitize(dup.path)} has the same URL as "
-                     f"{sanitize(dup.of)}, which is indexed instead")
+        lines.append(
+            f"duplicate: {sanitize(dup.path)} has the same URL as "
+            f"{sanitize(dup.of)}, which is indexed instead"
+        )
     return lines
 
 
@@ -83,8 +102,11 @@ def _size(n: int) -> str:
 
 def stats_lines(stats: IndexStats) -> list[str]:
     rows = [
-        ("documents", f"{stats.documents:,} ({plural(stats.articles, 'article')}, "
-                      f"{plural(stats.stubs, 'related stub')})"),
+        (
+            "documents",
+            f"{stats.documents:,} ({plural(stats.articles, 'article')}, "
+            f"{plural(stats.stubs, 'related stub')})",
+        ),
         ("topics", f"{stats.topics:,}"),
         ("providers", f"{stats.providers:,}"),
         ("published", f"{_date(stats.earliest)} to {_date(stats.latest)}"),

@@ -37,18 +37,18 @@ VALUE_SEPARATOR = "\n"
 
 def text_analyzer():  # type: ignore[no-untyped-def]
     """Words, lowercased, accents folded, stop words dropped, Snowball (porter2) stems."""
-    return (RegexTokenizer(r"\w+(?:[.'’]\w+)*")
-            | LowercaseFilter()
-            | CharsetFilter(accent_map)
-            | StopFilter()
-            | StemFilter(lang="en"))
+    return (
+        RegexTokenizer(r"\w+(?:[.'’]\w+)*")
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter()
+        | StemFilter(lang="en")
+    )
 
 
 def vocabulary_analyzer():  # type: ignore[no-untyped-def]
     """Unstemmed words: the vocabulary that spelling suggestions are drawn from."""
-    return (RegexTokenizer(r"[^\W\d_]{3,}")
-            | LowercaseFilter()
-            | CharsetFilter(accent_map))
+    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def values_analyzer(*, lowercase: bool):  # type: ignore[no-untyped-def]
@@ -88,8 +88,10 @@ def schema_fingerprint(schema: Schema | None = None) -> str:
     for name in sorted(schema.names()):
         field = schema[name]
         column = type(field.column_type).__name__ if field.column_type else None
-        parts.append(f"{name}:{type(field).__name__}:{_describe(getattr(field, 'analyzer', None))}"
-                     f":{field.format!r}:{column}:{field.stored}:{field.unique}")
+        parts.append(
+            f"{name}:{type(field).__name__}:{_describe(getattr(field, 'analyzer', None))}"
+            f":{field.format!r}:{column}:{field.stored}:{field.unique}"
+        )
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
 
 

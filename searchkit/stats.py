@@ -38,11 +38,18 @@ class IndexStats:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "documents": self.documents, "articles": self.articles, "stubs": self.stubs,
-            "topics": self.topics, "providers": self.providers,
-            "earliest": _iso(self.earliest), "latest": _iso(self.latest),
-            "schema_version": self.schema_version, "seeds": self.seeds, "index": self.index,
-            "size_bytes": self.size_bytes, "last_build": _iso(self.last_build),
+            "documents": self.documents,
+            "articles": self.articles,
+            "stubs": self.stubs,
+            "topics": self.topics,
+            "providers": self.providers,
+            "earliest": _iso(self.earliest),
+            "latest": _iso(self.latest),
+            "schema_version": self.schema_version,
+            "seeds": self.seeds,
+            "index": self.index,
+            "size_bytes": self.size_bytes,
+            "last_build": _iso(self.last_build),
             "seed_files": self.seed_files,
             "stale": list(self.stale),
             "invalid": [{"path": i.path, "error": i.error} for i in self.invalid],
@@ -64,7 +71,8 @@ def index_stats(index_dir: str | Path) -> IndexStats:
     except Exception as exc:  # Whoosh raises assorted types for a damaged index
         raise IndexCorruptError(
             f"the index at {root} cannot be opened ({exc}): rebuild it with "
-            "`searchkit index --full`") from exc
+            "`searchkit index --full`"
+        ) from exc
     manifest = st.read_manifest(store, generation)
     with ix.searcher() as searcher:
         reader = searcher.reader()
@@ -73,17 +81,29 @@ def index_stats(index_dir: str | Path) -> IndexStats:
         topics, providers = _distinct(reader, "topic"), _distinct(reader, "provider")
         earliest, latest = _date_span(reader)
     stale = tuple(p for p, s in sorted(manifest.seeds.items()) if s.status == st.STALE)
-    invalid = tuple(SeedIssue(p, s.error or "") for p, s in sorted(manifest.seeds.items())
-                    if s.status == st.INVALID)
+    invalid = tuple(
+        SeedIssue(p, s.error or "")
+        for p, s in sorted(manifest.seeds.items())
+        if s.status == st.INVALID
+    )
     duplicates = tuple(p for p, s in sorted(manifest.seeds.items()) if s.status == st.DUPLICATE)
     return IndexStats(
-        documents=documents, articles=articles, stubs=documents - articles,
-        topics=topics, providers=providers, earliest=earliest, latest=latest,
-        schema_version=manifest.schema, seeds=manifest.seeds_dir, index=str(root.resolve()),
+        documents=documents,
+        articles=articles,
+        stubs=documents - articles,
+        topics=topics,
+        providers=providers,
+        earliest=earliest,
+        latest=latest,
+        schema_version=manifest.schema,
+        seeds=manifest.seeds_dir,
+        index=str(root.resolve()),
         size_bytes=st.store_size(store),
         last_build=datetime.fromtimestamp(manifest.built_at, UTC) if manifest.built_at else None,
         seed_files=len(manifest.seeds),
-        stale=stale, invalid=invalid, duplicates=duplicates,
+        stale=stale,
+        invalid=invalid,
+        duplicates=duplicates,
     )
 
 
@@ -109,5 +129,7 @@ def _date_span(reader: Any) -> tuple[datetime | None, datetime | None]:
     values = [v for v in values if v and v != default]
     if not values:
         return None, None
-    return (long_to_datetime(min(values)).replace(tzinfo=UTC),
-            long_to_datetime(max(values)).replace(tzinfo=UTC))
+    return (
+        long_to_datetime(min(values)).replace(tzinfo=UTC),
+        long_to_datetime(max(values)).replace(tzinfo=UTC),
+    )

@@ -34,10 +34,10 @@ STORE_PREFIX = "store-"
 MANIFEST_FORMAT = 1
 
 # Seed states kept in the manifest.
-OK = "ok"              # indexed as written on disk
-DUPLICATE = "dup"      # parsed, but another seed with the same identity sorts first
-STALE = "stale"        # broken now; its last good version stays in the index
-INVALID = "invalid"    # broken, and never indexed
+OK = "ok"  # indexed as written on disk
+DUPLICATE = "dup"  # parsed, but another seed with the same identity sorts first
+STALE = "stale"  # broken now; its last good version stays in the index
+INVALID = "invalid"  # broken, and never indexed
 
 
 @dataclass(slots=True)
@@ -48,7 +48,7 @@ class SeedState:
     size: int
     digest: str
     status: str = OK
-    error: str | None = None     # why it failed; for a duplicate, the path indexed instead
+    error: str | None = None  # why it failed; for a duplicate, the path indexed instead
     identity: str | None = None  # kept for duplicates, whose identity is not in the index
 
     def to_json(self) -> list[Any]:
@@ -74,8 +74,11 @@ class Manifest:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "format": MANIFEST_FORMAT, "seeds_dir": self.seeds_dir, "schema": self.schema,
-            "generation": self.generation, "built_at": self.built_at,
+            "format": MANIFEST_FORMAT,
+            "seeds_dir": self.seeds_dir,
+            "schema": self.schema,
+            "generation": self.generation,
+            "built_at": self.built_at,
             "seeds": {path: state.to_json() for path, state in self.seeds.items()},
         }
 
@@ -84,7 +87,9 @@ class Manifest:
         if data.get("format") != MANIFEST_FORMAT:
             raise ValueError(f"unknown manifest format {data.get('format')!r}")
         return cls(
-            seeds_dir=data["seeds_dir"], schema=data["schema"], generation=data["generation"],
+            seeds_dir=data["seeds_dir"],
+            schema=data["schema"],
+            generation=data["generation"],
             built_at=data["built_at"],
             seeds={p: SeedState.from_json(r) for p, r in data["seeds"].items()},
         )
@@ -96,8 +101,10 @@ def manifest_path(store: Path, generation: int) -> Path:
 
 def write_manifest(store: Path, manifest: Manifest) -> None:
     """Write the manifest of `manifest.generation` atomically."""
-    _atomic_write(manifest_path(store, manifest.generation),
-                  json.dumps(manifest.to_json(), separators=(",", ":")).encode())
+    _atomic_write(
+        manifest_path(store, manifest.generation),
+        json.dumps(manifest.to_json(), separators=(",", ":")).encode(),
+    )
 
 
 def read_manifest(store: Path, generation: int) -> Manifest:

@@ -34,8 +34,9 @@ class _CachedLengths:
         if not self._reader.has_column(column):
             return []
         creader = self._reader.column_reader(column, LENGTHS_COLUMN)
-        return [_BYTE_TO_LENGTH[b] if b else default
-                for b in (creader[i] for i in range(len(creader)))]
+        return [
+            _BYTE_TO_LENGTH[b] if b else default for b in (creader[i] for i in range(len(creader)))
+        ]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._reader, name)
