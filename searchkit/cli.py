@@ -8,14 +8,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from . import api
-from .config import resolve_index_dir, resolve_seeds_dir
+from . import api, store
+from .config import DEFAULT_SEEDS_DIR, resolve_index_dir, resolve_seeds_dir
 from .errors import QueryError, SearchkitError
-from .render import index_report_lines, problem_lines, sanitize, stats_lines
+from .render import (
+    Palette,
+    hit_json,
+    index_report_lines,
+    problem_lines,
+    results_json,
+    results_lines,
+    sanitize,
+    stats_lines,
+)
+from .results import SORTS
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -66,6 +78,57 @@ def cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_SKIPPED
 
 
+def _color(stream: Any) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def ensure_index(index_dir: Path, seeds_flag: str | None) -> None:
+    """Build the index on first use, when there is a seeds folder to build it from."""
+    from .progress import BuildProgressBar
+
+    if store.current_store(index_dir) is not None:
+        return
+    seeds = resolve_seeds_dir(seeds_flag) or Path(DEFAULT_SEEDS_DIR)
+    if not seeds.is_dir():
+        return  # open_index will say that there is no index and how to build one
+    _echo(
+        f"searchkit: no index at {sanitize(str(index_dir))} yet; building it from "
+        f"{sanitize(str(seeds))}...",
+        err=True,
+    )
+    with BuildProgressBar() as bar:
+        report = api.build_index(seeds, index_dir, progress=bar, wait=60.0)
+    for line in index_report_lines(report) + problem_lines(report):
+        _echo(line, err=True)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    index_dir = resolve_index_dir(args.index)
+    ensure_index(index_dir, args.seeds)
+    with api.open_index(index_dir) as ix:
+        results = ix.search(
+            " ".join(args.query),
+            topics=args.topic or (),
+            providers=args.provider or (),
+            kind=args.kind,
+            since=args.since,
+            until=args.until,
+            sort=args.sort,
+            page=args.page,
+            per_page=args.limit,
+            facet_limit=args.facet_limit,
+        )
+    if args.json:
+        _emit_json(results_json(results))
+    elif args.jsonl:
+        for hit in results.hits:
+            _emit_json(hit_json(hit))
+    else:
+        for line in results_lines(results, Palette(_color(sys.stdout))):
+            _echo(line)
+    return EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     stats = api.index_stats(resolve_index_dir(args.index))
     if args.json:
@@ -77,6 +140,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 # --- parser --------------------------------------------------------------------------------
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not positive")
+    return value
 
 
 def _add_index_option(p: argparse.ArgumentParser) -> None:
@@ -126,6 +199,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser(
+        "search",
+        help="run one query and print ranked results with facets",
+        description="Ranked full-text search (BM25F) with topic, provider, kind and date "
+        "facets. The query language: words (all must match; if no document has them all, "
+        'any may), "phrases", AND/OR/NOT, (groups), field:value with title:, excerpt:, '
+        "body:, topic:, provider: (or source:), domain:, kind:, date: (2021, 2021-05, "
+        '2021-05-03, [2021-01 to 2021-06], >2021-05, "last week", yesterday, 30d), '
+        "wildcards (climat*), fuzzy (word~), boosts (word^2). An empty query or * browses "
+        "everything, newest first.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("query", nargs="*", help="the query (several words are joined)")
+    _add_index_option(p)
+    p.add_argument("--seeds", metavar="DIR", help="seeds folder to build from on first use")
+    p.add_argument(
+        "--topic", action="append", metavar="T", help="only this topic (repeat: any of them)"
+    )
+    p.add_argument(
+        "--provider",
+        action="append",
+        metavar="P",
+        help="only this provider, by name or domain (repeat: any of them)",
+    )
+    p.add_argument(
+        "--kind", choices=["article", "related", "all"], help="only articles or related stubs"
+    )
+    p.add_argument(
+        "--since", metavar="D", help="published on or after D (2021, 2021-05, last week, 30d)"
+    )
+    p.add_argument("--until", metavar="D", help="published on or before D (inclusive)")
+    p.add_argument("--sort", choices=list(SORTS), default="relevance")
+    p.add_argument("--limit", type=_positive, default=10, metavar="N", help="hits per page")
+    p.add_argument("--page", type=_positive, default=1, metavar="N")
+    p.add_argument(
+        "--facet-limit", type=_positive, default=10, metavar="N", help="values per facet"
+    )
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON object")
+    out.add_argument("--jsonl", action="store_true", help="print one JSON object per hit")
+    p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(
         "stats",

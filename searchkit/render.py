@@ -7,10 +7,12 @@ title holding an escape sequence cannot move the cursor or recolour the terminal
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from .indexer import IndexReport
+from .results import Hit, SearchResults, Segment
 from .stats import IndexStats
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -125,3 +127,195 @@ def stats_lines(stats: IndexStats) -> list[str]:
 def _list(items: Iterable[str]) -> str:
     values = [sanitize(i) for i in items]
     return "none" if not values else "\n" + "\n".join(f"    {v}" for v in values)
+
+
+# --- search results ------------------------------------------------------------------------
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+class Palette:
+    """ANSI styles, or nothing when colour is off (pipes, NO_COLOR)."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def _wrap(self, code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color and text else text
+
+    def bold(self, text: str) -> str:
+        return self._wrap("1", text)
+
+    def dim(self, text: str) -> str:
+        return self._wrap("2", text)
+
+    def match(self, text: str) -> str:
+        return self._wrap("1;33", text)
+
+    def accent(self, text: str) -> str:
+        return self._wrap("36", text)
+
+
+def segments_text(segments: Iterable[Segment], palette: Palette, *, base: str = "") -> str:
+    out = []
+    for seg in segments:
+        text = sanitize(seg.text)
+        if seg.match:
+            out.append(palette.match(text))
+        else:
+            out.append(palette.bold(text) if base == "bold" else text)
+    return "".join(out)
+
+
+def hit_lines(hit: Hit, palette: Palette, *, width: int = 100) -> list[str]:
+    title = segments_text(hit.title_segments, palette, base="bold")
+    meta = [hit.published.strftime("%Y-%m-%d") if hit.published else "undated"]
+    if hit.provider or hit.domain:
+        meta.append(sanitize(hit.provider or hit.domain or ""))
+    if hit.topics:
+        meta.append(", ".join(sanitize(t) for t in hit.topics))
+    if hit.kind == "related":
+        meta.append(f"related · cited by {hit.cited_by}")
+    elif hit.cited_by:
+        meta.append(f"cited by {hit.cited_by}")
+    lines = [
+        f"{palette.accent(f'{hit.rank:>3}.')} {title}",
+        "     " + palette.dim(" · ".join(meta)),
+    ]
+    snippet = segments_text(hit.snippet, palette)
+    if snippet.strip():
+        lines.append("     " + snippet)
+    return lines
+
+
+def sparkline(counts: Sequence[int]) -> str:
+    top = max(counts, default=0)
+    if top == 0:
+        return ""
+    return "".join(
+        " " if c == 0 else SPARK[min(len(SPARK) - 1, (c * len(SPARK) - 1) // top)] for c in counts
+    )
+
+
+def facet_lines(results: SearchResults, palette: Palette, *, limit: int = 8) -> list[str]:
+    lines = []
+    for name, label in (("topics", "Topics"), ("provider", "Providers"), ("kind", "Kinds")):
+        facet = results.facets.get(name)
+        if not facet or not facet.values:
+            continue
+        shown = [
+            f"{'✓ ' if v.selected else ''}{sanitize(v.value)} ({v.count:,})"
+            for v in facet.values[:limit]
+        ]
+        more = facet.total_values - min(limit, len(facet.values))
+        tail = f" · +{more} more" if more > 0 else ""
+        lines.append(f"{palette.bold(label + ':')} " + " · ".join(shown) + tail)
+    dates = results.facets.get("published")
+    if dates and dates.values:
+        first, last = dates.values[0].value, dates.values[-1].value
+        spark = sparkline([v.count for v in dates.values])
+        lines.append(
+            f"{palette.bold('Dates:')} {first} {palette.accent(spark)} {last} "
+            f"(by {dates.granularity})"
+        )
+    return lines
+
+
+def summary_line(results: SearchResults) -> str:
+    if results.total == 0:
+        return f"No results for {sanitize(results.query)!r}."
+    first = (results.page - 1) * results.per_page + 1
+    last = first + len(results.hits) - 1
+    shown = (
+        f"{first:,}-{last:,} of {plural(results.total, 'result')}"
+        if results.hits
+        else (
+            f"no results on page {results.page} of {results.pages} "
+            f"({plural(results.total, 'result')})"
+        )
+    )
+    return (
+        f"{shown} · page {results.page} of {results.pages} · sorted by {results.sort} · "
+        f"{results.took_ms:.0f} ms"
+    )
+
+
+def results_lines(results: SearchResults, palette: Palette) -> list[str]:
+    lines: list[str] = []
+    if results.relaxed:
+        lines.append(palette.dim("No document has all the words; showing those with some."))
+    for hit in results.hits:
+        lines.extend(hit_lines(hit, palette))
+        lines.append("")
+    if results.suggestion:
+        s = results.suggestion
+        lines.append(
+            f"Did you mean {palette.bold(sanitize(s.query))}? ({plural(s.total, 'result')})"
+        )
+    lines.append(summary_line(results))
+    if results.resolved_query not in (results.query, "*") or results.filters.date_range:
+        lines.append(palette.dim(f"searched: {sanitize(describe_search(results))}"))
+    facets = facet_lines(results, palette)
+    if facets:
+        lines.append("")
+        lines.extend(facets)
+    return lines
+
+
+def describe_search(results: SearchResults) -> str:
+    """The query as resolved, with the drill-down filters, in query-language words."""
+    parts = [results.resolved_query] if results.resolved_query != "*" else []
+    f = results.filters
+    if f.topics:
+        parts.append("topic:(" + " OR ".join(_quote(t) for t in f.topics) + ")")
+    if f.providers:
+        parts.append("provider:(" + " OR ".join(_quote(p) for p in f.providers) + ")")
+    if f.kind:
+        parts.append(f"kind:{f.kind}")
+    if f.date_range:
+        parts.append(f"date:{f.date_range.describe()}")
+    return " AND ".join(parts) or "*"
+
+
+def _quote(value: str) -> str:
+    return f'"{value}"' if re.search(r"[\s():]", value) else value
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ") if dt else None
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    return {
+        "rank": hit.rank,
+        "id": hit.id,
+        "kind": hit.kind,
+        "title": hit.title,
+        "url": hit.url,
+        "provider": hit.provider,
+        "published": _iso(hit.published),
+        "topics": list(hit.topics),
+        "score": hit.score,
+        "snippet": hit.snippet_text,
+        "path": hit.path,
+        "cited_by": hit.cited_by,
+    }
+
+
+def results_json(results: SearchResults) -> dict[str, Any]:
+    """The documented JSON shape of `searchkit search --json`."""
+    facets = {
+        name: [{"value": v.value, "count": v.count} for v in facet.values]
+        for name, facet in results.facets.items()
+    }
+    return {
+        "query": results.query,
+        "resolved_query": describe_search(results),
+        "total": results.total,
+        "page": results.page,
+        "per_page": results.per_page,
+        "took_ms": round(results.took_ms, 2),
+        "hits": [hit_json(h) for h in results.hits],
+        "facets": facets,
+        "suggestion": results.suggestion.query if results.suggestion else None,
+    }

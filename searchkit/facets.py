@@ -1,0 +1,207 @@
+"""Per-document facet values read from Whoosh columns, and exact multi-select facet counts.
+
+Counting happens in one pass over the full match set: each facet is counted over the matches
+that pass every *other* facet's filter (as Elasticsearch's post_filter does), so the other
+values of a facet stay visible after one is selected.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from whoosh.util.times import datetime_to_long, long_to_datetime
+
+from .results import Facet, FacetValue, Filters, Granularity
+
+# Above this share of the index in one match set, reading whole columns at once is cheaper.
+BULK_SHARE = 0.25
+_TICKS_PER_DAY = 86_400 * 1_000_000  # Whoosh stores datetimes as microseconds
+
+
+class Columns:
+    """Facet values of every document of one reader, read lazily and remembered.
+
+    A row is (kind, topics, provider, published as a Whoosh long or 0).
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self.size = reader.doc_count_all()
+        self._kind = reader.column_reader("kind")
+        self._topic = reader.column_reader("topic")
+        self._provider = reader.column_reader("provider")
+        self._published = reader.column_reader("published", translate=False)
+        self._rows: list[Row | None] = [None] * self.size
+        self._bulk_loaded = False
+
+    def prepare(self, docnums: list[int]) -> None:
+        """Load whole columns when a large share of the index is about to be read."""
+        if not self._bulk_loaded and len(docnums) > self.size * BULK_SHARE:
+            self._rows = [
+                _row(*v)
+                for v in zip(self._kind, self._topic, self._provider, self._published, strict=True)
+            ]
+            self._bulk_loaded = True
+
+    def row(self, docnum: int) -> Row:
+        row = self._rows[docnum]
+        if row is None:
+            row = self._rows[docnum] = _row(
+                self._kind[docnum],
+                self._topic[docnum],
+                self._provider[docnum],
+                self._published[docnum],
+            )
+        return row
+
+    def published(self, docnum: int) -> int:
+        return self.row(docnum)[3]
+
+
+Row = tuple[str, tuple[str, ...], str, int]
+
+
+def _text(raw: Any) -> str:
+    return raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
+
+
+def _row(kind: Any, topic: Any, provider: Any, published: Any) -> Row:
+    return (
+        _text(kind),
+        tuple(v for v in _text(topic).split("\n") if v),
+        _text(provider),
+        published or 0,
+    )
+
+
+def to_long(dt: datetime | None) -> int | None:
+    if dt is None:
+        return None
+    result: int = datetime_to_long(dt.astimezone(UTC).replace(tzinfo=None))
+    return result
+
+
+def from_long(value: int) -> datetime | None:
+    return long_to_datetime(value).replace(tzinfo=UTC) if value else None
+
+
+class FacetCounter:
+    """Applies drill-down filters to a match set and counts every facet."""
+
+    def __init__(self, columns: Columns, filters: Filters) -> None:
+        self.columns = columns
+        self.topics = {t.casefold() for t in filters.topics}
+        self.providers = {p.casefold() for p in filters.providers}
+        self.kind = filters.kind
+        self.start = to_long(filters.since)
+        self.end = to_long(filters.until)
+        self.filters = filters
+
+    def run(self, docnums: list[int]) -> tuple[list[int], dict[str, Counter[str]], list[int]]:
+        """(documents passing every filter, counts per facet, dates for the histogram)."""
+        cols = self.columns
+        cols.prepare(docnums)
+        row = cols.row
+        topics_seen: list[str] = []
+        providers_seen: list[str] = []
+        kinds_seen: list[str] = []
+        dates: list[int] = []
+        allowed: list[int] = []
+        want_topics, want_providers, want_kind = self.topics, self.providers, self.kind
+        start, end = self.start, self.end
+        for d in docnums:
+            kind, topics, provider, published = row(d)
+            ok_kind = want_kind is None or kind == want_kind
+            ok_topic = not want_topics or any(t.casefold() in want_topics for t in topics)
+            ok_provider = not want_providers or provider.casefold() in want_providers
+            ok_date = (start is None or published >= start) and (end is None or 0 < published < end)
+            if ok_kind and ok_date:
+                if ok_provider:
+                    topics_seen.extend(topics)
+                if ok_topic and provider:
+                    providers_seen.append(provider)
+            if ok_topic and ok_provider:
+                if ok_date:
+                    kinds_seen.append(kind)
+                if ok_kind and published:
+                    dates.append(published)
+                if ok_kind and ok_date:
+                    allowed.append(d)
+        counts = {
+            "topics": Counter(topics_seen),
+            "provider": Counter(providers_seen),
+            "kind": Counter(kinds_seen),
+        }
+        return allowed, counts, dates
+
+
+def value_facet(name: str, counts: Counter[str], selected: Iterable[str], limit: int) -> Facet:
+    """A facet of values written by people: case variants count as one value, shown in the
+    form most documents use."""
+    merged: Counter[str] = Counter()
+    forms: dict[str, Counter[str]] = {}
+    for value, count in counts.items():
+        key = value.casefold()
+        merged[key] += count
+        forms.setdefault(key, Counter())[value] += count
+    chosen = {v.casefold() for v in selected}
+    ordered = sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
+    values = tuple(
+        FacetValue(forms[k].most_common(1)[0][0], c, k in chosen) for k, c in ordered[:limit]
+    )
+    shown = {v.value.casefold() for v in values}
+    # A selected value stays visible even when it is not among the most frequent.
+    extra = tuple(
+        FacetValue(forms[k].most_common(1)[0][0], merged[k], True)
+        for k in chosen
+        if k in merged and k not in shown
+    )
+    return Facet(name, values + extra, len(merged), truncated=len(merged) > limit)
+
+
+def date_facet(dates: list[int]) -> Facet:
+    """A histogram whose buckets follow the span of the dates: years, months or days."""
+    if not dates:
+        return Facet("published", (), 0, granularity=None)
+    lo, hi = from_long(min(dates)), from_long(max(dates))
+    assert lo is not None and hi is not None
+    span_days = (hi - lo).days
+    granularity: Granularity = (
+        "year" if span_days > 3 * 365 else ("month" if span_days > 62 else "day")
+    )
+    # Count by day first (a day is a fixed number of Whoosh ticks), then name each distinct day.
+    first_day = datetime(lo.year, lo.month, lo.day, tzinfo=UTC)
+    base = to_long(first_day) or 0
+    by_day = Counter((v - base) // _TICKS_PER_DAY for v in dates)
+    counts: Counter[str] = Counter()
+    for offset, n in by_day.items():
+        counts[_bucket(first_day + timedelta(days=offset), granularity)] += n
+    keys = _bucket_range(lo, hi, granularity)
+    values = tuple(FacetValue(k, counts.get(k, 0)) for k in keys)
+    return Facet("published", values, len(counts), granularity=granularity)
+
+
+def _bucket(dt: datetime | None, granularity: Granularity) -> str:
+    assert dt is not None
+    fmt = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}[granularity]
+    return dt.strftime(fmt)
+
+
+def _bucket_range(lo: datetime, hi: datetime, granularity: Granularity) -> list[str]:
+    """Every bucket from lo to hi, empty ones included, so gaps show."""
+    keys = []
+    if granularity == "year":
+        return [str(y) for y in range(lo.year, hi.year + 1)]
+    if granularity == "month":
+        y, m = lo.year, lo.month
+        while (y, m) <= (hi.year, hi.month):
+            keys.append(f"{y:04d}-{m:02d}")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        return keys
+    day = datetime(lo.year, lo.month, lo.day, tzinfo=UTC)
+    while day <= hi:
+        keys.append(day.strftime("%Y-%m-%d"))
+        day += timedelta(days=1)
+    return keys

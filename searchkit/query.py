@@ -1,0 +1,249 @@
+"""Query text -> a Whoosh query: aliases, date clauses, validation, ranking clauses.
+
+The Whoosh query language is kept (AND/OR/NOT, "phrases", field:value, wildcards, word~,
+boosts); on top of it come friendly field names (`topic:`, `source:`, `date:`), date clauses
+that accept years, months, days, ranges and relative dates, and errors that name the position
+and suggest the field that was probably meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.qparser import (
+    AndGroup,
+    FieldAliasPlugin,
+    FuzzyTermPlugin,
+    GtLtPlugin,
+    MultifieldParser,
+    OrGroup,
+)
+from whoosh.qparser.plugins import PlusMinusPlugin
+
+from . import dates
+from .errors import QueryError
+from .schema import TEXT_FIELDS
+
+# What users may write before a colon -> the schema field it means.
+FIELD_ALIASES: dict[str, str] = {
+    "title": "title",
+    "excerpt": "excerpt",
+    "body": "body",
+    "text": "body",
+    "topic": "topic",
+    "topics": "topic",
+    "category": "topic",
+    "provider": "provider",
+    "source": "provider",
+    "publisher": "provider",
+    "domain": "domain",
+    "site": "domain",
+    "date": "published",
+    "published": "published",
+    "kind": "kind",
+    "type": "kind",
+    "id": "id",
+    "url": "id",
+    "links": "links",
+}
+KIND_ALIASES = {
+    "article": "article",
+    "articles": "article",
+    "related": "related",
+    "stub": "related",
+    "stubs": "related",
+}
+DATE_FIELDS = ("date", "published")
+
+_DATE_CLAUSE = re.compile(
+    r"(?<![\w:])(?:date|published):(\[[^\]]*\]|\{[^}]*\}|\"[^\"]*\"|'[^']*'|[<>]=?-?[\w:.+-]+|"
+    r"-?[\w:.+-]+)",
+    re.IGNORECASE,
+)
+_FIELD_PREFIX = re.compile(r"(?<![\w:/\"'])([A-Za-z_][\w-]*):(?=[^\s/])")
+_PLACEHOLDER = "skdate{}x"
+# Words only: no fields, operators, quotes, wildcards or groups.
+_PLAIN_WORDS = re.compile(r"(?!.*\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b)[^:\"'()*?~^\[\]{}+]*")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A query ready to run, with what the user should see of it."""
+
+    text: str
+    query: Any  # whoosh.query.Query
+    resolved: str  # the text with date clauses resolved to absolute ranges
+    date_ranges: tuple[dates.DateRange, ...]
+    terms: frozenset[str]  # analysed words to highlight
+    match_all: bool  # empty query or "*": browse
+    any_word: Any = None  # plain words only: the query matching any of them
+    title_phrase: Any = None  # plain words only: a bonus for the words close in the title
+    date_range: dates.DateRange | None = None  # date clauses ANDed at the top, applied apart
+
+
+def _make_parser(schema: Any, *, any_word: bool = False) -> MultifieldParser:
+    group = OrGroup.factory(0.9) if any_word else AndGroup
+    parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS, group=group)
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(GtLtPlugin())
+    parser.add_plugin(PlusMinusPlugin())
+    aliases: dict[str, list[str]] = {}
+    for alias, target in FIELD_ALIASES.items():
+        if alias != target:
+            aliases.setdefault(target, []).append(alias)
+    parser.add_plugin(FieldAliasPlugin(aliases))
+    return parser
+
+
+class QueryParser:
+    """Parses query text against one schema; `now` resolves relative dates."""
+
+    def __init__(self, schema: Any) -> None:
+        self._schema = schema
+        self._parser = _make_parser(schema)
+        self._any_parser = _make_parser(schema, any_word=True)
+
+    def parse(self, text: str, *, now: datetime) -> ParsedQuery:
+        stripped = text.strip()
+        if stripped in ("", "*", "*:*"):
+            return ParsedQuery(text, wq.Every(), "*", (), frozenset(), True)
+        _check_balance(text)
+        ranges: list[dates.DateRange] = []
+        resolved_parts: list[str] = []
+
+        def replace(match: re.Match[str]) -> str:
+            try:
+                rng = dates.parse_range(match.group(1), now)
+            except dates.DateSpecError as exc:
+                raise QueryError(text, str(exc), position=match.start()) from None
+            ranges.append(rng)
+            resolved_parts.append(f"date:{rng.describe()}")
+            return f"id:{_PLACEHOLDER.format(len(ranges) - 1)}"
+
+        rewritten = _DATE_CLAUSE.sub(replace, text)
+        _check_fields(text, rewritten)
+        try:
+            parsed = self._parser.parse(rewritten)
+        except Exception as exc:  # Whoosh's parser raises assorted types on odd input
+            raise QueryError(text, f"cannot parse it ({exc})") from exc
+        parsed = parsed.accept(lambda q: _rewrite(q, ranges))
+        if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
+            raise QueryError(
+                text,
+                "nothing searchable is left (only stop words or symbols?)",
+                hint="try other words, or * to browse everything",
+            )
+        parsed, date_range = _split_dates(parsed, ranges)
+        resolved_iter = iter(resolved_parts)
+        resolved = _DATE_CLAUSE.sub(lambda _m: next(resolved_iter), text)
+        any_word = phrase = None
+        if _PLAIN_WORDS.fullmatch(text):
+            words = [t.text for t in self._schema["title"].analyzer(text)]
+            if len(words) > 1:
+                any_word = self._any_parser.parse(text)
+                phrase = wq.Phrase("title", words, slop=3, boost=2.0)
+        return ParsedQuery(
+            text,
+            parsed,
+            resolved,
+            tuple(ranges),
+            _highlight_terms(parsed),
+            False,
+            any_word,
+            phrase,
+            date_range,
+        )
+
+
+def _check_balance(text: str) -> None:
+    depth = 0
+    in_quote = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            in_quote = not in_quote
+        elif not in_quote and ch == "(":
+            depth += 1
+        elif not in_quote and ch == ")":
+            depth -= 1
+            if depth < 0:
+                raise QueryError(text, "a ')' closes nothing", position=i)
+    if in_quote:
+        raise QueryError(
+            text, "a '\"' is not closed", position=text.rfind('"'), hint='close the phrase with "'
+        )
+    if depth > 0:
+        raise QueryError(text, "a '(' is not closed", position=text.rfind("("))
+
+
+def _check_fields(original: str, rewritten: str) -> None:
+    known = set(FIELD_ALIASES)
+    for match in _FIELD_PREFIX.finditer(rewritten):
+        name = match.group(1)
+        if name.lower() in known or name in ("id",):
+            continue
+        close = difflib.get_close_matches(name.lower(), sorted(known), n=1, cutoff=0.6)
+        hint = (
+            f"did you mean {close[0]}:?"
+            if close
+            else ("known fields: " + ", ".join(sorted(k for k in known if k not in ("links",))))
+        )
+        position = original.find(match.group(0))
+        raise QueryError(
+            original,
+            f"unknown field {name}:",
+            position=position if position >= 0 else None,
+            hint=hint,
+        )
+
+
+def _rewrite(q: Any, ranges: list[dates.DateRange]) -> Any:
+    """Swap date placeholders for ranges, match providers by name or domain, map kinds."""
+    if isinstance(q, wq.Term):
+        field, value = q.fieldname, q.text
+        if field == "id" and isinstance(value, str) and re.fullmatch(r"skdate\d+x", value):
+            rng = ranges[int(value[6:-1])]
+            return wq.DateRange("published", _naive(rng.start), _naive(rng.end), endexcl=True)
+        if field == "provider":
+            return wq.Or([wq.Term("provider", value), wq.Term("domain", value)], boost=q.boost)
+        if field == "kind":
+            return wq.Term("kind", KIND_ALIASES.get(str(value).lower(), str(value).lower()))
+    return q
+
+
+def _split_dates(q: Any, ranges: list[dates.DateRange]) -> tuple[Any, dates.DateRange | None]:
+    """Take the date clauses that every match must satisfy out of the query: filtering dates
+    from a column is far cheaper than Whoosh's range expansion. Others stay in the query."""
+    clauses = q.subqueries if isinstance(q, wq.And) else [q]
+    kept, found = [], None
+    for clause in clauses:
+        if isinstance(clause, wq.DateRange) and clause.fieldname == "published":
+            rng = dates.DateRange(_aware(clause.startdate), _aware(clause.enddate))
+            found = rng if found is None else found.intersect(rng)
+        else:
+            kept.append(clause)
+    if found is None:
+        return q, None
+    if not kept:
+        return wq.Every(), found
+    return (kept[0] if len(kept) == 1 else wq.And(kept, boost=q.boost)), found
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    return dt.replace(tzinfo=UTC) if dt is not None else None
+
+
+def _naive(dt: datetime | None) -> datetime | None:
+    return dt.replace(tzinfo=None) if dt is not None else None
+
+
+def _highlight_terms(q: Any) -> frozenset[str]:
+    words = set()
+    for fieldname, text in q.iter_all_terms():
+        if fieldname in TEXT_FIELDS and isinstance(text, str):
+            words.add(text)
+    return frozenset(words)

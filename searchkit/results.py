@@ -1,0 +1,165 @@
+"""Search results as plain frozen values, detached from Whoosh (safe after the searcher closes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from .dates import DateRange
+
+Sort = Literal["relevance", "newest", "oldest", "recent-relevance"]
+SORTS: tuple[str, ...] = ("relevance", "newest", "oldest", "recent-relevance")
+Granularity = Literal["year", "month", "day"]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of text; `match` is True where it matched the query."""
+
+    text: str
+    match: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    rank: int
+    id: str
+    kind: str
+    title: str
+    url: str | None
+    provider: str | None
+    domain: str | None
+    published: datetime | None
+    topics: tuple[str, ...]
+    score: float
+    title_segments: tuple[Segment, ...]
+    snippet: tuple[Segment, ...]
+    path: str | None
+    cited_by: int
+    links: int
+
+    @property
+    def snippet_text(self) -> str:
+        return "".join(s.text for s in self.snippet)
+
+
+@dataclass(frozen=True, slots=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Facet:
+    """Counts of one facet over all matches (not just the page), most frequent first (dates:
+    in time order). `truncated` when more values exist than were asked for."""
+
+    name: str
+    values: tuple[FacetValue, ...]
+    total_values: int
+    truncated: bool = False
+    granularity: Granularity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A corrected query, and how many documents it finds."""
+
+    query: str
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Drill-down filters: several values of one facet mean OR, different facets mean AND."""
+
+    topics: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    kind: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+
+    @property
+    def date_range(self) -> DateRange | None:
+        if self.since is None and self.until is None:
+            return None
+        return DateRange(self.since, self.until)
+
+    def is_empty(self) -> bool:
+        return not (self.topics or self.providers or self.kind or self.since or self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    query: str
+    resolved_query: str
+    total: int
+    page: int
+    per_page: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, Facet]
+    suggestion: Suggestion | None
+    took_ms: float
+    sort: str
+    filters: Filters = field(default_factory=Filters)
+    relaxed: bool = False  # no document had every word; these have some of them
+    parsed: str = ""  # the Whoosh query, for :explain
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedDocument:
+    """A document another one points to or is pointed at by."""
+
+    id: str
+    title: str
+    kind: str | None  # None when the document is not in the index
+    url: str | None
+    published: datetime | None
+    provider: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """Everything the index holds about one document."""
+
+    id: str
+    kind: str
+    title: str
+    excerpt: str
+    body: str
+    url: str | None
+    provider: str | None
+    domain: str | None
+    published: datetime | None
+    topics: tuple[str, ...]
+    quality: int | None
+    path: str | None
+    images: tuple[str, ...]
+    links: tuple[str, ...]
+    cited_by: tuple[str, ...]
+    extra: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ValueCount:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a query found what it found: the parsed query, the filters, the top hit's score."""
+
+    query: str
+    parsed: str
+    resolved: str
+    filters: Filters
+    top_hit: str | None
+    top_score: float | None
+    matched_terms: tuple[tuple[str, str], ...]

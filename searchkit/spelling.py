@@ -1,0 +1,77 @@
+"""Did-you-mean: corrections drawn from the index's own vocabulary (the unstemmed `words` field).
+
+A word is corrected when no document contains it. Candidates share its first letter and are
+within two edits; the closest wins, then the most frequent (DEPENDENCIES.md measured this
+re-ranking at 93 % of typos fixed, against 48 % for Whoosh's frequency-only suggestions).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from whoosh.support.charset import accent_map
+
+_WORD = re.compile(r"(?<![\w:])([^\W\d_]{3,})(?![\w:(])")
+_OPERATORS = {"and", "or", "not", "andnot", "andmaybe", "to"}
+
+
+def damerau(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance, giving up (limit + 1) once it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def _fold(word: str) -> str:
+    return word.lower().translate(accent_map)
+
+
+def correct_word(reader: Any, word: str) -> str | None:
+    """The best in-vocabulary replacement for a word no document contains, or None."""
+    folded = _fold(word)
+    if reader.doc_frequency("words", folded) > 0:
+        return None
+    best: tuple[int, int, str] | None = None
+    maxdist = 1 if len(folded) <= 4 else 2
+    for raw in reader.expand_prefix("words", folded[0]):
+        candidate = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        dist = damerau(folded, candidate, maxdist)
+        if dist > maxdist:
+            continue
+        key = (dist, -reader.doc_frequency("words", candidate), candidate)
+        if best is None or key < best:
+            best = key
+    return best[2] if best else None
+
+
+def correct_text(reader: Any, text: str) -> str | None:
+    """The query text with its unknown plain words corrected, or None if nothing changed."""
+    changed = False
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal changed
+        word = match.group(1)
+        if word.lower() in _OPERATORS and word.isupper():
+            return word
+        better = correct_word(reader, word)
+        if better is None:
+            return word
+        changed = True
+        return better
+
+    # Field names (before ':') and field values (after ':') are left alone.
+    corrected = _WORD.sub(fix, text)
+    return corrected if changed else None
