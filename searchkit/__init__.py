@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from .api import BuildProgress, IndexReport, IndexStats, build_index, index_stats
+from .api import SearchIndex, build_index, index_stats, open_index
 from .errors import (
     DocumentNotFoundError,
     IndexCorruptError,
@@ -18,23 +18,48 @@ from .errors import (
     SeedsFolderError,
     SeedsMismatchError,
 )
-from .indexer import Duplicate, SeedIssue
+from .reports import BuildProgress, Duplicate, IndexReport, SeedIssue
+from .results import (
+    Document,
+    Facet,
+    FacetValue,
+    Filters,
+    Hit,
+    LinkedDocument,
+    SearchResults,
+    Segment,
+    Suggestion,
+    ValueCount,
+)
+from .stats import IndexStats
 
 __all__ = [
     "BuildProgress",
+    "Document",
     "DocumentNotFoundError",
     "Duplicate",
+    "Facet",
+    "FacetValue",
+    "Filters",
+    "Hit",
     "IndexCorruptError",
     "IndexLockedError",
     "IndexNotFoundError",
     "IndexReport",
     "IndexStats",
+    "LinkedDocument",
     "QueryError",
+    "SearchIndex",
+    "SearchResults",
     "SearchkitError",
     "SeedError",
     "SeedIssue",
     "SeedsFolderError",
     "SeedsMismatchError",
+    "Segment",
+    "Suggestion",
+    "ValueCount",
     "build_index",
     "index_stats",
+    "open_index",
 ]

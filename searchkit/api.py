@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import index as whoosh_index
 
@@ -21,8 +21,8 @@ from . import dates as date_specs
 from . import store as st
 from .config import resolve_index_dir
 from .errors import DocumentNotFoundError, IndexCorruptError, QueryError
-from .indexer import BuildProgress, IndexReport, build_index
 from .query import KIND_ALIASES, ParsedQuery, QueryParser
+from .reports import BuildProgress, IndexReport, ProgressCallback
 from .results import (
     SORTS,
     Document,
@@ -34,7 +34,9 @@ from .results import (
     ValueCount,
 )
 from .search import Engine, SearchRequest, make_searcher, now_utc
-from .stats import IndexStats, index_stats
+
+if TYPE_CHECKING:
+    from .stats import IndexStats
 
 DEFAULT_PER_PAGE = 10
 DEFAULT_FACET_LIMIT = 10
@@ -249,6 +251,34 @@ class SearchIndex:
 
     def stats(self) -> IndexStats:
         return index_stats(self.index_dir)
+
+
+def build_index(
+    seeds_dir: str | Path | None = None,
+    index_dir: str | Path = "index",
+    *,
+    full: bool = False,
+    dry_run: bool = False,
+    wait: float | None = None,
+    progress: ProgressCallback | None = None,
+) -> IndexReport:
+    """Bring the index at `index_dir` in step with the seeds folder; return what changed.
+
+    `seeds_dir` defaults to the folder the index was built from (or `seeds` for a new index);
+    naming another folder than the index's is refused unless `full` is set. `wait` is how long
+    to wait for another writer, in seconds (None: fail at once with IndexLockedError).
+    `progress` is called with BuildProgress values as the build goes.
+    """
+    from .indexer import build_index as build  # the search path never loads YAML or the writer
+
+    return build(seeds_dir, index_dir, full=full, dry_run=dry_run, wait=wait, progress=progress)
+
+
+def index_stats(index_dir: str | Path) -> IndexStats:
+    """Describe the index at `index_dir`. Raises IndexNotFoundError when there is none."""
+    from .stats import index_stats as describe
+
+    return describe(index_dir)
 
 
 def open_index(

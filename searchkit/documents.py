@@ -18,6 +18,7 @@ import frontmatter
 import yaml
 
 from .errors import SeedError
+from .records import Image, Provider
 
 SEED_SUFFIXES = (".md", ".markdown", ".txt")
 MAX_SEED_BYTES = 1024 * 1024
@@ -28,22 +29,6 @@ HAS_LIBYAML: bool = bool(getattr(yaml, "__with_libyaml__", False))
 # A cheap pre-check: seeds never use YAML anchors or aliases; only text that might is parsed
 # event by event to know for sure.
 _MAYBE_ALIAS = re.compile(r"[\s\[{,:-][&*][^\s,\[\]{}]")
-
-
-@dataclass(frozen=True, slots=True)
-class Provider:
-    """Who published an article."""
-
-    name: str | None = None
-    domain: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Image:
-    url: str
-    width: int | None = None
-    height: int | None = None
-    is_cached: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

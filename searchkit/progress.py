@@ -11,7 +11,7 @@ import time
 from types import TracebackType
 from typing import Any, TextIO
 
-from .indexer import BuildProgress
+from .reports import BuildProgress
 
 SHOW_AFTER_SECONDS = 1.0
 _LABELS = {

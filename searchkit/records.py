@@ -10,9 +10,27 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .documents import Image, Provider, RelatedEntry, Seed
+if TYPE_CHECKING:
+    from .documents import RelatedEntry, Seed
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """Who published an article."""
+
+    name: str | None = None
+    domain: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    url: str
+    width: int | None = None
+    height: int | None = None
+    is_cached: bool | None = None
+
 
 Kind = Literal["article", "related"]
 ARTICLE: Kind = "article"

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .indexer import IndexReport
+from .reports import IndexReport
 from .results import Hit, SearchResults, Segment
-from .stats import IndexStats
+
+if TYPE_CHECKING:
+    from .stats import IndexStats
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 

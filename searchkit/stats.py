@@ -13,8 +13,8 @@ from whoosh.util.times import long_to_datetime
 
 from . import store as st
 from .errors import IndexCorruptError
-from .indexer import SeedIssue
 from .records import ARTICLE
+from .reports import SeedIssue
 
 
 @dataclass(frozen=True, slots=True)
