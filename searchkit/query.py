@@ -68,7 +68,13 @@ _DATE_CLAUSE = re.compile(
 _FIELD_PREFIX = re.compile(r"(?<![\w:/\"'])([A-Za-z_][\w-]*):(?=[^\s/])")
 _PLACEHOLDER = "skdate{}x"
 # Words only: no fields, operators, quotes, wildcards or groups.
-_PLAIN_WORDS = re.compile(r"(?!.*\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b)[^:\"'()*?~^\[\]{}+]*")
+_PLAIN_WORDS = re.compile(
+    r"(?!.*\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b)(?!(?:.*\s)?')[^:\"()*?~^\[\]{}+]*"
+)
+MAX_DROP_ONE_WORDS = 6
+# Tuned on a known-item test over the shared corpus (bench/bench_search.py).
+TITLE_ALL_BOOST = 4.0
+TITLE_PHRASE_BOOST = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +87,7 @@ class ParsedQuery:
     date_ranges: tuple[dates.DateRange, ...]
     terms: frozenset[str]  # analysed words to highlight
     match_all: bool  # empty query or "*": browse
-    any_word: Any = None  # plain words only: the query matching any of them
+    fallbacks: tuple[Any, ...] = ()  # plain words only: all but one word, then any word
     title_phrase: Any = None  # plain words only: a bonus for the words close in the title
     date_range: dates.DateRange | None = None  # date clauses ANDed at the top, applied apart
 
@@ -141,12 +147,29 @@ class QueryParser:
         parsed, date_range = _split_dates(parsed, ranges)
         resolved_iter = iter(resolved_parts)
         resolved = _DATE_CLAUSE.sub(lambda _m: next(resolved_iter), text)
-        any_word = phrase = None
+        fallbacks: list[Any] = []
+        phrase = None
         if _PLAIN_WORDS.fullmatch(text):
-            words = [t.text for t in self._schema["title"].analyzer(text)]
-            if len(words) > 1:
-                any_word = self._any_parser.parse(text)
-                phrase = wq.Phrase("title", words, slop=3, boost=2.0)
+            stems = [t.text for t in self._schema["title"].analyzer(text)]
+            if len(stems) > 1:
+                # Bonus for documents whose title holds every word, more if close together.
+                phrase = wq.Or(
+                    [
+                        wq.And([wq.Term("title", stem) for stem in stems], boost=TITLE_ALL_BOOST),
+                        wq.Phrase("title", stems, slop=3, boost=TITLE_PHRASE_BOOST),
+                    ]
+                )
+                words = text.split()
+                if 3 <= len(words) <= MAX_DROP_ONE_WORDS:
+                    fallbacks.append(
+                        wq.Or(
+                            [
+                                self._parser.parse(" ".join(words[:i] + words[i + 1 :]))
+                                for i in range(len(words))
+                            ]
+                        )
+                    )
+                fallbacks.append(self._any_parser.parse(text))
         return ParsedQuery(
             text,
             parsed,
@@ -154,7 +177,7 @@ class QueryParser:
             tuple(ranges),
             _highlight_terms(parsed),
             False,
-            any_word,
+            tuple(fallbacks),
             phrase,
             date_range,
         )

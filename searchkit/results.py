@@ -105,6 +105,7 @@ class SearchResults:
     sort: str
     filters: Filters = field(default_factory=Filters)
     relaxed: bool = False  # no document had every word; these have some of them
+    showing: str | None = None  # nothing matched the query; these match this correction
     parsed: str = ""  # the Whoosh query, for :explain
 
     @property

@@ -15,12 +15,13 @@ from whoosh.analysis import (
     RegexTokenizer,
     StemFilter,
     StopFilter,
+    SubstitutionFilter,
 )
 from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 # Bump when documents are indexed differently; an index with another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Fields a free-text query searches, with their query-time weights (BM25F per-field boosts).
 TEXT_FIELDS: dict[str, float] = {
@@ -36,13 +37,17 @@ VALUE_SEPARATOR = "\n"
 
 
 def text_analyzer():  # type: ignore[no-untyped-def]
-    """Words, lowercased, accents folded, stop words dropped, Snowball (porter2) stems."""
+    """Words, lowercased, accents folded, curly apostrophes made straight (so the stemmer
+    strips "’s"), stop words dropped, Snowball (porter2) stems. Stop words are dropped again
+    after stemming, so "haves" does not become a required "have" that no document keeps."""
     return (
         RegexTokenizer(r"\w+(?:[.'’]\w+)*")
         | LowercaseFilter()
         | CharsetFilter(accent_map)
+        | SubstitutionFilter("[’‘]", "'")
         | StopFilter()
         | StemFilter(lang="en")
+        | StopFilter()
     )
 
 

@@ -5,12 +5,14 @@ Everything returned is a plain value from results.py; no Whoosh object escapes.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.lang import porter2
 from whoosh.scoring import BM25F
 
 from . import highlight, spelling
@@ -32,6 +34,9 @@ from .results import (
 
 WEIGHTING = BM25F(B=0.75, K1=1.2)
 RECENCY_HALF_LIFE_DAYS = 180.0
+RERANK_POOL = 50
+TITLE_COVERAGE_WEIGHT = 0.6
+_WORDS = re.compile(r"\w+(?:['’]\w+)*")
 RECENCY_POOL = 200
 SUGGEST_BELOW = 3  # offer a correction when a query finds fewer documents than this
 
@@ -69,50 +74,59 @@ class Engine:
     # --- search ----------------------------------------------------------------------
 
     def search(self, req: SearchRequest, *, parse_again: Any = None) -> SearchResults:
+        """Run a request. When nothing matches every word, the search falls back in turn to
+        the spelling-corrected query, to all words but one, then to any word (`relaxed`)."""
         started = time.perf_counter()
         parsed = req.parsed
         allowed, counts, dates = self._filtered(parsed.query, req.filters, parsed.date_range)
-        relaxed = False
-        if not allowed and parsed.any_word is not None:
-            allowed, counts, dates = self._filtered(parsed.any_word, req.filters, None)
-            relaxed = bool(allowed)
-        query = parsed.any_word if relaxed else parsed.query
+        query, relaxed, showing, suggestion = parsed.query, False, None, None
+        if len(allowed) < SUGGEST_BELOW and not parsed.match_all and parse_again is not None:
+            corrected = self._correction(parsed.text, parse_again)
+            if corrected is not None:
+                found = self._filtered(corrected.query, req.filters, corrected.date_range)
+                if len(found[0]) > len(allowed):
+                    suggestion = Suggestion(corrected.text, len(found[0]))
+                    if not allowed:
+                        parsed, (allowed, counts, dates) = corrected, found
+                        query, showing = corrected.query, corrected.text
+        for fallback in parsed.fallbacks if not allowed else ():
+            allowed, counts, dates = self._filtered(fallback, req.filters, None)
+            if allowed:
+                query, relaxed = fallback, True
+                break
         ranked = self._rank(query, parsed, allowed, req)
         start = (req.page - 1) * req.per_page
-        page = ranked[start : start + req.per_page]
         terms = self._highlight_terms(query, parsed)
         hits = tuple(
-            self._hit(start + i + 1, docnum, score, terms) for i, (docnum, score) in enumerate(page)
+            self._hit(start + i + 1, docnum, score, terms)
+            for i, (docnum, score) in enumerate(ranked[start : start + req.per_page])
         )
-        facets: dict[str, Facet] = {}
-        if req.facets:
-            f = req.filters
-            facets = {
-                "topics": value_facet("topics", counts["topics"], f.topics, req.facet_limit),
-                "provider": value_facet(
-                    "provider", counts["provider"], f.providers, req.facet_limit
-                ),
-                "kind": value_facet("kind", counts["kind"], [f.kind] if f.kind else [], 10),
-                "published": date_facet(dates),
-            }
-        suggestion = None
-        if len(allowed) < SUGGEST_BELOW and not parsed.match_all and parse_again is not None:
-            suggestion = self._suggest(parsed.text, req.filters, len(allowed), parse_again)
         return SearchResults(
-            query=parsed.text,
+            query=req.parsed.text,
             resolved_query=parsed.resolved,
             total=len(allowed),
             page=req.page,
             per_page=req.per_page,
             hits=hits,
-            facets=facets,
+            facets=self._facets(req, counts, dates) if req.facets else {},
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
             sort=req.sort,
             filters=req.filters,
             relaxed=relaxed,
+            showing=showing,
             parsed=str(query),
         )
+
+    @staticmethod
+    def _facets(req: SearchRequest, counts: Any, dates: list[int]) -> dict[str, Facet]:
+        f = req.filters
+        return {
+            "topics": value_facet("topics", counts["topics"], f.topics, req.facet_limit),
+            "provider": value_facet("provider", counts["provider"], f.providers, req.facet_limit),
+            "kind": value_facet("kind", counts["kind"], [f.kind] if f.kind else [], 10),
+            "published": date_facet(dates),
+        }
 
     def count(self, parsed: ParsedQuery, filters: Filters) -> int:
         return len(self._filtered(parsed.query, filters, parsed.date_range)[0])
@@ -150,11 +164,29 @@ class Engine:
         scored = query
         if parsed.title_phrase is not None:
             scored = wq.AndMaybe(query, parsed.title_phrase)
-        results = self.searcher.search(scored, filter=set(allowed), limit=wanted)
+        pool = max(wanted, RERANK_POOL) if parsed.title_phrase is not None else wanted
+        results = self.searcher.search(scored, filter=set(allowed), limit=pool)
         ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+        if parsed.title_phrase is not None:
+            ranked = self._by_title_coverage(ranked, parsed.text)
         if sort == "recent-relevance":
             ranked = self._by_recency(ranked)
         return ranked
+
+    def _by_title_coverage(
+        self, ranked: list[tuple[int, float]], text: str
+    ) -> list[tuple[int, float]]:
+        """Favour titles that hold more of the query's words, stop words included: the index
+        drops "you" or "have", but a title that has them is the better known-item match."""
+        words = _word_forms(text)
+        if len(words) < 2:
+            return ranked
+        out = []
+        for docnum, score in ranked:
+            title = _word_forms(self.searcher.stored_fields(docnum).get("title", ""))
+            coverage = len(words & title) / len(words)
+            out.append((docnum, score * (1 + TITLE_COVERAGE_WEIGHT * coverage)))
+        return sorted(out, key=lambda x: -x[1])
 
     def _by_recency(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Relevance times a decay that halves every RECENCY_HALF_LIFE_DAYS of age (the
@@ -206,18 +238,16 @@ class Engine:
             links=len(doc.links),
         )
 
-    def _suggest(
-        self, text: str, filters: Filters, total: int, parse_again: Any
-    ) -> Suggestion | None:
+    def _correction(self, text: str, parse_again: Any) -> ParsedQuery | None:
+        """The query with unknown words replaced from the index's vocabulary, parsed."""
         corrected = spelling.correct_text(self.reader, text)
         if corrected is None or corrected == text:
             return None
         try:
-            parsed = parse_again(corrected)
+            parsed: ParsedQuery = parse_again(corrected)
         except Exception:  # a correction that does not parse is no suggestion
             return None
-        found = self.count(parsed, filters)
-        return Suggestion(corrected, found) if found > total else None
+        return parsed
 
     # --- documents -------------------------------------------------------------------
 
@@ -285,6 +315,10 @@ class Engine:
         _, counts, _ = counter.run(docnums)
         facet = value_facet(name, counts[name], (), limit=10**9)
         return [ValueCount(v.value, v.count) for v in facet.values]
+
+
+def _word_forms(text: str) -> set[str]:
+    return {porter2.stem(w.replace("’", "'")) for w in _WORDS.findall(text.lower())}
 
 
 def now_utc() -> datetime:
