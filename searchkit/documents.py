@@ -281,7 +281,7 @@ def seed_from_mapping(path: str, meta: Mapping[str, Any], body: str = "") -> See
 # --- reading files -------------------------------------------------------------------------
 
 
-class _Handler(frontmatter.YAMLHandler):  # type: ignore[misc]
+class _Handler(frontmatter.YAMLHandler):  # type: ignore[misc,name-defined]
     """python-frontmatter's YAML handler, loading with the C safe loader where present."""
 
     def load(self, fm: str, **kwargs: Any) -> Any:

@@ -492,10 +492,10 @@ class _Plan:
         )
         if candidates[winner] == "index":
             return
-        seed = self.seeds.get(winner) or self._seed_from_disk(winner)
-        if seed is None:
+        winner_seed = self._seed_from_disk(winner)
+        if winner_seed is None:
             return
-        doc = article_document(seed)
+        doc = article_document(winner_seed)
         self.new_articles[winner] = doc
         self.replaced.add(identity)
         self.writes[identity] = doc

@@ -8,6 +8,7 @@ written in a column (for display) and index it lowercased (for case-insensitive 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from whoosh.analysis import (
     CharsetFilter,
@@ -36,7 +37,7 @@ TEXT_FIELDS: dict[str, float] = {
 VALUE_SEPARATOR = "\n"
 
 
-def text_analyzer():  # type: ignore[no-untyped-def]
+def text_analyzer() -> Any:
     """Words, lowercased, accents folded, curly apostrophes made straight (so the stemmer
     strips "’s"), stop words dropped, Snowball (porter2) stems. Stop words are dropped again
     after stemming, so "haves" does not become a required "have" that no document keeps."""
@@ -51,12 +52,12 @@ def text_analyzer():  # type: ignore[no-untyped-def]
     )
 
 
-def vocabulary_analyzer():  # type: ignore[no-untyped-def]
+def vocabulary_analyzer() -> Any:
     """Unstemmed words: the vocabulary that spelling suggestions are drawn from."""
     return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | CharsetFilter(accent_map)
 
 
-def values_analyzer(*, lowercase: bool):  # type: ignore[no-untyped-def]
+def values_analyzer(*, lowercase: bool) -> Any:
     """One token per newline-separated value (facet values, document ids)."""
     tokenizer = RegexTokenizer(r"[^\n]+")
     return tokenizer | LowercaseFilter() if lowercase else tokenizer
