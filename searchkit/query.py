@@ -139,11 +139,7 @@ class QueryParser:
             raise QueryError(text, f"cannot parse it ({exc})") from exc
         parsed = parsed.accept(lambda q: _rewrite(q, ranges))
         if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
-            raise QueryError(
-                text,
-                "nothing searchable is left (only stop words or symbols?)",
-                hint="try other words, or * to browse everything",
-            )
+            parsed = self._stop_words_query(text)
         parsed, date_range = _split_dates(parsed, ranges)
         resolved_iter = iter(resolved_parts)
         resolved = _DATE_CLAUSE.sub(lambda _m: next(resolved_iter), text)
@@ -181,6 +177,19 @@ class QueryParser:
             phrase,
             date_range,
         )
+
+
+    def _stop_words_query(self, text: str) -> Any:
+        """A query of stop words only ("being", "the who") searches the unstemmed vocabulary,
+        which keeps them, rather than nothing."""
+        words = [t.text for t in self._schema["words"].analyzer(text)]
+        if not words:
+            raise QueryError(
+                text,
+                "nothing searchable is left (only symbols or one-letter words?)",
+                hint="try other words, or * to browse everything",
+            )
+        return wq.And([wq.Term("words", w) for w in words])
 
 
 def _check_balance(text: str) -> None:
