@@ -44,6 +44,7 @@ class RelatedEntry:
     provider: Provider = Provider()
     quality: int | None = None
     images: tuple[Image, ...] = ()
+    position: int = 0  # where it stands in the seed's `related` list, from 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +76,10 @@ class Seed:
         return self.web_url or self.original_url or self.path
 
     def related_key(self, position: int) -> str:
-        """The document id of the related entry at `position` (0-based)."""
+        """The document id of the related entry at index `position` of `related` (an entry
+        without a URL is keyed by its place in the seed's list, untitled entries counted)."""
         entry = self.related[position]
-        return entry.url or f"{self.identity}#related-{position + 1}"
+        return entry.url or f"{self.identity}#related-{entry.position + 1}"
 
     def related_keys(self) -> tuple[str, ...]:
         return tuple(self.related_key(i) for i in range(len(self.related)))
@@ -111,7 +113,8 @@ def normalize_url(url: str) -> str:
         netloc = f"{userinfo}@{host.lower()}"
     else:
         netloc = netloc.lower()
-    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+    # Strip again: white space before a dropped '#...' or '/' is at the end now.
+    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, "")).strip()
 
 
 def to_utc(value: Any, field: str) -> datetime | None:
@@ -132,7 +135,10 @@ def to_utc(value: Any, field: str) -> datetime | None:
         raise ValueError(f"{field} {value!r} is not an ISO 8601 date or timestamp")
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{field} {value!r} is out of range") from None
 
 
 def _text(value: Any, field: str, *, required: bool = False) -> str:
@@ -238,6 +244,7 @@ def _related(value: Any) -> tuple[RelatedEntry, ...]:
             continue  # an entry without a title has nothing to show or search
         entries.append(
             RelatedEntry(
+                position=i,
                 title=title,
                 excerpt=_text(item.get("excerpt"), f"{field}.excerpt"),
                 published=to_utc(item.get("publishedDateTime"), f"{field}.publishedDateTime"),
@@ -318,22 +325,33 @@ def parse_seed_text(path: str, text: str) -> Seed:
         mark = exc.problem_mark or exc.context_mark
         reason = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
         if mark is not None:
-            # +2: marks are 0-based and the frontmatter starts after the opening '---' line.
             raise SeedError(
-                path, f"invalid YAML: {reason}", line=mark.line + 2, column=mark.column + 1
+                path,
+                f"invalid YAML: {reason}",
+                line=mark.line + 1 + _frontmatter_offset(text),
+                column=mark.column + 1,
             ) from None
         raise SeedError(path, f"invalid YAML: {reason}") from None
     except yaml.YAMLError as exc:
         raise SeedError(path, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise SeedError(path, "invalid YAML: nested too deeply") from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as exc:
+        # PyYAML's constructors raise these for values such as 2021-02-30 or !!int "high".
+        raise SeedError(path, f"invalid YAML value: {exc}") from None
     if not isinstance(meta, Mapping):
         kind = "empty" if meta is None else f"a {type(meta).__name__}"
         raise SeedError(path, f"the frontmatter must be a YAML mapping of fields, but it is {kind}")
     try:
         return seed_from_mapping(path, meta, body)
-    except ValueError as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         raise SeedError(path, str(exc)) from None
+
+
+def _frontmatter_offset(text: str) -> int:
+    """How many lines precede the frontmatter's first line (the '---' and blank lines)."""
+    match = _HANDLER.FM_BOUNDARY.search(text)
+    return text.count("\n", 0, match.end()) if match else 1
 
 
 def parse_seed_bytes(path: str, data: bytes) -> Seed:

@@ -7,6 +7,7 @@ values of a facet stay visible after one is selected.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -19,40 +20,60 @@ from .results import Facet, FacetValue, Filters, Granularity
 # Above this share of the index in one match set, reading whole columns at once is cheaper.
 BULK_SHARE = 0.25
 _TICKS_PER_DAY = 86_400 * 1_000_000  # Whoosh stores datetimes as microseconds
+_MISSING = 2**63
 
 
 class Columns:
     """Facet values of every document of one reader, read lazily and remembered.
 
-    A row is (kind, topics, provider, published as a Whoosh long or 0).
+    A row is (kind, topics, provider, published as a Whoosh long or 0). Columns are read per
+    segment: Whoosh's multi-segment column reader skips segments that lack a column (all their
+    documents undated, say), which would shift every later document's values.
     """
+
+    _FIELDS = ("kind", "topic", "provider", "published")
 
     def __init__(self, reader: Any) -> None:
         self.size = reader.doc_count_all()
-        self._kind = reader.column_reader("kind")
-        self._topic = reader.column_reader("topic")
-        self._provider = reader.column_reader("provider")
-        self._published = reader.column_reader("published", translate=False)
+        self._offsets: list[int] = []
+        self._segments: list[tuple[Any, ...]] = []
+        for segment, offset in reader.leaf_readers():
+            self._offsets.append(offset)
+            self._segments.append(
+                tuple(
+                    segment.column_reader(name, translate=(name != "published"))
+                    if segment.has_column(name)
+                    else None
+                    for name in self._FIELDS
+                )
+            )
         self._rows: list[Row | None] = [None] * self.size
         self._bulk_loaded = False
 
     def prepare(self, docnums: list[int]) -> None:
         """Load whole columns when a large share of the index is about to be read."""
         if not self._bulk_loaded and len(docnums) > self.size * BULK_SHARE:
-            self._rows = [
-                _row(*v)
-                for v in zip(self._kind, self._topic, self._provider, self._published, strict=True)
-            ]
+            self.load_all()
+
+    def load_all(self) -> list[Row]:
+        if not self._bulk_loaded:
+            rows: list[Row] = []
+            ends = [*self._offsets[1:], self.size]
+            for readers, start, end in zip(self._segments, self._offsets, ends, strict=True):
+                count = end - start
+                values = [list(r) if r is not None else [None] * count for r in readers]
+                rows.extend(_row(*v) for v in zip(*values, strict=True))
+            self._rows = list(rows)
             self._bulk_loaded = True
+        return self._rows  # type: ignore[return-value]
 
     def row(self, docnum: int) -> Row:
         row = self._rows[docnum]
         if row is None:
+            i = bisect_right(self._offsets, docnum) - 1
+            local = docnum - self._offsets[i]
             row = self._rows[docnum] = _row(
-                self._kind[docnum],
-                self._topic[docnum],
-                self._provider[docnum],
-                self._published[docnum],
+                *(r[local] if r is not None else None for r in self._segments[i])
             )
         return row
 
@@ -68,6 +89,8 @@ def _text(raw: Any) -> str:
 
 
 def _row(kind: Any, topic: Any, provider: Any, published: Any) -> Row:
+    if not published or published >= _MISSING:
+        published = 0  # Whoosh marks a document without a value with the column's maximum
     return (
         _text(kind),
         tuple(v for v in _text(topic).split("\n") if v),

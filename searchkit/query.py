@@ -178,7 +178,6 @@ class QueryParser:
             date_range,
         )
 
-
     def _stop_words_query(self, text: str) -> Any:
         """A query of stop words only ("being", "the who") searches the unstemmed vocabulary,
         which keeps them, rather than nothing."""

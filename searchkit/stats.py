@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.query import Term
-from whoosh.util.times import long_to_datetime
 
 from . import store as st
 from .errors import IndexCorruptError
+from .facets import Columns, from_long
 from .records import ARTICLE
 from .reports import SeedIssue
 
@@ -76,10 +75,15 @@ def index_stats(index_dir: str | Path) -> IndexStats:
     manifest = st.read_manifest(store, generation)
     with ix.searcher() as searcher:
         reader = searcher.reader()
-        documents = searcher.doc_count()
-        articles = sum(1 for _ in searcher.docs_for_query(Term("kind", ARTICLE)))
-        topics, providers = _distinct(reader, "topic"), _distinct(reader, "provider")
-        earliest, latest = _date_span(reader)
+        rows = Columns(reader).load_all()
+        live = [rows[d] for d in reader.all_doc_ids()]
+    documents = len(live)
+    articles = sum(1 for kind, _, _, _ in live if kind == ARTICLE)
+    topics = len({t.casefold() for _, row_topics, _, _ in live for t in row_topics})
+    providers = len({p.casefold() for _, _, p, _ in live if p})
+    dates = [published for _, _, _, published in live if published]
+    earliest = from_long(min(dates)) if dates else None
+    latest = from_long(max(dates)) if dates else None
     stale = tuple(p for p, s in sorted(manifest.seeds.items()) if s.status == st.STALE)
     invalid = tuple(
         SeedIssue(p, s.error or "")
@@ -104,32 +108,4 @@ def index_stats(index_dir: str | Path) -> IndexStats:
         stale=stale,
         invalid=invalid,
         duplicates=duplicates,
-    )
-
-
-def _distinct(reader: Any, fieldname: str) -> int:
-    """Distinct values of a facet field among live documents, ignoring case."""
-    values: set[str] = set()
-    column = reader.column_reader(fieldname)
-    for docnum in reader.all_doc_ids():
-        raw = column[docnum]
-        if raw:
-            values.update(v.casefold() for v in _text(raw).split("\n") if v)
-    return len(values)
-
-
-def _text(raw: bytes | str) -> str:
-    return raw.decode("utf-8") if isinstance(raw, bytes) else raw
-
-
-def _date_span(reader: Any) -> tuple[datetime | None, datetime | None]:
-    column = reader.column_reader("published", translate=False)
-    default = column.default_value() if hasattr(column, "default_value") else None
-    values = [column[d] for d in reader.all_doc_ids()]
-    values = [v for v in values if v and v != default]
-    if not values:
-        return None, None
-    return (
-        long_to_datetime(min(values)).replace(tzinfo=UTC),
-        long_to_datetime(max(values)).replace(tzinfo=UTC),
     )

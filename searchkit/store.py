@@ -20,6 +20,7 @@ import fcntl
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -167,9 +168,9 @@ def require_store(root: Path) -> Path:
 
 def new_store(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    store = root / f"{STORE_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-    store.mkdir()
-    return store
+    return Path(
+        tempfile.mkdtemp(prefix=f"{STORE_PREFIX}{time.strftime('%Y%m%dT%H%M%S')}-", dir=root)
+    )
 
 
 def switch_store(root: Path, store: Path) -> None:
@@ -181,8 +182,12 @@ def switch_store(root: Path, store: Path) -> None:
 
 
 def remove_orphan_stores(root: Path) -> None:
-    """Remove stores left by killed full builds (the lock is held, so none is in use)."""
-    live = current_store(root)
+    """Remove stores left by killed full builds (the lock is held, so none is in use). With an
+    unreadable CURRENT every store is an orphan: the build that follows starts afresh."""
+    try:
+        live = current_store(root)
+    except IndexCorruptError:
+        live = None
     for entry in root.iterdir():
         if entry.name.startswith(STORE_PREFIX) and entry != live and entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
@@ -202,6 +207,8 @@ def write_lock(root: Path, *, wait: float | None = None) -> Iterator[None]:
 
     `wait` is how many seconds to wait for another writer (None: fail at once; inf: forever).
     """
+    if root.exists() and not root.is_dir():
+        raise IndexCorruptError(f"{root} is a file, not an index folder: choose another --index")
     root.mkdir(parents=True, exist_ok=True)
     fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
