@@ -180,10 +180,12 @@ def _full_build(
         stubs = [k for k in stub_entries if k not in articles]
         ctx.report(BuildProgress("stubs", 0, len(stubs)))
         if writer is not None:
-            for key in stubs:
+            for done, key in enumerate(stubs, 1):
                 writer.add_document(
                     **to_fields(stub_document(key, stub_entries[key], stub_topics[key]))
                 )
+                if done % 256 == 0 or done == len(stubs):
+                    ctx.report(BuildProgress("stubs", done, len(stubs)))
             ctx.report(BuildProgress("commit"))
             manifest.generation = writer.generation
             _finish_manifest(manifest, ctx)
