@@ -139,6 +139,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_repl(args: argparse.Namespace) -> int:
+    from .repl import run_repl
+
+    return run_repl(resolve_index_dir(args.index), resolve_seeds_dir(args.seeds))
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -252,6 +258,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "repl",
+        help="an interactive search session (what `searchkit` alone opens on a terminal)",
+        description="Search interactively: type a query, narrow it down with :topic, :date, "
+        "... and open documents with :show N; :help lists the commands. The index is built "
+        "or brought up to date first. When stdin is not a terminal, one query or command is "
+        "read per line and plain results are printed.",
+    )
+    _add_index_option(p)
+    p.add_argument(
+        "--seeds",
+        metavar="DIR",
+        help="seeds folder (default: $SEARCHKIT_SEEDS, else the folder the index was built "
+        "from, else ./seeds)",
+    )
+    p.set_defaults(func=cmd_repl)
     return parser
 
 
@@ -259,8 +282,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+        if not (sys.stdin and sys.stdin.isatty()):
+            parser.print_help()
+            return EXIT_OK
+        args = parser.parse_args(["repl"])
     try:
         code: int = args.func(args)
         return code

@@ -19,6 +19,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import Term
 
 from . import store as st
+from .config import DEFAULT_SEEDS_DIR
 from .documents import RelatedEntry, Seed
 from .errors import IndexCorruptError, SeedsMismatchError
 from .loader import Loaded, SeedFile, digest_bytes, load_seeds, read_seed, scan_seeds
@@ -86,7 +87,8 @@ def _build(
     notes: list[str] = []
     existing = _open_existing(root, notes)
     if seeds_dir is None:
-        seeds_root = Path(existing[1].seeds_dir) if existing else Path("seeds")
+        remembered = existing[1].seeds_dir if existing else st.remembered_seeds_dir(root)
+        seeds_root = Path(remembered or DEFAULT_SEEDS_DIR)
     else:
         seeds_root = Path(seeds_dir)
     seeds_root = seeds_root.resolve()

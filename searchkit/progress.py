@@ -6,6 +6,7 @@ summary. Used by the CLI and the REPL; the library only calls the callback.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from types import TracebackType
@@ -32,6 +33,7 @@ class BuildProgressBar:
         self._bar: Any = None
         self._counter: Any = None
         self._phase = ""
+        self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> BuildProgressBar:
         self._started = time.monotonic()
@@ -64,11 +66,19 @@ class BuildProgressBar:
         self._bar.invalidate()
 
     def _open(self) -> None:
-        from prompt_toolkit.input import DummyInput
+        from prompt_toolkit.input import create_pipe_input
         from prompt_toolkit.output import create_output
+        from prompt_toolkit.output.vt100 import Vt100_Output
         from prompt_toolkit.shortcuts import ProgressBar
 
-        self._bar = ProgressBar(output=create_output(stdout=self._stream), input=DummyInput())
+        # An input nobody writes to: DummyInput ends the bar's application at once (EOFError
+        # traceback from its thread), and the terminal's would swallow what the user types.
+        # Nothing reads the terminal's answers then, so ask it nothing (no CPR requests).
+        quiet_input = self._stack.enter_context(create_pipe_input())
+        output = create_output(stdout=self._stream)
+        if isinstance(output, Vt100_Output):
+            output.enable_cpr = False
+        self._bar = ProgressBar(output=output, input=quiet_input)
         self._bar.__enter__()
 
     def close(self) -> None:
@@ -78,3 +88,4 @@ class BuildProgressBar:
             self._bar.__exit__(None, None, None)
             self._bar = None
             self._counter = None
+        self._stack.close()

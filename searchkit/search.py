@@ -152,8 +152,10 @@ class Engine:
         self, query: Any, parsed: ParsedQuery, allowed: list[int], req: SearchRequest
     ) -> list[tuple[int, float]]:
         sort = req.sort
-        if parsed.match_all and sort in ("relevance", "recent-relevance"):
-            sort = "newest"
+        if not allowed:
+            return []  # (Whoosh reads an empty filter set as no filter at all)
+        if (parsed.match_all or not parsed.terms) and sort in ("relevance", "recent-relevance"):
+            sort = "newest"  # nothing to score (browsing, or only field filters such as topic:)
         if sort in ("newest", "oldest"):
             published = self.columns.published
             ordered = sorted(allowed, key=lambda d: (published(d), -d), reverse=(sort == "newest"))

@@ -122,6 +122,23 @@ def read_manifest(store: Path, generation: int) -> Manifest:
         ) from None
 
 
+def remembered_seeds_dir(root: Path) -> str | None:
+    """The seeds folder of the newest manifest in the index, even one that cannot be used any
+    more (built by another schema, say), so a rebuild reads the same folder; None if none."""
+    try:
+        store = current_store(root)
+        if store is None:
+            return None
+        newest = max(
+            store.glob("manifest-*.json"),
+            key=lambda p: int(p.stem.split("-")[1]) if p.stem.split("-")[1].isdigit() else -1,
+        )
+        seeds_dir = json.loads(newest.read_bytes()).get("seeds_dir")
+    except (IndexCorruptError, OSError, ValueError, AttributeError):
+        return None
+    return seeds_dir if isinstance(seeds_dir, str) else None
+
+
 def prune_manifests(store: Path, keep: int) -> None:
     """Remove manifests of generations other than `keep` (and stray temporary files)."""
     for entry in store.iterdir():

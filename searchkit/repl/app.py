@@ -1,0 +1,82 @@
+"""`searchkit repl`: prepare the index, then run the session on the terminal, or line by
+line when stdin (or stdout) is not a terminal."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import webbrowser
+from pathlib import Path
+from typing import TextIO
+
+from .. import api
+from ..render import Palette, plural, sanitize
+from .config import config_path, history_path, load_config
+from .history import open_history
+from .session import Repl, make_prompt_session, run_interactive, run_lines, terminal_printer
+from .startup import build, prepare_index
+
+
+def use_color(enabled: bool, stream: TextIO) -> bool:
+    return (
+        enabled
+        and stream.isatty()
+        and not os.environ.get("NO_COLOR")
+        and os.environ.get("TERM") != "dumb"
+    )
+
+
+def is_terminal(stdin: TextIO | None, stdout: TextIO) -> bool:
+    return stdin is not None and stdin.isatty() and stdout.isatty()
+
+
+def run_repl(
+    index_dir: Path,
+    seeds: Path | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run a session over the index at `index_dir` (built or updated first); exit status."""
+    stdin = sys.stdin if stdin is None else stdin
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    interactive = is_terminal(stdin, stdout)
+
+    def echo(line: str) -> None:
+        stderr.write(line + "\n")
+        stderr.flush()
+
+    config, warnings = load_config()
+    for warning in warnings:
+        echo(f"searchkit: {sanitize(warning)}")
+    prepare_index(index_dir, seeds, echo=echo, progress=stderr.isatty())
+    with api.open_index(index_dir) as ix:
+        if not interactive:
+            repl = Repl(ix, config=config, reindex=lambda: build(index_dir, None, progress=False))
+            return run_lines(repl, stdin or (), out=stdout, err=stderr)
+        color = use_color(config.colors, stdout)
+        history, note = open_history(history_path(), config.history_size)
+        repl = Repl(
+            ix,
+            config=config,
+            palette=Palette(color),
+            history=history,
+            open_url=webbrowser.open,
+            reindex=lambda: build(index_dir, None, progress=True),
+            width=lambda: shutil.get_terminal_size().columns,
+            config_file=config_path(),
+        )
+        repl.catalog.topics(), repl.catalog.providers()  # warm: completion must be instant
+        session = make_prompt_session(repl, color=color)
+        documents = ix.search("", per_page=1, facets=False).total
+        echo(
+            f"searchkit · {plural(documents, 'document')} in {sanitize(str(index_dir))} · "
+            "type words to search, :help for commands, Ctrl-D to quit"
+        )
+        if note:
+            echo(f"searchkit: {sanitize(note)}")
+        show = terminal_printer(session.output, pager=config.pager, color=color)
+        return run_interactive(repl, session, show)

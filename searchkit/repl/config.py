@@ -1,0 +1,108 @@
+"""The REPL's optional settings file and where its files live (XDG base directories).
+
+The settings file is `$XDG_CONFIG_HOME/searchkit/config.toml` (default
+`~/.config/searchkit/config.toml`); every key is optional and the file itself may be missing:
+
+    [repl]
+    page_size = 10          # hits per result page, 1 to 100
+    colors = true           # false: no colours (NO_COLOR=1 or a non-terminal also turn them off)
+    editing_mode = "emacs"  # or "vi"
+    history_size = 1000     # queries and commands kept in the history file
+    pager = true            # page output taller than the screen (less -R, or $PAGER)
+
+The history is kept in `$XDG_STATE_HOME/searchkit/history` (default
+`~/.local/state/searchkit/history`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PAGE_SIZE = 10
+DEFAULT_COLORS = True
+DEFAULT_EDITING_MODE = "emacs"
+DEFAULT_HISTORY_SIZE = 1000
+DEFAULT_PAGER = True
+EDITING_MODES = ("emacs", "vi")
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ReplConfig:
+    page_size: int = DEFAULT_PAGE_SIZE
+    colors: bool = DEFAULT_COLORS
+    editing_mode: str = DEFAULT_EDITING_MODE
+    history_size: int = DEFAULT_HISTORY_SIZE
+    pager: bool = DEFAULT_PAGER
+
+
+def _xdg(variable: str, default: str, env: dict[str, str] | os._Environ[str]) -> Path:
+    value = env.get(variable, "")
+    # The XDG spec says relative paths are invalid and must be ignored.
+    if value and os.path.isabs(value):
+        return Path(value)
+    return Path(env.get("HOME") or Path.home()) / default
+
+
+def config_path(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
+    return _xdg("XDG_CONFIG_HOME", ".config", env) / "searchkit" / "config.toml"
+
+
+def history_path(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
+    return _xdg("XDG_STATE_HOME", ".local/state", env) / "searchkit" / "history"
+
+
+def _check(name: str, value: Any) -> str | None:
+    """Why `value` is not valid for setting `name`, or None."""
+    if name in ("colors", "pager"):
+        return None if isinstance(value, bool) else "must be true or false"
+    if name == "editing_mode":
+        return None if value in EDITING_MODES else 'must be "emacs" or "vi"'
+    if not isinstance(value, int) or isinstance(value, bool):
+        return "must be a whole number"
+    if name == "page_size" and not 1 <= value <= MAX_PAGE_SIZE:
+        return f"must be between 1 and {MAX_PAGE_SIZE}"
+    if name == "history_size" and value < 1:
+        return "must be positive"
+    return None
+
+
+def parse_config(text: str, *, source: str = "config") -> tuple[ReplConfig, list[str]]:
+    """Settings from TOML text, and one warning per problem (bad values keep their default)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return ReplConfig(), [f"{source}: not valid TOML ({exc}); using the defaults"]
+    table = data.get("repl", {})
+    if not isinstance(table, dict):
+        return ReplConfig(), [f"{source}: [repl] must be a table; using the defaults"]
+    known = {f.name for f in fields(ReplConfig)}
+    config, warnings = ReplConfig(), []
+    for name, value in table.items():
+        if name not in known:
+            warnings.append(
+                f"{source}: unknown setting {name!r} ignored (known: {', '.join(sorted(known))})"
+            )
+            continue
+        problem = _check(name, value)
+        if problem:
+            warnings.append(f"{source}: {name} {problem}; using the default")
+            continue
+        config = replace(config, **{name: value})
+    return config, warnings
+
+
+def load_config(path: Path | None = None) -> tuple[ReplConfig, list[str]]:
+    """The settings from the config file; defaults when it does not exist."""
+    path = path or config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ReplConfig(), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return ReplConfig(), [f"{path}: cannot be read ({exc}); using the defaults"]
+    return parse_config(text, source=str(path))

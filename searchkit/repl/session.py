@@ -1,0 +1,299 @@
+"""The REPL session: the `Repl` (state, index and commands, one line in, one `Reply` out),
+the PromptSession built around it, and the two loops: interactive, and line by line for
+pipes. Input and output are injectable, so tests drive it with prompt-toolkit's pipe input
+and dummy output.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from prompt_toolkit import PromptSession, print_formatted_text
+from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+from prompt_toolkit.enums import EditingMode
+from prompt_toolkit.formatted_text import ANSI
+from prompt_toolkit.history import History, InMemoryHistory
+from prompt_toolkit.input import Input
+from prompt_toolkit.output import ColorDepth, Output
+from prompt_toolkit.styles import Style
+
+from ..api import IndexReport, SearchIndex
+from ..errors import SearchkitError
+from ..render import Palette, facet_value_lines, results_page_lines, sanitize
+from ..results import SearchResults, ValueCount
+from . import lexer, toolbar
+from .commands import CommandError, build_commands
+from .completer import ReplCompleter, Vocabulary
+from .config import ReplConfig, config_path
+from .lexer import QueryLexer
+from .pager import page, rows_needed
+from .state import Entry, Listing, ReplState, Reply
+from .validator import QueryValidator
+from .views import FACETS_IN_FULL
+
+PROMPT = "searchkit> "
+FACET_LABELS = {"topics": "Topics", "provider": "Providers", "kind": "Kinds"}
+
+
+class Catalog:
+    """Every topic and provider with its count, read once and kept until `refresh`:
+    completion runs on every keystroke, and reading them takes ~0.1 s on 18k documents."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self._index = index
+        self._topics: list[ValueCount] | None = None
+        self._providers: list[ValueCount] | None = None
+
+    def topics(self) -> list[ValueCount]:
+        if self._topics is None:
+            self._topics = self._index.topics()
+        return self._topics
+
+    def providers(self) -> list[ValueCount]:
+        if self._providers is None:
+            self._providers = self._index.providers()
+        return self._providers
+
+    def refresh(self) -> None:
+        self._topics = self._providers = None
+
+
+class Repl:
+    """One session over one index: `handle` takes a line, changes the state, returns a Reply."""
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        *,
+        config: ReplConfig | None = None,
+        palette: Palette | None = None,
+        history: History | None = None,
+        clock: Callable[[], datetime] | None = None,
+        open_url: Callable[[str], bool] | None = None,
+        reindex: Callable[[], IndexReport] | None = None,
+        width: Callable[[], int] | None = None,
+        config_file: Path | None = None,
+    ) -> None:
+        self.index = index
+        self.config = config or ReplConfig()
+        self.palette = palette or Palette(False)
+        self.history = history or InMemoryHistory()
+        self.open_url = open_url  # None: :open prints the URL instead
+        self.reindex: Callable[[], IndexReport] = reindex or self._build
+        self.width = width or (lambda: 100)
+        self.config_file = config_file or config_path()
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.state = ReplState(per_page=self.config.page_size)
+        self.commands = build_commands()
+        self.catalog = Catalog(index)
+        self.completer = ReplCompleter(self.vocabulary)
+        self._names = self.commands.names()
+        self._helps = self.commands.helps()
+        self._arguments = self.commands.arguments()
+
+    def _build(self) -> IndexReport:
+        from ..api import build_index
+
+        return build_index(None, self.index.index_dir, wait=30.0)
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # --- one line ----------------------------------------------------------------------
+
+    def handle(self, line: str) -> Reply:
+        """Run one query or `:command`; errors become a one-line failed Reply."""
+        text = line.strip()
+        if not text:
+            return Reply()
+        try:
+            if text.startswith(":"):
+                return self.commands.dispatch(self, text)
+            return self.run_search(query=text)
+        except (CommandError, SearchkitError) as exc:
+            return Reply.fail(f"error: {sanitize(str(exc))}")
+
+    def run_search(
+        self, *, query: str | None = None, page: int = 1, note: str | None = None
+    ) -> Reply:
+        """Search with the current filters; a new query (or a filter change) is page 1."""
+        text = query if query is not None else (self.state.query or "")
+        results = self.index.search(
+            text, **self.state.search_options(), page=page, per_page=self.state.per_page
+        )
+        if results.total == 0 and results.hits:
+            # Filters that exclude everything came back with unfiltered hits (search.py);
+            # show none rather than documents the filters rule out.
+            results = dataclasses.replace(results, hits=())
+        self.state.query, self.state.page, self.state.results = text, page, results
+        reply = self.show_results(results)
+        if note:
+            return Reply((self.palette.dim(note), *reply.lines))
+        return reply
+
+    def show_results(self, results: SearchResults) -> Reply:
+        """The results page; its hits become the numbered items."""
+        self.state.listing = Listing("results", tuple(Entry.from_hit(h) for h in results.hits))
+        lines = results_page_lines(results, self.palette, width=self.width())
+        if results.total == 0 and self.state.has_filters():
+            lines.append(self.palette.dim("Filters are on: :clear removes them."))
+        return Reply(tuple(lines))
+
+    def refresh_results(self) -> None:
+        """Run the current search again (after a reindex), on the same page if it is left."""
+        results = self.index.search(
+            self.state.query or "",
+            **self.state.search_options(),
+            page=1,
+            per_page=self.state.per_page,
+        )
+        if 1 < self.state.page <= results.pages:
+            results = self.index.search(
+                self.state.query or "",
+                **self.state.search_options(),
+                page=self.state.page,
+                per_page=self.state.per_page,
+            )
+        else:
+            self.state.page = 1
+        self.state.results = results
+
+    def facet_listing(self, name: str, what: str) -> Reply:
+        """Every value of one facet for the current query and filters, with counts."""
+        results = self.index.search(
+            self.state.query or "",
+            **self.state.search_options(),
+            per_page=1,
+            facet_limit=FACETS_IN_FULL,
+        )
+        facet = results.facets.get(name)
+        if facet is None or not facet.values:
+            return Reply((f"No {what}s: nothing matches.",))
+        scope = f"“{sanitize(self.state.query)}”" if self.state.query else "all documents"
+        lines = [
+            self.palette.bold(f"{FACET_LABELS[name]} in {scope} ({facet.total_values:,}):"),
+            *facet_value_lines(facet, width=self.width()),
+            self.palette.dim(f"(:{what} NAME toggles a filter; ✓ marks those on)"),
+        ]
+        return Reply(tuple(lines))
+
+    # --- for the prompt ----------------------------------------------------------------
+
+    def command_names(self) -> frozenset[str]:
+        return self._names
+
+    def vocabulary(self) -> Vocabulary:
+        listing = self.state.listing
+        return Vocabulary(
+            commands=self._helps,
+            arguments=self._arguments,
+            topics=self.catalog.topics(),
+            providers=self.catalog.providers(),
+            numbers=[(e.number, sanitize(e.title)) for e in listing.entries] if listing else (),
+        )
+
+
+def safe_handle(repl: Repl, line: str) -> Reply:
+    """`repl.handle`, with anything unexpected turned into one line: the session goes on."""
+    try:
+        return repl.handle(line)
+    except KeyboardInterrupt:
+        return Reply.fail("interrupted")
+    except Exception as exc:  # a bug must not end the session, nor print a traceback
+        return Reply.fail(f"error: unexpected {type(exc).__name__}: {sanitize(str(exc))}")
+
+
+# --- the prompt-toolkit session ----------------------------------------------------------
+
+
+def make_prompt_session(
+    repl: Repl,
+    *,
+    input: Input | None = None,
+    output: Output | None = None,
+    color: bool = True,
+) -> PromptSession[str]:
+    """The prompt: history with suggestions, completion, highlighting, live validation and
+    the toolbar. `input`/`output` default to the terminal."""
+    if color:
+        style = Style.from_dict({**lexer.STYLE, **toolbar.STYLE})
+    else:
+        style = Style.from_dict({"bottom-toolbar": "reverse"})
+    return PromptSession(
+        PROMPT,
+        history=repl.history,
+        auto_suggest=AutoSuggestFromHistory(),
+        completer=repl.completer,
+        complete_while_typing=True,
+        lexer=QueryLexer(repl.command_names),
+        validator=QueryValidator(repl.index.parse, repl.command_names),
+        validate_while_typing=True,
+        bottom_toolbar=toolbar.make_toolbar(lambda: repl.state),
+        style=style,
+        include_default_pygments_style=False,
+        color_depth=None if color else ColorDepth.DEPTH_1_BIT,
+        editing_mode=EditingMode.VI if repl.config.editing_mode == "vi" else EditingMode.EMACS,
+        search_ignore_case=True,
+        input=input,
+        output=output,
+    )
+
+
+def terminal_printer(output: Output, *, pager: bool, color: bool) -> Callable[[Reply], None]:
+    """Show a Reply on the terminal; through the pager when it is taller than the screen."""
+
+    def show(reply: Reply) -> None:
+        if not reply.lines:
+            return
+        lines = list(reply.lines)
+        if reply.error and color:
+            lines = [f"\x1b[31m{line}\x1b[0m" for line in lines]
+        text = "\n".join(lines)
+        size = output.get_size()
+        if pager and rows_needed(lines, size.columns) >= size.rows and page(text + "\n"):
+            return
+        print_formatted_text(ANSI(text), output=output)
+
+    return show
+
+
+def run_interactive(repl: Repl, session: PromptSession[str], show: Callable[[Reply], None]) -> int:
+    """Prompt until :quit or Ctrl-D; Ctrl-C clears the line."""
+    while True:
+        try:
+            line = session.prompt()
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            return 0
+        reply = safe_handle(repl, line)
+        show(reply)
+        if reply.quit:
+            return 0
+
+
+def run_lines(repl: Repl, lines: Iterable[str], *, out: TextIO, err: TextIO) -> int:
+    """Line mode (stdin is not a terminal): one query or command per line, plain output,
+    errors on `err`; ends at the end of input or :quit."""
+    printed = False
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            continue
+        repl.history.append_string(line)
+        reply = safe_handle(repl, line)
+        if reply.lines:
+            if reply.error:
+                err.write("\n".join(reply.lines) + "\n")
+                err.flush()
+            else:
+                out.write(("\n" if printed else "") + "\n".join(reply.lines) + "\n")
+                out.flush()
+                printed = True
+        if reply.quit:
+            break
+    return 0

@@ -1,0 +1,61 @@
+"""The bottom toolbar: active filters, sort, hits, page and time taken. `toolbar_parts` is a
+pure function of the state; `make_toolbar` adapts it to prompt-toolkit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prompt_toolkit.formatted_text import StyleAndTextTuples
+
+from ..render import sanitize
+from .state import ReplState
+
+Part = tuple[str, str]  # (class, text)
+
+STYLE = {
+    "bottom-toolbar": "noreverse bg:#303030 #d0d0d0",
+    "bottom-toolbar sk.toolbar.key": "#8a8a8a",
+    "bottom-toolbar sk.toolbar.value": "bold #ffffff",
+    "bottom-toolbar sk.toolbar.filter": "bold ansiyellow",
+    "bottom-toolbar sk.toolbar.sep": "#606060",
+}
+SEPARATOR = " │ "
+WELCOME = "type a query · :help lists commands · Ctrl-D quits"
+
+
+def toolbar_parts(state: ReplState) -> list[Part]:
+    """What the toolbar shows, as (class, text) pieces."""
+    groups: list[list[Part]] = []
+    filters = state.filter_descriptions()
+    if filters:
+        for name, value in filters:
+            groups.append([("key", f"{name}: "), ("filter", sanitize(value))])
+    else:
+        groups.append([("key", "no filters")])
+    groups.append([("key", "sort: "), ("value", state.sort)])
+    results = state.results
+    if results is None:
+        groups.append([("key", WELCOME)])
+    else:
+        groups.append([("value", f"{results.total:,}"), ("key", " hits")])
+        groups.append([("key", "page "), ("value", f"{results.page}/{results.pages}")])
+        groups.append([("value", f"{results.took_ms:.0f}"), ("key", " ms")])
+    parts: list[Part] = [("", " ")]
+    for i, group in enumerate(groups):
+        if i:
+            parts.append(("sep", SEPARATOR))
+        parts.extend(group)
+    return parts
+
+
+def toolbar_text(state: ReplState) -> str:
+    return "".join(text for _, text in toolbar_parts(state))
+
+
+def make_toolbar(state: Callable[[], ReplState]) -> Callable[[], StyleAndTextTuples]:
+    def render() -> StyleAndTextTuples:
+        return [
+            (f"class:sk.toolbar.{cls}" if cls else "", text) for cls, text in toolbar_parts(state())
+        ]
+
+    return render
