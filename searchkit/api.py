@@ -173,6 +173,8 @@ class SearchIndex:
             end = date_specs.as_bound(until, now, end=True)
         except date_specs.DateSpecError as exc:
             raise QueryError(query, str(exc)) from None
+        if start is not None and end is not None and start >= end:
+            raise QueryError(query, f"since ({since}) is not before until ({until})")
         return Filters(
             tuple(t for t in topics if t), tuple(p for p in providers if p), kind, start, end
         )

@@ -68,6 +68,7 @@ def _month_start(year: int, month: int) -> datetime:
 def span(spec: str, now: datetime) -> DateRange:
     """The span one date spec names."""
     text = " ".join(spec.strip().strip("\"'").lower().split())
+    now = now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
     today = datetime(now.year, now.month, now.day, tzinfo=UTC)
     if re.fullmatch(r"\d{4}", text):
         y = int(text)

@@ -113,10 +113,14 @@ def from_long(value: int) -> datetime | None:
 class FacetCounter:
     """Applies drill-down filters to a match set and counts every facet."""
 
-    def __init__(self, columns: Columns, filters: Filters) -> None:
+    def __init__(
+        self, columns: Columns, filters: Filters, provider_docs: set[int] | None = None
+    ) -> None:
+        """`provider_docs`: the documents whose provider name or domain is one of the filter's
+        values (the columns hold names only); None when there is no provider filter."""
         self.columns = columns
         self.topics = {t.casefold() for t in filters.topics}
-        self.providers = {p.casefold() for p in filters.providers}
+        self.provider_docs = provider_docs
         self.kind = filters.kind
         self.start = to_long(filters.since)
         self.end = to_long(filters.until)
@@ -132,13 +136,13 @@ class FacetCounter:
         kinds_seen: list[str] = []
         dates: list[int] = []
         allowed: list[int] = []
-        want_topics, want_providers, want_kind = self.topics, self.providers, self.kind
+        want_topics, provider_docs, want_kind = self.topics, self.provider_docs, self.kind
         start, end = self.start, self.end
         for d in docnums:
             kind, topics, provider, published = row(d)
             ok_kind = want_kind is None or kind == want_kind
             ok_topic = not want_topics or any(t.casefold() in want_topics for t in topics)
-            ok_provider = not want_providers or provider.casefold() in want_providers
+            ok_provider = provider_docs is None or d in provider_docs
             ok_date = (start is None or published >= start) and (end is None or 0 < published < end)
             if ok_kind and ok_date:
                 if ok_provider:

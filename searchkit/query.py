@@ -132,12 +132,30 @@ class QueryParser:
             return f"id:{_PLACEHOLDER.format(len(ranges) - 1)}"
 
         rewritten = _DATE_CLAUSE.sub(replace, text)
+        leftover = re.search(r"(?<![\w:])(?:date|published):", rewritten, re.IGNORECASE)
+        if leftover:
+            raise QueryError(
+                text,
+                "date: needs a date",
+                position=text.lower().find(leftover.group(0).lower()),
+                hint=dates.HELP,
+            )
         _check_fields(text, rewritten)
+        # Whoosh matches field names case-sensitively; Title: means title: here.
+        rewritten = _FIELD_PREFIX.sub(lambda m: m.group(1).lower() + ":", rewritten)
         try:
             parsed = self._parser.parse(rewritten)
         except Exception as exc:  # Whoosh's parser raises assorted types on odd input
             raise QueryError(text, f"cannot parse it ({exc})") from exc
-        parsed = parsed.accept(lambda q: _rewrite(q, ranges))
+        try:
+            parsed = parsed.accept(lambda q: _rewrite(q, ranges))
+        except _BadKind as exc:
+            raise QueryError(
+                text,
+                f"unknown kind {exc}",
+                position=text.lower().find("kind:"),
+                hint="use kind:article or kind:related",
+            ) from None
         if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
             parsed = self._stop_words_query(text)
         parsed, date_range = _split_dates(parsed, ranges)
@@ -192,23 +210,23 @@ class QueryParser:
 
 
 def _check_balance(text: str) -> None:
-    depth = 0
+    opened: list[int] = []
     in_quote = False
     for i, ch in enumerate(text):
         if ch == '"':
             in_quote = not in_quote
         elif not in_quote and ch == "(":
-            depth += 1
+            opened.append(i)
         elif not in_quote and ch == ")":
-            depth -= 1
-            if depth < 0:
+            if not opened:
                 raise QueryError(text, "a ')' closes nothing", position=i)
+            opened.pop()
     if in_quote:
         raise QueryError(
             text, "a '\"' is not closed", position=text.rfind('"'), hint='close the phrase with "'
         )
-    if depth > 0:
-        raise QueryError(text, "a '(' is not closed", position=text.rfind("("))
+    if opened:
+        raise QueryError(text, "a '(' is not closed", position=opened[-1])
 
 
 def _check_fields(original: str, rewritten: str) -> None:
@@ -242,8 +260,15 @@ def _rewrite(q: Any, ranges: list[dates.DateRange]) -> Any:
         if field == "provider":
             return wq.Or([wq.Term("provider", value), wq.Term("domain", value)], boost=q.boost)
         if field == "kind":
-            return wq.Term("kind", KIND_ALIASES.get(str(value).lower(), str(value).lower()))
+            kind = KIND_ALIASES.get(str(value).lower())
+            if kind is None:
+                raise _BadKind(str(value))
+            return wq.Term("kind", kind)
     return q
+
+
+class _BadKind(Exception):
+    """kind: with a value that is no kind (turned into a QueryError by the parser)."""
 
 
 def _split_dates(q: Any, ranges: list[dates.DateRange]) -> tuple[Any, dates.DateRange | None]:

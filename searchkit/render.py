@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .reports import IndexReport
 from .results import (
-    Document,
-    Explanation,
-    Facet,
     Hit,
-    LinkedDocument,
     SearchResults,
     Segment,
 )
@@ -179,7 +174,7 @@ def segments_text(segments: Iterable[Segment], palette: Palette, *, base: str = 
     return "".join(out)
 
 
-def hit_lines(hit: Hit, palette: Palette, *, width: int = 100) -> list[str]:
+def hit_lines(hit: Hit, palette: Palette) -> list[str]:
     title = segments_text(hit.title_segments, palette, base="bold")
     meta = [hit.published.strftime("%Y-%m-%d") if hit.published else "undated"]
     if hit.provider or hit.domain:
@@ -209,18 +204,27 @@ def sparkline(counts: Sequence[int]) -> str:
     )
 
 
-def facet_lines(results: SearchResults, palette: Palette, *, limit: int = 8) -> list[str]:
+def facet_lines(
+    results: SearchResults, palette: Palette, *, limit: int = 8, width: int | None = None
+) -> list[str]:
+    """One line per facet: its top values (at most `limit`, and with a `width` only as many
+    as fit on one line), then how many more there are; then the date sparkline."""
     lines = []
     for name, label in (("topics", "Topics"), ("provider", "Providers"), ("kind", "Kinds")):
         facet = results.facets.get(name)
         if not facet or not facet.values:
             continue
-        shown = [
-            f"{'✓ ' if v.selected else ''}{sanitize(v.value)} ({v.count:,})"
-            for v in facet.values[:limit]
-        ]
-        more = facet.total_values - min(limit, len(facet.values))
-        tail = f" · +{more} more" if more > 0 else ""
+        room = (width - len(label) - 2) if width else None
+        shown: list[str] = []
+        for i, v in enumerate(facet.values[:limit]):
+            cell = f"{'✓ ' if v.selected else ''}{sanitize(v.value)} ({v.count:,})"
+            left = facet.total_values - i - 1
+            reserve = len(f" · +{left:,} more") if left > 0 else 0
+            if room and shown and len(" · ".join([*shown, cell])) + reserve > room:
+                break
+            shown.append(cell)
+        more = facet.total_values - len(shown)
+        tail = f" · +{more:,} more" if more > 0 else ""
         lines.append(f"{palette.bold(label + ':')} " + " · ".join(shown) + tail)
     dates = results.facets.get("published")
     if dates and dates.values:
@@ -252,7 +256,12 @@ def summary_line(results: SearchResults) -> str:
     )
 
 
-def results_lines(results: SearchResults, palette: Palette) -> list[str]:
+def results_lines(
+    results: SearchResults, palette: Palette, *, width: int | None = None
+) -> list[str]:
+    """A page of results, the suggestion, a summary line and the facets. With `width` (a
+    terminal's columns) the page is compact: hits not spaced apart, snippets and facets kept
+    to one line each, so that a page fits on a screen."""
     lines: list[str] = []
     if results.showing:
         lines.append(
@@ -264,7 +273,12 @@ def results_lines(results: SearchResults, palette: Palette) -> list[str]:
     if results.relaxed:
         lines.append(palette.dim("No document has all the words; showing those with some."))
     for hit in results.hits:
-        lines.extend(hit_lines(hit, palette))
+        lines.extend(
+            compact_hit_lines(hit, palette, width=width) if width else hit_lines(hit, palette)
+        )
+        if not width:
+            lines.append("")
+    if width and results.hits:
         lines.append("")
     if results.suggestion and not results.showing:
         s = results.suggestion
@@ -274,11 +288,32 @@ def results_lines(results: SearchResults, palette: Palette) -> list[str]:
     lines.append(summary_line(results))
     if results.resolved_query not in (results.query, "*") or results.filters.date_range:
         lines.append(palette.dim(f"searched: {sanitize(describe_search(results))}"))
-    facets = facet_lines(results, palette)
-    if facets:
+    facets = facet_lines(results, palette, width=width)
+    if facets and not width:
         lines.append("")
-        lines.extend(facets)
+    lines.extend(facets)
     return lines
+
+
+def compact_hit_lines(hit: Hit, palette: Palette, *, width: int) -> list[str]:
+    """hit_lines with the snippet kept to one line of `width` columns."""
+    return hit_lines(
+        dataclasses.replace(hit, snippet=clip_segments(hit.snippet, width - 6)), palette
+    )
+
+
+def clip_segments(segments: Sequence[Segment], width: int) -> tuple[Segment, ...]:
+    """The segments cut to at most `width` characters, ending with "…" when cut."""
+    out: list[Segment] = []
+    left = max(1, width)
+    for seg in segments:
+        text = sanitize(seg.text)
+        if len(text) >= left:
+            out.append(Segment(text[: left - 1].rstrip() + "…", seg.match))
+            break
+        out.append(Segment(text, seg.match))
+        left -= len(text)
+    return tuple(out)
 
 
 def describe_search(results: SearchResults) -> str:
@@ -338,241 +373,3 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "facets": facets,
         "suggestion": results.suggestion.query if results.suggestion else None,
     }
-
-
-# --- documents, links, facets in full, explanations (the REPL's :show, :facets, :explain) -------
-
-
-def _wrap(text: str, width: int, indent: str = "") -> list[str]:
-    """Paragraphs of `text` wrapped to `width`; blank lines between paragraphs are kept."""
-    lines: list[str] = []
-    for para in sanitize(text, keep_newlines=True).split("\n"):
-        if not para.strip():
-            if lines and lines[-1]:
-                lines.append("")
-            continue
-        lines.extend(
-            textwrap.wrap(para.strip(), max(20, width - len(indent)), break_on_hyphens=False)
-            or [""]
-        )
-    while lines and not lines[-1]:
-        lines.pop()
-    return [indent + line if line else "" for line in lines]
-
-
-def linked_lines(items: Sequence[LinkedDocument], palette: Palette, *, start: int = 1) -> list[str]:
-    """Numbered one-line entries for linked documents (stubs, articles, or not indexed)."""
-    lines = []
-    for number, item in enumerate(items, start):
-        meta = [item.published.strftime("%Y-%m-%d") if item.published else "undated"]
-        if item.provider:
-            meta.append(sanitize(item.provider))
-        meta.append(
-            {"article": "article", "related": "related stub"}.get(item.kind or "", "not indexed")
-        )
-        lines.append(
-            f"{palette.accent(f'{number:>3}.')} {sanitize(item.title) or sanitize(item.id)}  "
-            + palette.dim(" · ".join(meta))
-        )
-    return lines
-
-
-def document_lines(
-    doc: Document,
-    palette: Palette,
-    *,
-    links: Sequence[LinkedDocument] = (),
-    cited_by: Sequence[LinkedDocument] = (),
-    width: int = 100,
-) -> list[str]:
-    """A whole document: its fields, excerpt and body, then what it cites and what cites it
-    (numbered on from 1, in that order)."""
-    published = doc.published.strftime("%Y-%m-%d %H:%M UTC") if doc.published else "undated"
-    provider = sanitize(doc.provider or doc.domain or "-")
-    if doc.provider and doc.domain:
-        provider += f" ({sanitize(doc.domain)})"
-    rows = [
-        ("kind", "related stub" if doc.kind == "related" else doc.kind),
-        ("published", published),
-        ("provider", provider),
-        ("topics", ", ".join(sanitize(t) for t in doc.topics) or "-"),
-        ("url", sanitize(doc.url or "-")),
-    ]
-    if doc.path:
-        rows.append(("seed file", sanitize(doc.path)))
-    if doc.quality is not None:
-        rows.append(("quality", str(doc.quality)))
-    if doc.images:
-        rows.append(("images", plural(len(doc.images), "image")))
-    shown = (doc.url, doc.kind)  # extras that repeat a field above
-    rows += [
-        (sanitize(k), sanitize(str(v))) for k, v in sorted(doc.extra.items()) if v not in shown
-    ]
-    key_width = max(len(k) for k, _ in rows)
-    lines = [palette.bold(sanitize(doc.title))]
-    lines += [f"  {palette.dim(k.rjust(key_width))}  {v}" for k, v in rows]
-    for text in (doc.excerpt, doc.body):
-        if text.strip():
-            lines.append("")
-            lines.extend(_wrap(text, width, "  "))
-    if links:
-        lines += ["", palette.bold(f"Cites {plural(len(links), 'document')}:")]
-        lines += linked_lines(links, palette)
-    if cited_by:
-        lines += ["", palette.bold(f"Cited by {plural(len(cited_by), 'article')}:")]
-        lines += linked_lines(cited_by, palette, start=len(links) + 1)
-    return lines
-
-
-def columns(cells: Sequence[str], width: int, *, gap: int = 3) -> list[str]:
-    """Plain cells laid out in as many columns as fit in `width`, filled down each column."""
-    if not cells:
-        return []
-    cell = max(len(c) for c in cells) + gap
-    count = max(1, min(len(cells), (width + gap) // cell))
-    rows = -(-len(cells) // count)
-    return [
-        "".join(cells[i].ljust(cell) for i in range(r, len(cells), rows)).rstrip()
-        for r in range(rows)
-    ]
-
-
-def facet_value_lines(facet: Facet, *, width: int = 100) -> list[str]:
-    """Every value of one facet with its count, in columns; ✓ marks the selected ones."""
-    cells = [
-        f"{'✓' if v.selected else ' '} {sanitize(v.value)} ({v.count:,})" for v in facet.values
-    ]
-    return ["  " + line for line in columns(cells, width - 2)]
-
-
-def all_facets_lines(results: SearchResults, palette: Palette, *, width: int = 100) -> list[str]:
-    """All facets in full: topics, providers and kinds with counts; dates bucket by bucket."""
-    lines: list[str] = []
-    for name, label in (("topics", "Topics"), ("provider", "Providers"), ("kind", "Kinds")):
-        facet = results.facets.get(name)
-        if not facet or not facet.values:
-            continue
-        more = " (more not shown)" if facet.truncated else ""
-        lines.append(palette.bold(f"{label} ({facet.total_values:,}){more}:"))
-        lines.extend(facet_value_lines(facet, width=width))
-        lines.append("")
-    dates = results.facets.get("published")
-    if dates and dates.values:
-        top = max(v.count for v in dates.values) or 1
-        bar_width = max(10, min(50, width - 30))
-        lines.append(palette.bold(f"Dates (by {dates.granularity}):"))
-        for v in dates.values:
-            bar = "█" * round(v.count * bar_width / top) if v.count else ""
-            lines.append(f"  {v.value:<10} {v.count:>7,}  {palette.accent(bar)}")
-    while lines and not lines[-1]:
-        lines.pop()
-    return lines
-
-
-def explanation_lines(expl: Explanation, palette: Palette) -> list[str]:
-    """The parsed query, resolved dates, filters, and why the top hit scored as it did."""
-    f = expl.filters
-    filters = []
-    if f.topics:
-        filters.append("topic: " + ", ".join(sanitize(t) for t in f.topics))
-    if f.providers:
-        filters.append("provider: " + ", ".join(sanitize(p) for p in f.providers))
-    if f.kind:
-        filters.append(f"kind: {f.kind}")
-    if f.date_range:
-        filters.append(f"date: {f.date_range.describe()}")
-    rows = [
-        ("query", sanitize(expl.query) or "(empty: everything)"),
-        ("resolved", sanitize(expl.resolved)),
-        ("parsed", sanitize(expl.parsed)),
-        ("filters", "; ".join(filters) or "none"),
-    ]
-    if expl.top_hit is None:
-        rows.append(("top hit", "none: nothing matches"))
-    else:
-        rows.append(("top hit", sanitize(expl.top_hit)))
-        rows.append(("score", f"{expl.top_score:.4g}" if expl.top_score is not None else "-"))
-        terms = ", ".join(f"{field}:{sanitize(term)}" for field, term in expl.matched_terms)
-        rows.append(("matched", terms or "no scored terms (a filter or browse match)"))
-    width = max(len(k) for k, _ in rows)
-    return [f"{palette.dim(k.rjust(width))}  {v}" for k, v in rows]
-
-
-def clip_segments(segments: Sequence[Segment], width: int) -> tuple[Segment, ...]:
-    """The segments cut to at most `width` characters, ending with "…" when cut."""
-    out: list[Segment] = []
-    left = max(1, width)
-    for seg in segments:
-        text = sanitize(seg.text)
-        if len(text) >= left:
-            out.append(Segment(text[: left - 1].rstrip() + "…", seg.match))
-            break
-        out.append(Segment(text, seg.match))
-        left -= len(text)
-    return tuple(out)
-
-
-def compact_hit_lines(hit: Hit, palette: Palette, *, width: int) -> list[str]:
-    """hit_lines with the snippet kept to one line of `width` columns."""
-    clipped = dataclasses.replace(hit, snippet=clip_segments(hit.snippet, width - 6))
-    return hit_lines(clipped, palette, width=width)
-
-
-def results_page_lines(results: SearchResults, palette: Palette, *, width: int) -> list[str]:
-    """A results page for a terminal `width` columns wide: like results_lines, but hits are
-    not spaced apart and snippets keep to one line, so that a page fits on the screen."""
-    lines: list[str] = []
-    if results.showing:
-        lines.append(
-            palette.dim(
-                f"No results for {sanitize(results.query)!r}; showing "
-                f"results for {sanitize(results.showing)!r}."
-            )
-        )
-    if results.relaxed:
-        lines.append(palette.dim("No document has all the words; showing those with some."))
-    for hit in results.hits:
-        lines.extend(compact_hit_lines(hit, palette, width=width))
-    if results.hits:
-        lines.append("")
-    if results.suggestion and not results.showing:
-        s = results.suggestion
-        lines.append(
-            f"Did you mean {palette.bold(sanitize(s.query))}? ({plural(s.total, 'result')})"
-        )
-    lines.append(summary_line(results))
-    if results.resolved_query not in (results.query, "*") or results.filters.date_range:
-        lines.append(palette.dim(f"searched: {sanitize(describe_search(results))}"))
-    lines.extend(facet_summary_lines(results, palette, width=width))
-    return lines
-
-
-def facet_summary_lines(results: SearchResults, palette: Palette, *, width: int) -> list[str]:
-    """Like facet_lines, but each facet keeps to one line of `width` columns: as many of its
-    top values as fit, then how many more there are."""
-    lines = []
-    for name, label in (("topics", "Topics"), ("provider", "Providers"), ("kind", "Kinds")):
-        facet = results.facets.get(name)
-        if not facet or not facet.values:
-            continue
-        room = width - len(label) - 2
-        shown: list[str] = []
-        for i, v in enumerate(facet.values):
-            cell = f"{'✓ ' if v.selected else ''}{sanitize(v.value)} ({v.count:,})"
-            left = facet.total_values - i - 1
-            reserve = len(f" · +{left:,} more") if left > 0 else 0
-            if shown and len(" · ".join([*shown, cell])) + reserve > room:
-                break
-            shown.append(cell)
-        more = facet.total_values - len(shown)
-        tail = f" · +{more:,} more" if more > 0 else ""
-        lines.append(f"{palette.bold(label + ':')} " + " · ".join(shown) + tail)
-    dates = results.facets.get("published")
-    if dates and dates.values:
-        first, last = dates.values[0].value, dates.values[-1].value
-        spark = sparkline([v.count for v in dates.values])
-        lines.append(
-            f"{palette.bold('Dates:')} {first} {palette.accent(spark)} {last} "
-            f"(by {dates.granularity})"
-        )
-    return lines

@@ -135,6 +135,14 @@ class Engine:
         self, query: Any, filters: Filters, date_range: DateRange | None
     ) -> tuple[list[int], Any, list[int]]:
         docnums = sorted(self.searcher.docs_for_query(query))
+        provider_docs = None
+        if filters.providers:  # by name or by domain
+            values = [v.lower() for v in filters.providers]
+            provider_docs = set(
+                self.searcher.docs_for_query(
+                    wq.Or([wq.Term(f, v) for v in values for f in ("provider", "domain")])
+                )
+            )
         if date_range is not None:
             start, end = to_long(date_range.start), to_long(date_range.end)
             published = self.columns.published
@@ -146,7 +154,7 @@ class Engine:
                 and (start is None or p >= start)
                 and (end is None or p < end)
             ]
-        return FacetCounter(self.columns, filters).run(docnums)
+        return FacetCounter(self.columns, filters, provider_docs).run(docnums)
 
     def _rank(
         self, query: Any, parsed: ParsedQuery, allowed: list[int], req: SearchRequest
@@ -158,22 +166,26 @@ class Engine:
             sort = "newest"  # nothing to score (browsing, or only field filters such as topic:)
         if sort in ("newest", "oldest"):
             published = self.columns.published
-            ordered = sorted(allowed, key=lambda d: (published(d), -d), reverse=(sort == "newest"))
+            if sort == "newest":
+                ordered = sorted(allowed, key=lambda d: (-published(d), d))
+            else:  # undated documents last either way
+                ordered = sorted(allowed, key=lambda d: (published(d) == 0, published(d), d))
             return [(d, 0.0) for d in ordered]
-        wanted = req.page * req.per_page
-        if sort == "recent-relevance":
-            wanted = max(wanted, RECENCY_POOL)
         scored = query
         if parsed.title_phrase is not None:
             scored = wq.AndMaybe(query, parsed.title_phrase)
-        pool = max(wanted, RERANK_POOL) if parsed.title_phrase is not None else wanted
-        results = self.searcher.search(scored, filter=set(allowed), limit=pool)
+        # Re-ranking touches a fixed head of the ranking, whatever the page, so that paging
+        # neither repeats nor skips documents.
+        head = RECENCY_POOL if sort == "recent-relevance" else RERANK_POOL
+        limit = max(req.page * req.per_page, head)
+        results = self.searcher.search(scored, filter=set(allowed), limit=limit)
         ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+        top, rest = ranked[:head], ranked[head:]
         if parsed.title_phrase is not None:
-            ranked = self._by_title_coverage(ranked, parsed.text)
+            top = self._by_title_coverage(top, parsed.text)
         if sort == "recent-relevance":
-            ranked = self._by_recency(ranked)
-        return ranked
+            top = self._by_recency(top)
+        return top + rest
 
     def _by_title_coverage(
         self, ranked: list[tuple[int, float]], text: str
@@ -206,12 +218,14 @@ class Engine:
 
     def _highlight_terms(self, query: Any, parsed: ParsedQuery) -> frozenset[str]:
         terms = set(parsed.terms)
-        try:
-            for fieldname, text in query.existing_terms(self.reader, expand=True):
+        for leaf in query.leaves():
+            try:  # wildcards and fuzzy words expand to the index's words they match
+                expanded = leaf.expanded_terms(self.reader)
+            except Exception:  # a query type that cannot list its words: highlight what we know
+                continue
+            for fieldname, text in expanded:
                 if fieldname in ("title", "excerpt", "body"):
                     terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-        except Exception:  # a query type that cannot list its terms: highlight what we know
-            pass
         return frozenset(terms)
 
     def _hit(self, rank: int, docnum: int, score: float, terms: frozenset[str]) -> Hit:

@@ -23,7 +23,8 @@ from prompt_toolkit.styles import Style
 
 from ..api import IndexReport, SearchIndex
 from ..errors import SearchkitError
-from ..render import Palette, facet_value_lines, results_page_lines, sanitize
+from ..render import Palette, results_lines, sanitize
+from ..render_documents import facet_value_lines
 from ..results import SearchResults, ValueCount
 from . import lexer, toolbar
 from .commands import CommandError, build_commands
@@ -138,7 +139,7 @@ class Repl:
     def show_results(self, results: SearchResults) -> Reply:
         """The results page; its hits become the numbered items."""
         self.state.listing = Listing("results", tuple(Entry.from_hit(h) for h in results.hits))
-        lines = results_page_lines(results, self.palette, width=self.width())
+        lines = results_lines(results, self.palette, width=self.width())
         if results.total == 0 and self.state.has_filters():
             lines.append(self.palette.dim("Filters are on: :clear removes them."))
         return Reply(tuple(lines))

@@ -7,15 +7,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..render import (
-    all_facets_lines,
     compact_hit_lines,
-    document_lines,
-    explanation_lines,
     index_report_lines,
-    linked_lines,
     problem_lines,
     sanitize,
     stats_lines,
+)
+from ..render_documents import (
+    all_facets_lines,
+    document_lines,
+    explanation_lines,
+    linked_lines,
 )
 from ..results import LinkedDocument
 from .commands import Command, CommandError, number

@@ -1,0 +1,1 @@
+"""Tests of searching (issue 3); a package so its conftest does not shadow the others."""
