@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import statistics
 import sys
@@ -29,6 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "RESULTS.md"
 sys.path.insert(0, str(REPO))
 
+from bench_common import machine_description, replace_section  # noqa: E402
 from prompt_toolkit import print_formatted_text  # noqa: E402
 from prompt_toolkit.application import create_app_session  # noqa: E402
 from prompt_toolkit.completion import CompleteEvent  # noqa: E402
@@ -38,7 +40,6 @@ from prompt_toolkit.input import create_pipe_input  # noqa: E402
 from prompt_toolkit.output import DummyOutput  # noqa: E402
 from prompt_toolkit.output.vt100 import Vt100_Output  # noqa: E402
 
-from bench_common import machine_description, replace_section  # noqa: E402
 from searchkit.api import open_index  # noqa: E402
 from searchkit.render import Palette, results_page_lines  # noqa: E402
 from searchkit.repl import Repl  # noqa: E402
@@ -66,7 +67,9 @@ def timed(fn: Callable[[], object], runs: int) -> list[float]:
 def completer_alone(repl: Repl, runs: int) -> dict[str, list[float]]:
     event = CompleteEvent(text_inserted=True)
     return {
-        prefix: timed(lambda p=prefix: list(repl.completer.get_completions(Document(p), event)), runs)  # type: ignore[misc]
+        prefix: timed(
+            lambda p=prefix: list(repl.completer.get_completions(Document(p), event)), runs
+        )  # type: ignore[misc]
         for prefix in PREFIXES
     }
 
@@ -107,10 +110,8 @@ def keystroke_to_screen(repl: Repl, runs: int) -> dict[str, list[float]]:
                     results[prefix].append(drawn[0] - start)
             buffer.reset()
             pipe.send_text("\x04")
-            try:
+            with contextlib.suppress(EOFError):
                 await task
-            except EOFError:
-                pass
 
         asyncio.run(measure())
     return results
