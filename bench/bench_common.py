@@ -24,9 +24,11 @@ def machine_description() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    return (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}){mem}, "
-            f"Python {platform.python_version()}; a shared machine, so compare ratios within "
-            "one run.")
+    return (
+        f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} cores ({cpu}){mem}, "
+        f"Python {platform.python_version()}; a shared machine, so compare ratios within "
+        "one run."
+    )
 
 
 def replace_section(path: Path, title: str, body: str) -> None:

@@ -1,22 +1,30 @@
 """Seeds folder -> seed files with their stat, and -> parsed seeds (or the reason they failed).
 
 Large runs parse in a worker process while the caller indexes, so parsing YAML and writing the
-index use both cores.
+index use both cores. While an index writer is open, the worker also analyses the fields of
+each seed's article document (tokenising and stemming is the largest part of adding a document)
+and sends the results along; the writer uses them in place of analysing the same values itself.
 """
 
 from __future__ import annotations
 
+import copyreg
+import dataclasses
+import functools
 import hashlib
 import os
 import pickle
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from .documents import MAX_SEED_BYTES, SEED_SUFFIXES, Seed, parse_seed_bytes
+from .documents import MAX_SEED_BYTES, SEED_SUFFIXES, RelatedEntry, Seed, parse_seed_bytes
 from .errors import SeedError, SeedsFolderError
+from .records import Image, Provider
 
 # Below this many files a worker process costs more than it saves.
 WORKER_THRESHOLD = 400
@@ -107,6 +115,8 @@ def read_seed(root: str, file: SeedFile) -> Loaded:
         return Loaded(file, digest, seed=parse_seed_bytes(file.path, data))
     except SeedError as exc:
         return Loaded(file, digest, error=exc.detail)
+    except Exception as exc:  # a parser bug must cost one seed, not the whole build
+        return Loaded(file, digest, error=f"cannot be parsed ({type(exc).__name__}: {exc})")
 
 
 def load_seeds(
@@ -137,8 +147,17 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
     env = dict(os.environ)
     package_parent = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+    from .writer import PREANALYSED
+
+    analyse = PREANALYSED.wanted()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "searchkit._parse_worker", root],
+        [
+            sys.executable,
+            "-m",
+            "searchkit._parse_worker",
+            root,
+            *(["--analyse"] if analyse else []),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -151,12 +170,16 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
             pickle.dump(list(files), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             proc.stdin.close()
             while True:
-                chunk: list[Loaded] = pickle.load(proc.stdout)
+                chunk: list[Loaded]
+                chunk, analyses = pickle.load(proc.stdout)
+                # The caller has added the documents of the previous chunk by now.
+                PREANALYSED.entries = analyses
                 yield from chunk
                 done += len(chunk)
         except (EOFError, BrokenPipeError, pickle.UnpicklingError):
             pass
     finally:
+        PREANALYSED.entries = {}
         proc.stdout.close()
         if proc.poll() is None:
             proc.kill()
@@ -164,11 +187,87 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
     yield from _in_process(root, files[done:])
 
 
-def worker_main(root: str) -> None:
-    """The child's side of _in_worker: file list in on stdin, pickled chunks out on stdout."""
+def worker_main(root: str, analyse: bool = False) -> None:
+    """The child's side of _in_worker: file list in on stdin, pickled chunks out on stdout.
+
+    Each chunk is `(outcomes, analyses)`; `analyses` maps `(fieldname, value)` to the field's
+    analysis of that value for every indexed field of the chunk's article documents (empty
+    unless `analyse`)."""
     files: list[SeedFile] = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
+    analyser = _Analyser() if analyse else None
+    share = 0.5  # of each chunk's seeds analysed here; the writer analyses the others
+    fixed = os.environ.get("SEARCHKIT_WORKER_SHARE")
+    if fixed:
+        share = float(fixed)
+    log = os.environ.get("SEARCHKIT_WORKER_LOG")
     for i in range(0, len(files), CHUNK_SIZE):
         chunk = [read_seed(root, f) for f in files[i : i + CHUNK_SIZE]]
-        pickle.dump(chunk, out, protocol=pickle.HIGHEST_PROTOCOL)
+        analyses = analyser.analyse(chunk[: round(share * len(chunk))]) if analyser else {}
+        pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = _DISPATCH
+        started = time.perf_counter()
+        pickler.dump((chunk, analyses))
         out.flush()
+        waited = time.perf_counter() - started
+        if log:
+            with open(log, "a") as fh:
+                fh.write(f"{i} {share:.2f} {waited * 1000:.1f}\n")
+        if analyser is not None and not fixed:
+            # A write that blocks means the caller is behind: analyse more here, else less.
+            share = min(1.0, share + 0.1) if waited > _BLOCKED else max(0.0, share - 0.1)
+
+
+_BLOCKED = 0.02  # seconds
+
+
+# Rebuilding the seed dataclasses through their constructors unpickles about twice as fast as
+# their generated __setstate__, and equal providers come back as one shared object.
+
+
+@functools.lru_cache(maxsize=4096)
+def _provider(name: str | None, domain: str | None) -> Provider:
+    return Provider(name, domain)
+
+
+def _by_constructor(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    names = [f.name for f in dataclasses.fields(cls)]
+    return lambda obj: (cls, tuple(getattr(obj, n) for n in names))
+
+
+_DISPATCH: dict[type, Callable[[Any], Any]] = {
+    **copyreg.dispatch_table,
+    Seed: _by_constructor(Seed),
+    RelatedEntry: _by_constructor(RelatedEntry),
+    Image: _by_constructor(Image),
+    Provider: lambda p: (_provider, (p.name, p.domain)),
+}
+
+
+class _Analyser:
+    """Runs the schema's analyzers over the fields of parsed seeds' article documents."""
+
+    def __init__(self) -> None:
+        from .records import article_document, to_fields
+        from .schema import build_schema
+        from .writer import Analysis
+
+        schema = build_schema()
+        self._fields = [
+            (name, Analysis(schema[name])) for name in schema.names() if schema[name].indexed
+        ]
+        self._article_fields: Callable[[Seed], dict[str, Any]] = lambda seed: to_fields(
+            article_document(seed)
+        )
+
+    def analyse(self, chunk: list[Loaded]) -> dict[tuple[str, Any], tuple[Any, ...]]:
+        analyses: dict[tuple[str, Any], tuple[Any, ...]] = {}
+        for loaded in chunk:
+            if loaded.seed is None:
+                continue
+            values = self._article_fields(loaded.seed)
+            for name, analysis in self._fields:
+                value = values.get(name)
+                if value is not None:
+                    analyses[(name, value)] = analysis(value)
+        return analyses

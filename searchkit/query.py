@@ -69,7 +69,7 @@ _FIELD_PREFIX = re.compile(r"(?<![\w:/\"'])([A-Za-z_][\w-]*):(?=[^\s/])")
 _PLACEHOLDER = "skdate{}x"
 # Words only: no fields, operators, quotes, wildcards or groups.
 _PLAIN_WORDS = re.compile(
-    r"(?!.*\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b)(?!(?:.*\s)?')[^:\"()*?~^\[\]{}+]*"
+    r"(?!.*\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE)\b)(?!(?:.*\s)?')[^:\"()*?~^\[\]{}+<>=-]*"
 )
 MAX_DROP_ONE_WORDS = 6
 # Tuned on a known-item test over the shared corpus (bench/bench_search.py).
@@ -173,17 +173,10 @@ class QueryParser:
                         wq.Phrase("title", stems, slop=3, boost=TITLE_PHRASE_BOOST),
                     ]
                 )
-                words = text.split()
-                if 3 <= len(words) <= MAX_DROP_ONE_WORDS:
-                    fallbacks.append(
-                        wq.Or(
-                            [
-                                self._parser.parse(" ".join(words[:i] + words[i + 1 :]))
-                                for i in range(len(words))
-                            ]
-                        )
-                    )
-                fallbacks.append(self._any_parser.parse(text))
+                try:
+                    fallbacks = self._fallbacks(text)
+                except Exception:  # Whoosh's parser on odd input: no fallback, not a failure
+                    fallbacks = []
         return ParsedQuery(
             text,
             parsed,
@@ -195,6 +188,22 @@ class QueryParser:
             phrase,
             date_range,
         )
+
+    def _fallbacks(self, text: str) -> list[Any]:
+        """For plain words: all words but one (as alternatives), then any of the words."""
+        words = text.split()
+        fallbacks = []
+        if 3 <= len(words) <= MAX_DROP_ONE_WORDS:
+            fallbacks.append(
+                wq.Or(
+                    [
+                        self._parser.parse(" ".join(words[:i] + words[i + 1 :]))
+                        for i in range(len(words))
+                    ]
+                )
+            )
+        fallbacks.append(self._any_parser.parse(text))
+        return fallbacks
 
     def _stop_words_query(self, text: str) -> Any:
         """A query of stop words only ("being", "the who") searches the unstemmed vocabulary,

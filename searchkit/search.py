@@ -180,6 +180,11 @@ class Engine:
         limit = max(req.page * req.per_page, head)
         results = self.searcher.search(scored, filter=set(allowed), limit=limit)
         ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+        if len(ranked) < min(limit, len(allowed)):
+            # Whoosh's scoring matchers can disagree with its docs() for odd queries (a NOT of
+            # "*"); the match set counted is the truth, so unscored matches follow in order.
+            seen = {d for d, _ in ranked}
+            ranked += [(d, 0.0) for d in allowed if d not in seen][: limit - len(ranked)]
         top, rest = ranked[:head], ranked[head:]
         if parsed.title_phrase is not None:
             top = self._by_title_coverage(top, parsed.text)
