@@ -190,6 +190,7 @@ def _full_build(
                     ctx.report(BuildProgress("stubs", done, len(stubs)))
             ctx.report(BuildProgress("commit"))
             manifest.generation = writer.generation
+            manifest.counts = (len(articles) + len(stubs), len(articles))
             _finish_manifest(manifest, ctx)
             assert store is not None
             st.write_manifest(store, manifest)
@@ -308,7 +309,12 @@ def _incremental(
     with ix.searcher() as searcher:
         plan = _Plan(ctx, searcher, old, manifest, loaded, removed)
         writes = plan.derive() if (loaded or removed) else {}
-        doc_counts = _doc_counts(searcher, writes)
+        if not writes and old.counts is not None:
+            documents, articles = old.counts
+            doc_counts = (documents, articles, documents - articles)
+        else:
+            doc_counts = _doc_counts(searcher, writes)
+    manifest.counts = doc_counts[:2]
     if dry_run or not (writes or manifest_dirty):
         return _report(
             ctx,

@@ -72,6 +72,7 @@ class Manifest:
     generation: int = 0
     built_at: float = 0.0
     seeds: dict[str, SeedState] = field(default_factory=dict)
+    counts: tuple[int, int] | None = None  # (documents, articles): a no-op run need not count
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +81,7 @@ class Manifest:
             "schema": self.schema,
             "generation": self.generation,
             "built_at": self.built_at,
+            "counts": list(self.counts) if self.counts else None,
             "seeds": {path: state.to_json() for path, state in self.seeds.items()},
         }
 
@@ -93,6 +95,7 @@ class Manifest:
             generation=data["generation"],
             built_at=data["built_at"],
             seeds={p: SeedState.from_json(r) for p, r in data["seeds"].items()},
+            counts=tuple(data["counts"]) if data.get("counts") else None,
         )
 
 
