@@ -196,11 +196,11 @@ def worker_main(root: str, analyse: bool = False) -> None:
     files: list[SeedFile] = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     analyser = _Analyser() if analyse else None
-    share = 0.5  # of each chunk's seeds analysed here; the writer analyses the others
-    fixed = os.environ.get("SEARCHKIT_WORKER_SHARE")
-    if fixed:
-        share = float(fixed)
-    log = os.environ.get("SEARCHKIT_WORKER_LOG")
+    # The share of each chunk's seeds whose article documents are analysed here; the writer
+    # analyses the others. A write that blocks means the caller is behind (busy indexing the
+    # previous chunk), so analyse more here; one that goes through means the caller is waiting
+    # for this process, so analyse less.
+    share = 0.5
     for i in range(0, len(files), CHUNK_SIZE):
         chunk = [read_seed(root, f) for f in files[i : i + CHUNK_SIZE]]
         analyses = analyser.analyse(chunk[: round(share * len(chunk))]) if analyser else {}
@@ -209,16 +209,12 @@ def worker_main(root: str, analyse: bool = False) -> None:
         started = time.perf_counter()
         pickler.dump((chunk, analyses))
         out.flush()
-        waited = time.perf_counter() - started
-        if log:
-            with open(log, "a") as fh:
-                fh.write(f"{i} {share:.2f} {waited * 1000:.1f}\n")
-        if analyser is not None and not fixed:
-            # A write that blocks means the caller is behind: analyse more here, else less.
-            share = min(1.0, share + 0.1) if waited > _BLOCKED else max(0.0, share - 0.1)
+        if analyser is not None:
+            blocked = time.perf_counter() - started > _BLOCKED
+            share = min(1.0, share + 0.1) if blocked else max(0.0, share - 0.1)
 
 
-_BLOCKED = 0.02  # seconds
+_BLOCKED = 0.02  # seconds a chunk's write may take before it counts as blocked
 
 
 # Rebuilding the seed dataclasses through their constructors unpickles about twice as fast as
