@@ -78,7 +78,8 @@ class Engine:
         the spelling-corrected query, to all words but one, then to any word (`relaxed`)."""
         started = time.perf_counter()
         parsed = req.parsed
-        allowed, counts, dates = self._filtered(parsed.query, req.filters, parsed.date_range)
+        matched = self._matches(parsed.query, parsed.date_range)
+        allowed, counts, dates = self._filter(matched, req.filters)
         query, relaxed, showing, suggestion = parsed.query, False, None, None
         if len(allowed) < SUGGEST_BELOW and not parsed.match_all and parse_again is not None:
             corrected = self._correction(parsed.text, parse_again)
@@ -89,7 +90,9 @@ class Engine:
                     if not allowed:
                         parsed, (allowed, counts, dates) = corrected, found
                         query, showing = corrected.query, corrected.text
-        for fallback in parsed.fallbacks if not allowed else ():
+        # Relax the words only when they match nothing at all: when filters exclude every
+        # match, an empty page that says so beats documents that lack the words.
+        for fallback in parsed.fallbacks if not matched and not showing else ():
             allowed, counts, dates = self._filtered(fallback, req.filters, None)
             if allowed:
                 query, relaxed = fallback, True
@@ -134,15 +137,11 @@ class Engine:
     def _filtered(
         self, query: Any, filters: Filters, date_range: DateRange | None
     ) -> tuple[list[int], Any, list[int]]:
+        return self._filter(self._matches(query, date_range), filters)
+
+    def _matches(self, query: Any, date_range: DateRange | None) -> list[int]:
+        """The documents a query matches, before drill-down filters."""
         docnums = sorted(self.searcher.docs_for_query(query))
-        provider_docs = None
-        if filters.providers:  # by name or by domain
-            values = [v.lower() for v in filters.providers]
-            provider_docs = set(
-                self.searcher.docs_for_query(
-                    wq.Or([wq.Term(f, v) for v in values for f in ("provider", "domain")])
-                )
-            )
         if date_range is not None:
             start, end = to_long(date_range.start), to_long(date_range.end)
             published = self.columns.published
@@ -154,6 +153,17 @@ class Engine:
                 and (start is None or p >= start)
                 and (end is None or p < end)
             ]
+        return docnums
+
+    def _filter(self, docnums: list[int], filters: Filters) -> tuple[list[int], Any, list[int]]:
+        provider_docs = None
+        if filters.providers:  # by name or by domain
+            values = [v.lower() for v in filters.providers]
+            provider_docs = set(
+                self.searcher.docs_for_query(
+                    wq.Or([wq.Term(f, v) for v in values for f in ("provider", "domain")])
+                )
+            )
         return FacetCounter(self.columns, filters, provider_docs).run(docnums)
 
     def _rank(

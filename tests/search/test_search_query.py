@@ -444,3 +444,19 @@ def test_browse_lists_every_newsroom_document(news: SearchIndex, news_docs: dict
     found = ids(news, "*")
     assert found == set(news_docs)
     assert {QUASAR, TELESCOPE, VOTE, CAFE, PAINT, FAIR, MEMO, PRIMER} <= found
+
+
+def test_words_are_not_relaxed_when_only_filters_exclude_their_matches(ix: SearchIndex) -> None:
+    # "trump" matches in Politics; within a topic that has no document with both words, the page
+    # is empty (the filter is the reason) rather than filled with documents lacking a word.
+    both = ix.search("trump obama", per_page=1)
+    assert both.total > 0 and not both.relaxed
+    topics = [v.value for v in ix.topics()]
+    for topic in topics:
+        narrowed = ix.search("trump obama", topics=[topic], per_page=5)
+        some_word = ix.search("trump OR obama", topics=[topic], per_page=1)
+        if narrowed.total == 0 and some_word.total > 0:
+            assert not narrowed.relaxed and narrowed.hits == ()
+            break
+    else:
+        pytest.fail("no topic where only some of the words occur")
