@@ -332,7 +332,7 @@ PROFILE_ROWS: list[tuple[str, str]] = [
     ("receiving parsed seeds from the worker (waiting + unpickling)", "loader.py:_in_worker"),
     ("article_document + to_fields", "records.py:to_fields"),
     ("add_document, all documents", "writer.py:FastSegmentWriter.add_document"),
-    ("- analysis (tokenise, stem) not done by the worker", "writer.py:Analysis.__call__"),
+    ("- analysis (tokenise, stem; fast_index)", "writer.py:Analysis.__call__"),
     ("- pooling postings", "writer.py:_FieldPostings.add_document"),
     ("- stored fields (pickle + zlib per document)", "whoosh3.py:W3PerDocWriter.finish_doc"),
     ("commit", "writing.py:SegmentWriter.commit"),

@@ -4,4 +4,4 @@ import sys
 
 from searchkit.loader import worker_main
 
-worker_main(sys.argv[1], analyse="--analyse" in sys.argv[2:])
+worker_main(sys.argv[1])

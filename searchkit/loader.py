@@ -1,9 +1,7 @@
 """Seeds folder -> seed files with their stat, and -> parsed seeds (or the reason they failed).
 
 Large runs parse in a worker process while the caller indexes, so parsing YAML and writing the
-index use both cores. While an index writer is open, the worker also analyses the fields of
-each seed's article document (tokenising and stemming is the largest part of adding a document)
-and sends the results along; the writer uses them in place of analysing the same values itself.
+index use both cores.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ import os
 import pickle
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,17 +144,8 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
     env = dict(os.environ)
     package_parent = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-    from .writer import PREANALYSED
-
-    analyse = PREANALYSED.wanted()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "searchkit._parse_worker",
-            root,
-            *(["--analyse"] if analyse else []),
-        ],
+        [sys.executable, "-m", "searchkit._parse_worker", root],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -170,16 +158,12 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
             pickle.dump(list(files), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             proc.stdin.close()
             while True:
-                chunk: list[Loaded]
-                chunk, analyses = pickle.load(proc.stdout)
-                # The caller has added the documents of the previous chunk by now.
-                PREANALYSED.entries = analyses
+                chunk: list[Loaded] = pickle.load(proc.stdout)
                 yield from chunk
                 done += len(chunk)
         except (EOFError, BrokenPipeError, pickle.UnpicklingError):
             pass
     finally:
-        PREANALYSED.entries = {}
         proc.stdout.close()
         if proc.poll() is None:
             proc.kill()
@@ -187,34 +171,16 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
     yield from _in_process(root, files[done:])
 
 
-def worker_main(root: str, analyse: bool = False) -> None:
-    """The child's side of _in_worker: file list in on stdin, pickled chunks out on stdout.
-
-    Each chunk is `(outcomes, analyses)`; `analyses` maps `(fieldname, value)` to the field's
-    analysis of that value for every indexed field of the chunk's article documents (empty
-    unless `analyse`)."""
+def worker_main(root: str) -> None:
+    """The child's side of _in_worker: file list in on stdin, pickled chunks out on stdout."""
     files: list[SeedFile] = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
-    analyser = _Analyser() if analyse else None
-    # The share of each chunk's seeds whose article documents are analysed here; the writer
-    # analyses the others. A write that blocks means the caller is behind (busy indexing the
-    # previous chunk), so analyse more here; one that goes through means the caller is waiting
-    # for this process, so analyse less.
-    share = 0.5
     for i in range(0, len(files), CHUNK_SIZE):
         chunk = [read_seed(root, f) for f in files[i : i + CHUNK_SIZE]]
-        analyses = analyser.analyse(chunk[: round(share * len(chunk))]) if analyser else {}
         pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = _DISPATCH
-        started = time.perf_counter()
-        pickler.dump((chunk, analyses))
+        pickler.dump(chunk)
         out.flush()
-        if analyser is not None:
-            blocked = time.perf_counter() - started > _BLOCKED
-            share = min(1.0, share + 0.1) if blocked else max(0.0, share - 0.1)
-
-
-_BLOCKED = 0.02  # seconds a chunk's write may take before it counts as blocked
 
 
 # Rebuilding the seed dataclasses through their constructors unpickles about twice as fast as
@@ -238,32 +204,3 @@ _DISPATCH: dict[type, Callable[[Any], Any]] = {
     Image: _by_constructor(Image),
     Provider: lambda p: (_provider, (p.name, p.domain)),
 }
-
-
-class _Analyser:
-    """Runs the schema's analyzers over the fields of parsed seeds' article documents."""
-
-    def __init__(self) -> None:
-        from .records import article_document, to_fields
-        from .schema import build_schema
-        from .writer import Analysis
-
-        schema = build_schema()
-        self._fields = [
-            (name, Analysis(schema[name])) for name in schema.names() if schema[name].indexed
-        ]
-        self._article_fields: Callable[[Seed], dict[str, Any]] = lambda seed: to_fields(
-            article_document(seed)
-        )
-
-    def analyse(self, chunk: list[Loaded]) -> dict[tuple[str, Any], tuple[Any, ...]]:
-        analyses: dict[tuple[str, Any], tuple[Any, ...]] = {}
-        for loaded in chunk:
-            if loaded.seed is None:
-                continue
-            values = self._article_fields(loaded.seed)
-            for name, analysis in self._fields:
-                value = values.get(name)
-                if value is not None:
-                    analyses[(name, value)] = analysis(value)
-        return analyses

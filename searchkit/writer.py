@@ -15,8 +15,7 @@ a seek and a read, and writes each term through several layers of calls. This wr
   Whoosh's own postings writer, filled a block at a time;
 * analyses field values with fast_index(): the same tokens, stems and positions as the
   schema's analyzers, computed per distinct token rather than token by token through a chain of
-  generators; memoises repeated values (topics, providers); and takes analyses the parse worker
-  made ahead (Preanalysed, see loader.py).
+  generators; and memoises repeated values (topics, providers).
 
 Documents, stored fields, columns, lengths, terms and postings are the same as Whoosh's own
 writer makes; only the encoding of small blocks differs (uncompressed, and a position value
@@ -63,8 +62,6 @@ from whoosh.formats import Existence, Positions
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte, to_sortable
 from whoosh.writing import SegmentWriter
-
-from .schema import schema_fingerprint
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
 _HEADER_MAGIC = WHOOSH3_HEADER_MAGIC
@@ -295,39 +292,15 @@ def _concat(group: list[TermPostings]) -> TermPostings:
     return fieldname, tbytes, docs, weights, values
 
 
-class Preanalysed:
-    """Field analyses done ahead of time by the parse worker (see loader.py), for the documents
-    being handed to a writer now: `(fieldname, value) -> postings`, as `field.index(value)`
-    returns them. Analysis is a pure function of the field and value, so any entry whose key
-    matches is the right answer. The loader replaces the entries chunk by chunk, and asks the
-    worker for them only while a FastSegmentWriter with the standard schema is open."""
-
-    def __init__(self) -> None:
-        self.entries: dict[tuple[str, Any], tuple[Any, ...]] = {}
-        self._writers = 0
-
-    def wanted(self) -> bool:
-        return self._writers > 0
-
-    def open(self) -> None:
-        self._writers += 1
-
-    def close(self) -> None:
-        self._writers = max(0, self._writers - 1)
-        if not self._writers:
-            self.entries = {}
-
-
-PREANALYSED = Preanalysed()
-
-
 # --- analysis ------------------------------------------------------------------------------
 #
 # Whoosh analyses a value through a chain of generators, one Token object passing through every
-# filter, token by token. For the chains the schema uses (a regex tokenizer, then lowercase,
-# charset, substitution, stop and stem filters) the same result is computed here one stage at a
-# time over a list, reading each filter's own settings; any other chain, field type or format
-# goes through field.index() unchanged. A self-check at set-up compares both on sample text.
+# filter, token by token. For the chains the schema uses (a regex or ID tokenizer, then
+# lowercase, charset, substitution, stop and stem filters, into a Positions or Existence format)
+# fast_index() computes the same postings, reading each filter's own settings: every one of
+# these filters acts on one token at a time, so what becomes of a token text is worked out once
+# and remembered. Any other tokenizer, filter, field type or format goes through field.index()
+# unchanged, and a self-check at set-up compares both on sample text.
 
 Postings = tuple[tuple[bytes, int, float, bytes], ...]
 
@@ -520,7 +493,7 @@ class Analysis:
     def __init__(self, field: Any) -> None:
         self._field = field
         self._index = fast_index(field) or _fast_datetime(field) or self._whoosh_index
-        self.entries: dict[Any, Postings] = {}
+        self.entries: dict[Any, Postings] = {}  # value (or (type, value)) -> postings
         self.lookups = 0
         self.hits = 0
         self.memoise = True
@@ -532,8 +505,9 @@ class Analysis:
         if not self.memoise:
             return self._index(value)
         self.lookups += 1
+        key = value if type(value) is str else (type(value), value)
         try:
-            found = self.entries.get(value)
+            found = self.entries.get(key)
         except TypeError:  # unhashable (a list of values)
             return self._index(value)
         if found is not None:
@@ -545,7 +519,7 @@ class Analysis:
             return self._index(value)
         postings = self._index(value)
         if len(self.entries) < self.MAX_ENTRIES:
-            self.entries[value] = postings
+            self.entries[key] = postings
         return postings
 
 
@@ -569,18 +543,8 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
             schema[name].separate_spelling() or schema[name].vector for name in schema.names()
         )
         self._analyses: dict[str, Analysis] = {}
-        self._preanalysed = False
         if self._fast:
             self.pool = TermPool(self._tempstorage, limitmb)
-            if schema_fingerprint(self.schema) == schema_fingerprint():
-                PREANALYSED.open()
-                self._preanalysed = True
-
-    def _finish(self) -> None:
-        if self._preanalysed:
-            self._preanalysed = False
-            PREANALYSED.close()
-        super()._finish()
 
     def add_document(self, **fields: Any) -> None:
         if not self._fast:
@@ -632,18 +596,8 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
         if not docnum % 32:
             pool.check_memory()
 
-    def _analyse(
-        self, fieldname: str, field: Any, value: Any
-    ) -> Iterable[tuple[bytes, int, float, bytes]]:
-        """field.index(value): done ahead by the parse worker, memoised, or done now."""
-        if self._preanalysed:
-            entries = PREANALYSED.entries
-            try:
-                found = entries.get((fieldname, value))
-            except TypeError:
-                found = None
-            if found is not None:
-                return found
+    def _analyse(self, fieldname: str, field: Any, value: Any) -> Postings:
+        """`tuple(field.index(value))`, through this field's Analysis."""
         analysis = self._analyses.get(fieldname)
         if analysis is None:
             analysis = self._analyses[fieldname] = Analysis(field)
