@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import api, store
+from . import store
 from .config import DEFAULT_SEEDS_DIR, resolve_index_dir, resolve_seeds_dir
 from .errors import QueryError, SearchkitError
 from .render import (
@@ -61,11 +61,12 @@ def _echo(line: str = "", *, err: bool = False) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
+    from .indexer import build_index
     from .progress import BuildProgressBar
 
     show_bar = not (args.json or args.quiet)
     with BuildProgressBar(enabled=None if show_bar else False) as bar:
-        report = api.build_index(
+        report = build_index(
             resolve_seeds_dir(args.seeds),
             resolve_index_dir(args.index),
             full=args.full,
@@ -90,6 +91,7 @@ def _color(stream: Any) -> bool:
 
 def ensure_index(index_dir: Path, seeds_flag: str | None) -> None:
     """Build the index on first use, when there is a seeds folder to build it from."""
+    from .indexer import build_index
     from .progress import BuildProgressBar
 
     if store.current_store(index_dir) is not None:
@@ -103,7 +105,7 @@ def ensure_index(index_dir: Path, seeds_flag: str | None) -> None:
         err=True,
     )
     with BuildProgressBar() as bar:
-        report = api.build_index(seeds, index_dir, progress=bar, wait=60.0)
+        report = build_index(seeds, index_dir, progress=bar, wait=60.0)
     for line in index_report_lines(report) + problem_lines(report):
         _echo(line, err=True)
 
@@ -111,7 +113,9 @@ def ensure_index(index_dir: Path, seeds_flag: str | None) -> None:
 def cmd_search(args: argparse.Namespace) -> int:
     index_dir = resolve_index_dir(args.index)
     ensure_index(index_dir, args.seeds)
-    with api.open_index(index_dir) as ix:
+    from .api import open_index
+
+    with open_index(index_dir) as ix:
         results = ix.search(
             " ".join(args.query),
             topics=args.topic or (),
@@ -136,7 +140,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    stats = api.index_stats(resolve_index_dir(args.index))
+    from .api import index_stats
+
+    stats = index_stats(resolve_index_dir(args.index))
     if args.json:
         _emit_json(stats.to_dict())
     else:

@@ -16,13 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.query import Term
 
 from . import store as st
 from .config import DEFAULT_SEEDS_DIR
 from .documents import RelatedEntry, Seed
 from .errors import IndexCorruptError, SeedsMismatchError
-from .loader import Loaded, SeedFile, digest_bytes, load_seeds, read_seed, scan_seeds
+from .loader import (
+    FileStat,
+    Loaded,
+    SeedFile,
+    digest_bytes,
+    load_seeds,
+    read_seed,
+    scan_seeds,
+    seed_files,
+)
 from .records import (
     ARTICLE,
     IndexDocument,
@@ -33,7 +41,6 @@ from .records import (
 )
 from .reports import BuildProgress, Duplicate, IndexReport, ProgressCallback, SeedIssue
 from .schema import build_schema, schema_fingerprint
-from .writer import FastSegmentWriter
 
 WRITER_LIMIT_MB = 128
 
@@ -85,45 +92,74 @@ def _build(
     started: float,
 ) -> IndexReport:
     notes: list[str] = []
-    existing = _open_existing(root, notes)
+    existing = _read_existing(root, notes)
     if seeds_dir is None:
-        remembered = existing[1].seeds_dir if existing else st.remembered_seeds_dir(root)
+        remembered = existing[0].seeds_dir if existing else st.remembered_seeds_dir(root)
         seeds_root = Path(remembered or DEFAULT_SEEDS_DIR)
     else:
         seeds_root = Path(seeds_dir)
     seeds_root = seeds_root.resolve()
-    if existing and not full and Path(existing[1].seeds_dir) != seeds_root:
-        raise SeedsMismatchError(str(root), existing[1].seeds_dir, str(seeds_root))
+    if existing and not full and Path(existing[0].seeds_dir) != seeds_root:
+        raise SeedsMismatchError(str(root), existing[0].seeds_dir, str(seeds_root))
     report(BuildProgress("scan"))
     files = scan_seeds(seeds_root)
-    ctx = _Context(root.resolve(), seeds_root, started, notes, report)
-    if existing is None or full:
-        return _full_build(ctx, files, existing[1] if existing else None, dry_run=dry_run)
-    return _incremental(ctx, files, *existing, dry_run=dry_run)
+    ctx = _Context(root.resolve(), seeds_root, started, notes, report, st.scan_fingerprint(files))
+    old = None
+    if existing is not None:
+        old, store = existing
+        if not full and old.scan == ctx.scan and old.counts is not None:
+            return _unchanged(ctx, old, len(files), dry_run=dry_run)
+        try:
+            old.seeds.load()
+        except IndexCorruptError as exc:
+            notes.append(f"{exc}; rebuilt it from scratch")
+            old = None
+        if old is not None and not full:
+            ix = _open_whoosh(store, notes)
+            if ix is not None:
+                return _incremental(ctx, files, ix, old, store, dry_run=dry_run)
+    return _full_build(ctx, files, old, dry_run=dry_run)
 
 
-def _open_existing(root: Path, notes: list[str]) -> tuple[Any, st.Manifest, Path] | None:
-    """The live Whoosh index, its manifest and store; None when there is none to update."""
+def _read_existing(root: Path, notes: list[str]) -> tuple[st.Manifest, Path] | None:
+    """The live store's manifest, and the store; None when there is none to update (a note
+    says why when there is an index that cannot be used)."""
     try:
         store = st.current_store(root)
-    except IndexCorruptError as exc:
-        notes.append(str(exc))
-        return None
-    if store is None:
-        return None
-    try:
-        ix = whoosh_index.open_dir(str(store))
-        manifest = st.read_manifest(store, ix.latest_generation())
+        if store is None:
+            return None
+        manifest = st.read_manifest(store, st.latest_generation(store))
     except IndexCorruptError as exc:
         notes.append(f"{exc}; rebuilt it from scratch")
-        return None
-    except Exception as exc:  # Whoosh raises many unrelated types for a damaged index
-        notes.append(f"the index at {store} could not be opened ({exc}); rebuilt it from scratch")
         return None
     if manifest.schema != schema_fingerprint():
         notes.append("the index was built by another version of searchkit; rebuilt it from scratch")
         return None
-    return ix, manifest, store
+    return manifest, store
+
+
+def _open_whoosh(store: Path, notes: list[str]) -> Any:
+    """The store's Whoosh index, or None (with a note) when it cannot be opened."""
+    try:
+        return whoosh_index.open_dir(str(store))
+    except Exception as exc:  # Whoosh raises many unrelated types for a damaged index
+        notes.append(f"the index at {store} could not be opened ({exc}); rebuilt it from scratch")
+        return None
+
+
+def _unchanged(ctx: _Context, manifest: st.Manifest, files: int, *, dry_run: bool) -> IndexReport:
+    """The report of a build that found the folder exactly as the manifest describes it."""
+    assert manifest.counts is not None
+    documents, articles = manifest.counts
+    return _report(
+        ctx,
+        manifest,
+        _Counts(unchanged=files),
+        full=False,
+        dry_run=dry_run,
+        changed=False,
+        documents=(documents, articles, documents - articles),
+    )
 
 
 @dataclass
@@ -133,23 +169,28 @@ class _Context:
     started: float
     notes: list[str]
     report: ProgressCallback
+    scan: str  # st.scan_fingerprint() of the folder
 
 
 # --- full build ----------------------------------------------------------------------------
 
 
 def _full_build(
-    ctx: _Context, files: dict[str, SeedFile], old: st.Manifest | None, *, dry_run: bool
+    ctx: _Context, files: dict[str, FileStat], old: st.Manifest | None, *, dry_run: bool
 ) -> IndexReport:
     paths = sorted(files)
     counts = _Counts()
     if old is not None:
         counts.removed = sum(1 for p in old.seeds if p not in files)
-    manifest = st.Manifest(seeds_dir=str(ctx.seeds_root), schema=schema_fingerprint())
+    manifest = st.Manifest(
+        seeds_dir=str(ctx.seeds_root), schema=schema_fingerprint(), scan=ctx.scan
+    )
     store = None if dry_run else st.new_store(ctx.root)
     writer = None
     try:
         if store is not None:
+            from .writer import FastSegmentWriter  # only a build that writes needs it
+
             writer = FastSegmentWriter(
                 whoosh_index.create_in(str(store), build_schema()), limitmb=WRITER_LIMIT_MB
             )
@@ -158,9 +199,7 @@ def _full_build(
         stub_topics: dict[str, list[str]] = {}
         total = len(paths)
         on_progress = lambda done: ctx.report(BuildProgress("parse", done, total))  # noqa: E731
-        for loaded in load_seeds(
-            ctx.seeds_root, [files[p] for p in paths], on_progress=on_progress
-        ):
+        for loaded in load_seeds(ctx.seeds_root, seed_files(files, paths), on_progress=on_progress):
             path = loaded.file.path
             old_state = old.seeds.get(path) if old else None
             _count_file(counts, old_state, loaded.digest)
@@ -245,14 +284,13 @@ def _report(
     documents: tuple[int, int, int],
 ) -> IndexReport:
     errors, stale, dups = [], [], []
-    for path in sorted(manifest.seeds):
-        state = manifest.seeds[path]
-        if state.status in (st.INVALID, st.STALE):
-            errors.append(SeedIssue(path, state.error or "cannot be parsed"))
-            if state.status == st.STALE:
+    for path, status, error, identity in sorted(manifest.seeds.issues()):
+        if status in (st.INVALID, st.STALE):
+            errors.append(SeedIssue(path, error or "cannot be parsed"))
+            if status == st.STALE:
                 stale.append(path)
-        elif state.status == st.DUPLICATE:
-            dups.append(Duplicate(path, state.error or "", state.identity or ""))
+        elif status == st.DUPLICATE:
+            dups.append(Duplicate(path, error or "", identity or ""))
     return IndexReport(
         added=counts.added,
         updated=counts.updated,
@@ -279,7 +317,7 @@ def _report(
 
 def _incremental(
     ctx: _Context,
-    files: dict[str, SeedFile],
+    files: dict[str, FileStat],
     ix: Any,
     old: st.Manifest,
     store: Path,
@@ -292,28 +330,32 @@ def _incremental(
         schema=old.schema,
         generation=old.generation,
         built_at=old.built_at,
-        seeds=dict(old.seeds),
+        seeds=old.seeds.copy(),
+        scan=ctx.scan,
     )
-    removed = [p for p in old.seeds if p not in files]
+    old_stats = old.seeds.stats
+    if files == old_stats:  # the same files, listed in another order (or no fingerprint yet)
+        removed: list[str] = []
+        suspects: list[SeedFile] = []
+    else:
+        removed = sorted(old_stats.keys() - files.keys())
+        get = old_stats.get
+        suspects = [SeedFile(p, *f) for p, f in files.items() if get(p) != f]
     counts.removed = len(removed)
-    suspects = [
-        f
-        for p, f in files.items()
-        if (s := old.seeds.get(p)) is None or (s.mtime_ns, s.size) != (f.mtime_ns, f.size)
-    ]
     counts.unchanged = len(files) - len(suspects)
     loaded = _load_changed(ctx, suspects, old, manifest, counts)
     for path in removed:
         del manifest.seeds[path]
     manifest_dirty = bool(removed or suspects)
-    with ix.searcher() as searcher:
-        plan = _Plan(ctx, searcher, old, manifest, loaded, removed)
-        writes = plan.derive() if (loaded or removed) else {}
-        if not writes and old.counts is not None:
-            documents, articles = old.counts
-            doc_counts = (documents, articles, documents - articles)
-        else:
-            doc_counts = _doc_counts(searcher, writes)
+    writes: dict[str, IndexDocument | None] = {}
+    if not (loaded or removed) and old.counts is not None:
+        documents, articles = old.counts  # nothing to write: the index need not be read
+        doc_counts = (documents, articles, documents - articles)
+    else:
+        with ix.searcher() as searcher:
+            if loaded or removed:
+                writes = _Plan(ctx, searcher, old, manifest, loaded, removed).derive()
+            doc_counts = _doc_counts(searcher, writes, old.counts)
     manifest.counts = doc_counts[:2]
     if dry_run or not (writes or manifest_dirty):
         return _report(
@@ -326,6 +368,8 @@ def _incremental(
             documents=doc_counts,
         )
     if writes:
+        from .writer import FastSegmentWriter  # only a build that writes needs it
+
         writer = FastSegmentWriter(ix, limitmb=WRITER_LIMIT_MB)
         try:
             for doc_id, doc in writes.items():
@@ -384,22 +428,26 @@ def _digest(ctx: _Context, f: SeedFile) -> str:
         return ""
 
 
-def _doc_counts(searcher: Any, writes: dict[str, IndexDocument | None]) -> tuple[int, int, int]:
-    """Documents, articles and stubs the index holds once `writes` are applied."""
-    kinds: dict[str, str | None] = {}
-    for doc_id in writes:
-        stored = searcher.document(id=doc_id)
-        kinds[doc_id] = stored["kind"] if stored else None
-    articles = _count_term(searcher, "kind", ARTICLE)
-    total = searcher.doc_count()
+def _doc_counts(
+    searcher: Any, writes: dict[str, IndexDocument | None], before: tuple[int, int] | None
+) -> tuple[int, int, int]:
+    """Documents, articles and stubs the index holds once `writes` are applied, from the
+    counts `before` them (the manifest's), or counted in the index when those are unknown."""
+    if before is None:
+        total, articles = searcher.doc_count(), _count_term(searcher, "kind", ARTICLE)
+    else:
+        total, articles = before
     for doc_id, doc in writes.items():
-        before, after = kinds[doc_id], (doc.kind if doc else None)
-        total += (after is not None) - (before is not None)
-        articles += (after == ARTICLE) - (before == ARTICLE)
+        stored = searcher.document(id=doc_id)
+        was, now = (stored["kind"] if stored else None), (doc.kind if doc else None)
+        total += (now is not None) - (was is not None)
+        articles += (now == ARTICLE) - (was == ARTICLE)
     return total, articles, total - articles
 
 
 def _count_term(searcher: Any, fieldname: str, text: str) -> int:
+    from whoosh.query import Term  # not at the top: a no-op build need not load whoosh.query
+
     return sum(1 for _ in searcher.docs_for_query(Term(fieldname, text)))
 
 
@@ -477,7 +525,7 @@ class _Plan:
             state = self.manifest.seeds.get(path)
             if path not in self.touched or (state is not None and state.status == st.STALE):
                 candidates[path] = "index"
-        for path, state in self.manifest.seeds.items():
+        for path, state in self.manifest.seeds.unusual():
             if (
                 state.status == st.DUPLICATE
                 and state.identity == identity
@@ -539,6 +587,8 @@ class _Plan:
 
     def _citers(self, key: str) -> list[IndexDocument]:
         """Articles citing `key` after this build, in path order."""
+        from whoosh.query import Term  # not at the top: a no-op build need not load whoosh.query
+
         citers = {}
         for docnum in self.searcher.docs_for_query(Term("links", key)):
             stored = self.searcher.stored_fields(docnum)

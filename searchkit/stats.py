@@ -84,13 +84,12 @@ def index_stats(index_dir: str | Path) -> IndexStats:
     dates = [published for _, _, _, published in live if published]
     earliest = from_long(min(dates)) if dates else None
     latest = from_long(max(dates)) if dates else None
-    stale = tuple(p for p, s in sorted(manifest.seeds.items()) if s.status == st.STALE)
+    issues = sorted(manifest.seeds.issues())
+    stale = tuple(path for path, status, _, _ in issues if status == st.STALE)
     invalid = tuple(
-        SeedIssue(p, s.error or "")
-        for p, s in sorted(manifest.seeds.items())
-        if s.status == st.INVALID
+        SeedIssue(path, error or "") for path, status, error, _ in issues if status == st.INVALID
     )
-    duplicates = tuple(p for p, s in sorted(manifest.seeds.items()) if s.status == st.DUPLICATE)
+    duplicates = tuple(path for path, status, _, _ in issues if status == st.DUPLICATE)
     return IndexStats(
         documents=documents,
         articles=articles,

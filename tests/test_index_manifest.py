@@ -1,0 +1,126 @@
+"""The manifest: seed states survive a round trip, and an index whose manifest was written by
+the previous release (a row per seed) is updated in place rather than rebuilt."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as hs
+from index_helpers import related, seed_text, write_file
+
+import searchkit
+from searchkit import store
+
+_paths = hs.text(alphabet="abcxyz/._-é \n", min_size=1, max_size=12)
+_states = hs.builds(
+    store.SeedState,
+    mtime_ns=hs.integers(min_value=0, max_value=2**62),
+    size=hs.integers(min_value=0, max_value=2**20),
+    digest=hs.text(alphabet="0123456789abcdef", min_size=0, max_size=24),
+    status=hs.sampled_from([store.OK, store.DUPLICATE, store.STALE, store.INVALID]),
+    error=hs.none() | hs.text(max_size=20),
+    identity=hs.none() | hs.text(max_size=20),
+)
+
+
+@given(hs.dictionaries(_paths, _states, max_size=20))
+def test_seed_states_survive_a_round_trip(states: dict[str, store.SeedState]) -> None:
+    manifest = store.Manifest(seeds_dir="/s", schema="x", generation=3, built_at=1.5)
+    for path, state in states.items():
+        manifest.seeds[path] = state
+    back = store.Manifest.from_bytes(manifest.to_bytes(), Path("manifest-3.json"))
+    assert dict(back.seeds) == states
+    assert sorted(back.seeds.unusual()) == sorted(
+        (p, s) for p, s in states.items() if s.extra is not None
+    )
+    assert dict(back.seeds.stats) == {p: (s.mtime_ns, s.size) for p, s in states.items()}
+
+
+def test_a_deleted_or_replaced_state_leaves_no_trace() -> None:
+    states = store.SeedStates()
+    states["a.md"] = store.SeedState(1, 2, "d", store.STALE, "bad date")
+    states["a.md"] = store.SeedState(3, 4, "e")
+    assert list(states.unusual()) == []
+    states["b.md"] = store.SeedState(1, 2, "d", store.INVALID, "no title")
+    copy = states.copy()
+    del states["b.md"]
+    assert list(states) == ["a.md"] and list(states.unusual()) == []
+    assert copy["b.md"].error == "no title"
+
+
+def _rows_manifest(path: Path) -> None:
+    """Rewrite a manifest the way the previous release wrote it: {path: [mtime, size, digest,
+    (status, error, identity)]}."""
+    manifest = store.Manifest.from_bytes(path.read_bytes(), path)
+    data = manifest.header()
+    states = manifest.seeds
+    rows = {}
+    for p, state in states.items():
+        rows[p] = [state.mtime_ns, state.size, state.digest, *(state.extra or ())]
+    del data["unusual"], data["scan"], data["columns"]
+    data["format"], data["seeds"] = 1, rows
+    path.write_text(json.dumps(data))
+
+
+def test_an_index_with_a_row_per_seed_manifest_is_updated_in_place(tmp_path: Path) -> None:
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    write_file(
+        seeds / "a.md",
+        seed_text(
+            "Manifest A", "https://mf.example/a", related=[related("S", "https://mf.example/s")]
+        ),
+    )
+    write_file(seeds / "b.md", seed_text("Manifest B", "https://mf.example/b"))
+    write_file(seeds / "broken.md", b"---\ntitle: [unclosed\n---\n")
+    searchkit.build_index(seeds, index)
+    live = store.current_store(index)
+    assert live is not None
+    (manifest,) = live.glob("manifest-*.json")
+    _rows_manifest(manifest)
+
+    again = searchkit.build_index(seeds, index)
+    assert not again.changed and not again.notes
+    assert again.unchanged == 3 and [e.path for e in again.errors] == ["broken.md"]
+
+    write_file(seeds / "b.md", seed_text("Manifest B edited", "https://mf.example/b"))
+    edited = searchkit.build_index(seeds, index)
+    assert (edited.updated, edited.unchanged, edited.documents) == (1, 2, 3)
+    assert not edited.notes and store.current_store(index) == live
+    with next(live.glob("manifest-*.json")).open("rb") as fh:
+        assert json.loads(fh.readline())["format"] == 2
+
+
+def test_unreadable_seed_columns_mean_a_rebuild_once_a_seed_changes(tmp_path: Path) -> None:
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    write_file(seeds / "a.md", seed_text("Columns A", "https://col.example/a"))
+    write_file(seeds / "b.md", seed_text("Columns B", "https://col.example/b"))
+    searchkit.build_index(seeds, index)
+    live = store.current_store(index)
+    assert live is not None
+    (manifest,) = live.glob("manifest-*.json")
+    header = manifest.read_bytes().partition(b"\n")[0]
+    manifest.write_bytes(header + b"\n{not json\n")
+
+    write_file(seeds / "b.md", seed_text("Columns B edited", "https://col.example/b"))
+    report = searchkit.build_index(seeds, index)
+    assert report.full and report.documents == 2
+    assert any("cannot be read" in note for note in report.notes)
+    assert searchkit.build_index(seeds, index).unchanged == 2
+
+
+def test_the_manifest_generation_is_whooshs(tmp_path: Path) -> None:
+    from whoosh import index as whoosh_index
+
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    write_file(seeds / "a.md", seed_text("Generation A", "https://gen.example/a"))
+    searchkit.build_index(seeds, index)
+    for title in ("Generation A2", "Generation A3"):
+        write_file(seeds / "a.md", seed_text(title, "https://gen.example/a"))
+        searchkit.build_index(seeds, index)
+    live = store.current_store(index)
+    assert live is not None
+    generation = store.latest_generation(live)
+    assert generation == whoosh_index.open_dir(str(live)).latest_generation() == 3
+    assert [p.name for p in live.glob("manifest-*.json")] == [f"manifest-{generation}.json"]
