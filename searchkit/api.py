@@ -96,9 +96,19 @@ class SearchIndex:
         store = st.require_store(self.index_dir)
         with self._lock:
             current = self._current
-            if store != current.store or current.ix.latest_generation() != current.generation:
-                self._current = _Generation(store)
-            return self._current
+            if store == current.store and current.ix.latest_generation() == current.generation:
+                return current
+            while True:
+                try:
+                    self._current = _Generation(store)
+                    return self._current
+                except IndexCorruptError:
+                    # A full build may have switched to a new store, and removed this one,
+                    # between reading CURRENT and opening the store: open the new one.
+                    newer = st.require_store(self.index_dir)
+                    if newer == store:
+                        raise
+                    store = newer
 
     def _engine(self) -> tuple[Engine, _Generation]:
         gen = self._generation()

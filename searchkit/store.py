@@ -427,19 +427,30 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 def current_store(root: Path) -> Path | None:
     """The live store folder of an index, or None when no build has finished there."""
+    name = _read_current(root)
+    while name is not None:
+        store = root / name
+        if name.startswith(STORE_PREFIX) and "/" not in name and store.is_dir():
+            return store
+        # A full build may have switched to a newer store, and removed this one, since
+        # CURRENT was read: only a name that stays wrong is damage.
+        again = _read_current(root)
+        if again == name:
+            raise IndexCorruptError(
+                f"{root / CURRENT_FILE} names {name!r}, which is not a store in {root}: "
+                "rebuild with `searchkit index --full`"
+            )
+        name = again
+    return None
+
+
+def _read_current(root: Path) -> str | None:
     try:
-        name = (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        return (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise IndexCorruptError(f"cannot read {root / CURRENT_FILE}: {exc.strerror}") from None
-    store = root / name
-    if not name.startswith(STORE_PREFIX) or "/" in name or not store.is_dir():
-        raise IndexCorruptError(
-            f"{root / CURRENT_FILE} names {name!r}, which is not a store in {root}: "
-            "rebuild with `searchkit index --full`"
-        )
-    return store
 
 
 def require_store(root: Path) -> Path:
