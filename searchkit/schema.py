@@ -13,8 +13,8 @@ from typing import Any
 from whoosh.analysis import (
     CharsetFilter,
     LowercaseFilter,
+    PyStemmerFilter,
     RegexTokenizer,
-    StemFilter,
     StopFilter,
     SubstitutionFilter,
 )
@@ -22,7 +22,7 @@ from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 # Bump when documents are indexed differently; an index with another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: stems from PyStemmer (current Snowball English)
 
 # Fields a free-text query searches, with their query-time weights (BM25F per-field boosts).
 TEXT_FIELDS: dict[str, float] = {
@@ -39,15 +39,16 @@ VALUE_SEPARATOR = "\n"
 
 def text_analyzer() -> Any:
     """Words, lowercased, accents folded, curly apostrophes made straight (so the stemmer
-    strips "’s"), stop words dropped, Snowball (porter2) stems. Stop words are dropped again
-    after stemming, so "haves" does not become a required "have" that no document keeps."""
+    strips "’s"), stop words dropped, Snowball English (porter2) stems from PyStemmer. Stop
+    words are dropped again after stemming, so "haves" does not become a required "have" that
+    no document keeps."""
     return (
         RegexTokenizer(r"\w+(?:[.'’]\w+)*")
         | LowercaseFilter()
         | CharsetFilter(accent_map)
         | SubstitutionFilter("[’‘]", "'")
         | StopFilter()
-        | StemFilter(lang="en")
+        | PyStemmerFilter("english", cachesize=0)
         | StopFilter()
     )
 

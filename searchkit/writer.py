@@ -40,6 +40,7 @@ from whoosh.analysis import (
     CompositeAnalyzer,
     IDTokenizer,
     LowercaseFilter,
+    PyStemmerFilter,
     RegexTokenizer,
     StemFilter,
     StopFilter,
@@ -313,7 +314,7 @@ _SELF_CHECK = (
 )
 
 
-_MEMO_LIMIT = 500_000  # distinct raw tokens remembered per field
+_MEMO_LIMIT = 500_000  # distinct raw tokens remembered per analyzer
 
 
 def _token_steps(items: Sequence[Any]) -> list[tuple[str, Any]] | None:
@@ -338,7 +339,7 @@ def _token_steps(items: Sequence[Any]) -> list[tuple[str, Any]] | None:
                     ),
                 )
             )
-        elif kind is StemFilter:
+        elif kind is StemFilter or kind is PyStemmerFilter:
             stem, ignore = item._stem, item.ignore
             steps.append(("map", lambda t, stem=stem, ignore=ignore: t if t in ignore else stem(t)))
         else:
@@ -346,13 +347,19 @@ def _token_steps(items: Sequence[Any]) -> list[tuple[str, Any]] | None:
     return steps
 
 
-def fast_index(field: Any) -> Callable[[Any], Postings] | None:
+TokenMemos = dict[int, dict[str, tuple[str, int]]]
+
+
+def fast_index(field: Any, memos: TokenMemos | None = None) -> Callable[[Any], Postings] | None:
     """A function equal to `tuple(field.index(value))` (up to the order of the terms) for
     text values, when the field's analyzer and format are ones this module knows; else None.
 
     Every filter known here acts on one token at a time, so the outcome for a token text (its
     final text, or which stop filter removes it) is computed once and remembered; positions
-    are then renumbered the way each StopFilter does it."""
+    are then renumbered the way each StopFilter does it. Fields that share an analyzer object
+    share what is remembered when given the same `memos` (keyed by the analyzer's id; the
+    caller keeps the analyzers alive): stemming is the costliest step, and title, excerpt
+    and body repeat each other's words."""
     if type(field).index is not FieldType.index:
         return None
     fmt = field.format
@@ -382,7 +389,7 @@ def fast_index(field: Any) -> Callable[[Any], Postings] | None:
         if not expression.groups
         else lambda value: [m.group(0) for m in expression.finditer(value)]
     )
-    memo: dict[str, tuple[str, int]] = {}
+    memo = {} if memos is None else memos.setdefault(id(analyzer), {})
 
     def outcome(text: str) -> tuple[str, int]:
         """(final text, -1), or (text, k) when the k-th stop filter removes the token."""
@@ -455,7 +462,6 @@ def fast_index(field: Any) -> Callable[[Any], Postings] | None:
     for sample in _SELF_CHECK:
         if sorted(index(sample)) != sorted(field.index(sample)):
             return None
-    memo.clear()
     return index
 
 
@@ -490,9 +496,9 @@ class Analysis:
     MIN_HIT_RATE = 0.5
     MAX_ENTRIES = 50_000
 
-    def __init__(self, field: Any) -> None:
+    def __init__(self, field: Any, memos: TokenMemos | None = None) -> None:
         self._field = field
-        self._index = fast_index(field) or _fast_datetime(field) or self._whoosh_index
+        self._index = fast_index(field, memos) or _fast_datetime(field) or self._whoosh_index
         self.entries: dict[Any, Postings] = {}  # value (or (type, value)) -> postings
         self.lookups = 0
         self.hits = 0
@@ -543,6 +549,7 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
             schema[name].separate_spelling() or schema[name].vector for name in schema.names()
         )
         self._analyses: dict[str, Analysis] = {}
+        self._token_memos: TokenMemos = {}  # shared by the fields' Analysis objects
         if self._fast:
             self.pool = TermPool(self._tempstorage, limitmb)
 
@@ -600,7 +607,7 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
         """`tuple(field.index(value))`, through this field's Analysis."""
         analysis = self._analyses.get(fieldname)
         if analysis is None:
-            analysis = self._analyses[fieldname] = Analysis(field)
+            analysis = self._analyses[fieldname] = Analysis(field, self._token_memos)
         return analysis(value)
 
     def _flush_segment(self) -> None:
