@@ -295,6 +295,9 @@ class Result:
         return ", ".join(f"{k} {[round(x, 2) for x in v]}" for k, v in rows.items() if v)
 
 
+INCREMENTAL_REPEATS = 3
+
+
 def measure(seeds: Path, index: Path, runs: int, *, one_change: bool) -> Result:
     """Interleaved runs: floor, full build, no-op, (one changed seed)."""
     result = Result(runs)
@@ -311,11 +314,14 @@ def measure(seeds: Path, index: Path, runs: int, *, one_change: bool) -> Result:
             result.main_mb = max(result.main_mb, build.main_mb)
             result.worker_mb = max(result.worker_mb, build.worker_mb)
             result.size_mb = store_mb(index)
-            result.noop.append(Run(index_cmd).seconds)
-            if edited is not None and original is not None:
-                text = original.replace('title: "', f'title: "Edited {r + 1} ', 1)
-                edited.write_text(text, encoding="utf-8")
-                result.one.append(Run(index_cmd).seconds)
+            # The incremental runs are short: several per full build.
+            for k in range(INCREMENTAL_REPEATS):
+                result.noop.append(Run(index_cmd).seconds)
+                if edited is not None and original is not None:
+                    text = original.replace('title: "', f'title: "Edited {r + 1}.{k} ', 1)
+                    edited.write_text(text, encoding="utf-8")
+                    result.one.append(Run(index_cmd).seconds)
+                    result.noop.append(Run(index_cmd).seconds)  # after a change, no-op again
             print(f"  {seeds.name} run {r + 1}: {result.raw()}", flush=True)
     finally:
         if edited is not None and original is not None:
@@ -415,7 +421,10 @@ def report(results: dict[str, Result], quick: bool) -> str:
         machine_description(),
         "",
         f"Each number is the median of {runs} run{'s' if runs != 1 else ''} in a fresh process "
-        "(wall time); `searchkit index` parses seeds in a worker process while the main process "
+        f"(wall time; after each full build come {INCREMENTAL_REPEATS} rounds of no-op, one "
+        "seed changed (100k only), no-op, so those have more runs); `searchkit index` parses "
+        "seeds in a worker "
+        "process while the main process "
         "indexes. Peak RSS is the VmHWM of each process (highest over the runs). The parse "
         "floor reads the same files and parses their frontmatter with yaml.CSafeLoader, in one "
         "process, without searchkit.",
