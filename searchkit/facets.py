@@ -13,12 +13,15 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from .results import Facet, FacetValue, Filters, Granularity
 
-# Above this share of the index in one match set, reading whole columns at once is cheaper.
-BULK_SHARE = 0.25
+# Reading whole columns costs about as much as reading a fifth of the documents one by one.
+# Once this share has been read singly (a searcher in use, not a one-off search), the rest
+# is read at once.
+BULK_SHARE = 0.1
 _TICKS_PER_DAY = 86_400 * 1_000_000  # Whoosh stores datetimes as microseconds
 _MISSING = 2**63
 
@@ -41,7 +44,7 @@ class Columns:
             self._offsets.append(offset)
             self._segments.append(
                 tuple(
-                    segment.column_reader(name, translate=(name != "published"))
+                    segment.column_reader(name, translate=False)
                     if segment.has_column(name)
                     else None
                     for name in self._FIELDS
@@ -49,10 +52,11 @@ class Columns:
             )
         self._rows: list[Row | None] = [None] * self.size
         self._bulk_loaded = False
+        self._read_singly = 0
 
     def prepare(self, docnums: list[int]) -> None:
-        """Load whole columns when a large share of the index is about to be read."""
-        if not self._bulk_loaded and len(docnums) > self.size * BULK_SHARE:
+        """Load whole columns once BULK_SHARE of the documents have been read one by one."""
+        if not self._bulk_loaded and self._read_singly + len(docnums) > self.size * BULK_SHARE:
             self.load_all()
 
     def load_all(self) -> list[Row]:
@@ -60,9 +64,7 @@ class Columns:
             rows: list[Row] = []
             ends = [*self._offsets[1:], self.size]
             for readers, start, end in zip(self._segments, self._offsets, ends, strict=True):
-                count = end - start
-                values = [list(r) if r is not None else [None] * count for r in readers]
-                rows.extend(_row(*v) for v in zip(*values, strict=True))
+                rows.extend(_rows(readers, end - start))
             self._rows = list(rows)
             self._bulk_loaded = True
         return self._rows  # type: ignore[return-value]
@@ -75,6 +77,7 @@ class Columns:
             row = self._rows[docnum] = _row(
                 *(r[local] if r is not None else None for r in self._segments[i])
             )
+            self._read_singly += 1
         return row
 
     def published(self, docnum: int) -> int:
@@ -88,15 +91,50 @@ def _text(raw: Any) -> str:
     return raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
 
 
+def _topics(raw: Any) -> tuple[str, ...]:
+    return tuple(v for v in _text(raw).split("\n") if v)
+
+
+def _published(raw: Any) -> int:
+    # Whoosh marks a document without a value with the column's maximum
+    return raw if raw and raw < _MISSING else 0
+
+
 def _row(kind: Any, topic: Any, provider: Any, published: Any) -> Row:
-    if not published or published >= _MISSING:
-        published = 0  # Whoosh marks a document without a value with the column's maximum
-    return (
-        _text(kind),
-        tuple(v for v in _text(topic).split("\n") if v),
-        _text(provider),
-        published or 0,
+    return (_text(kind), _topics(topic), _text(provider), _published(published))
+
+
+def _rows(readers: tuple[Any, ...], count: int) -> list[Row]:
+    """The rows of one segment's documents, from whole columns (the same values as _row)."""
+    kinds, topics, providers, published = (
+        _column(r) if r is not None else [None] * count for r in readers
     )
+    texts = {v: _text(v) for v in {*kinds, *providers}}  # few distinct values: decode each once
+    topic_sets = {v: _topics(v) for v in set(topics)}
+    return list(
+        zip(
+            [texts[v] for v in kinds],
+            [topic_sets[v] for v in topics],
+            [texts[v] for v in providers],
+            [_published(v) for v in published],
+            strict=True,
+        )
+    )
+
+
+def _column(reader: Any) -> list[Any]:
+    """Every value of a column. Whoosh reads a column one document at a time; its two kinds of
+    column used here are read in one go instead, from the same bytes."""
+    if type(reader) is VarBytesColumn.Reader:
+        lengths, offsets = reader._lengths, reader._offsets
+        if not len(lengths):
+            return []
+        data = reader._dbfile.get(reader._basepos, offsets[-1] + lengths[-1])
+        return [data[o : o + n] for o, n in zip(offsets, lengths, strict=True)]
+    if type(reader) is NumericColumn.Reader and not reader._reverse:
+        values = reader._dbfile.get_array(reader._basepos, reader._typecode, reader._count)
+        return [*values, *[reader._default] * (reader._doccount - reader._count)]
+    return list(reader)
 
 
 def to_long(dt: datetime | None) -> int | None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from whoosh import query as wq
@@ -87,7 +89,8 @@ class ParsedQuery:
     date_ranges: tuple[dates.DateRange, ...]
     terms: frozenset[str]  # analysed words to highlight
     match_all: bool  # empty query or "*": browse
-    fallbacks: tuple[Any, ...] = ()  # plain words only: all but one word, then any word
+    # Plain words only: all but one word, then any word (parsed when asked for).
+    fallbacks: Callable[[], tuple[Any, ...]] = tuple
     title_phrase: Any = None  # plain words only: a bonus for the words close in the title
     date_range: dates.DateRange | None = None  # date clauses ANDed at the top, applied apart
 
@@ -161,7 +164,7 @@ class QueryParser:
         parsed, date_range = _split_dates(parsed, ranges)
         resolved_iter = iter(resolved_parts)
         resolved = _DATE_CLAUSE.sub(lambda _m: next(resolved_iter), text)
-        fallbacks: list[Any] = []
+        fallbacks: Callable[[], tuple[Any, ...]] = tuple
         phrase = None
         if _PLAIN_WORDS.fullmatch(text):
             stems = [t.text for t in self._schema["title"].analyzer(text)]
@@ -173,10 +176,7 @@ class QueryParser:
                         wq.Phrase("title", stems, slop=3, boost=TITLE_PHRASE_BOOST),
                     ]
                 )
-                try:
-                    fallbacks = self._fallbacks(text)
-                except Exception:  # Whoosh's parser on odd input: no fallback, not a failure
-                    fallbacks = []
+                fallbacks = partial(self._fallbacks, text)
         return ParsedQuery(
             text,
             parsed,
@@ -184,26 +184,31 @@ class QueryParser:
             tuple(ranges),
             _highlight_terms(parsed),
             False,
-            tuple(fallbacks),
+            fallbacks,
             phrase,
             date_range,
         )
 
-    def _fallbacks(self, text: str) -> list[Any]:
-        """For plain words: all words but one (as alternatives), then any of the words."""
+    def _fallbacks(self, text: str) -> tuple[Any, ...]:
+        """For plain words: all words but one (as alternatives), then any of the words. Only
+        a search that matches nothing needs them, and parsing them costs more than most
+        searches, so ParsedQuery holds this, bound to the text, rather than its result."""
         words = text.split()
         fallbacks = []
-        if 3 <= len(words) <= MAX_DROP_ONE_WORDS:
-            fallbacks.append(
-                wq.Or(
-                    [
-                        self._parser.parse(" ".join(words[:i] + words[i + 1 :]))
-                        for i in range(len(words))
-                    ]
+        try:
+            if 3 <= len(words) <= MAX_DROP_ONE_WORDS:
+                fallbacks.append(
+                    wq.Or(
+                        [
+                            self._parser.parse(" ".join(words[:i] + words[i + 1 :]))
+                            for i in range(len(words))
+                        ]
+                    )
                 )
-            )
-        fallbacks.append(self._any_parser.parse(text))
-        return fallbacks
+            fallbacks.append(self._any_parser.parse(text))
+        except Exception:  # Whoosh's parser on odd input: no fallback, not a failure
+            return ()
+        return tuple(fallbacks)
 
     def _stop_words_query(self, text: str) -> Any:
         """A query of stop words only ("being", "the who") searches the unstemmed vocabulary,

@@ -5,14 +5,31 @@ Everything returned is a plain value from results.py; no Whoosh object escapes.
 
 from __future__ import annotations
 
+import copy
+import heapq
 import re
 import time
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.lang import porter2
+from whoosh.matching import (
+    AndMaybeMatcher,
+    FilterMatcher,
+    IntersectionMatcher,
+    ListMatcher,
+    NullMatcher,
+    NullMatcherClass,
+    UnionMatcher,
+    WrappingMatcher,
+)
 from whoosh.scoring import BM25F
 
 from . import highlight, spelling
@@ -39,6 +56,7 @@ TITLE_COVERAGE_WEIGHT = 0.6
 _WORDS = re.compile(r"\w+(?:['’]\w+)*")
 RECENCY_POOL = 200
 SUGGEST_BELOW = 3  # offer a correction when a query finds fewer documents than this
+POSTINGS_CACHE = 1_000_000  # postings kept in memory per searcher (12 bytes each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +79,7 @@ class Engine:
         self.schema = schema
         self.analyzer = schema["title"].analyzer
         self._columns: Columns | None = None
+        self._postings = _Postings()
 
     @property
     def columns(self) -> Columns:
@@ -92,7 +111,7 @@ class Engine:
                         query, showing = corrected.query, corrected.text
         # Relax the words only when they match nothing at all: when filters exclude every
         # match, an empty page that says so beats documents that lack the words.
-        for fallback in parsed.fallbacks if not matched and not showing else ():
+        for fallback in parsed.fallbacks() if not matched and not showing else ():
             allowed, counts, dates = self._filtered(fallback, req.filters, None)
             if allowed:
                 query, relaxed = fallback, True
@@ -141,7 +160,7 @@ class Engine:
 
     def _matches(self, query: Any, date_range: DateRange | None) -> list[int]:
         """The documents a query matches, before drill-down filters."""
-        docnums = sorted(self.searcher.docs_for_query(query))
+        docnums = self._docs(query)
         if date_range is not None:
             start, end = to_long(date_range.start), to_long(date_range.end)
             published = self.columns.published
@@ -155,14 +174,45 @@ class Engine:
             ]
         return docnums
 
+    def _docs(self, query: Any) -> list[int]:
+        """The documents a query matches, in order: what `docs_for_query` returns, computed
+        with set operations on whole postings lists where the query is ANDs and ORs of terms
+        (Whoosh steps through a union of five fields' postings one document at a time)."""
+        docnums: list[int] = []
+        for number, (searcher, offset) in enumerate(self.searcher.leaf_searchers()):
+            found = _Segment(self._postings, number, searcher).matches(query)
+            docnums.extend(sorted(d + offset for d in found))
+        return docnums
+
+    def _scored(self, query: Any, allowed: list[int], limit: int) -> list[tuple[int, float]] | None:
+        """The `limit` best of the allowed documents by Whoosh's score for the query, best
+        first, ties in document order: Whoosh's top-N search with `filter=allowed`, scoring the
+        allowed documents only. (Whoosh's own search, which swaps in cheaper matchers midway,
+        can now and then drop a document.) None when a score is not positive: Whoosh's search
+        treats those specially, so it had better rank them itself."""
+        context = self.searcher.context()
+        scores: list[tuple[float, int]] = []
+        leaves = self.searcher.leaf_searchers()
+        ends = [offset for _, offset in leaves[1:]] + [self.reader.doc_count_all()]
+        for number, ((searcher, offset), end) in enumerate(zip(leaves, ends, strict=True)):
+            docs = allowed[bisect_left(allowed, offset) : bisect_left(allowed, end)]
+            if not docs:
+                continue
+            local = [d - offset for d in docs]
+            segment = _Segment(self._postings, number, searcher)
+            matcher = _Cut(segment, local).query(query).matcher(searcher, context)
+            found = segment.scores(matcher, local)
+            scores.extend((-score, d + offset) for d, score in found.items())
+        if any(not neg < 0 for neg, _ in scores):
+            return None
+        return [(d, -neg) for neg, d in heapq.nsmallest(limit, scores)]
+
     def _filter(self, docnums: list[int], filters: Filters) -> tuple[list[int], Any, list[int]]:
         provider_docs = None
         if filters.providers:  # by name or by domain
             values = [v.lower() for v in filters.providers]
             provider_docs = set(
-                self.searcher.docs_for_query(
-                    wq.Or([wq.Term(f, v) for v in values for f in ("provider", "domain")])
-                )
+                self._docs(wq.Or([wq.Term(f, v) for v in values for f in ("provider", "domain")]))
             )
         return FacetCounter(self.columns, filters, provider_docs).run(docnums)
 
@@ -188,8 +238,10 @@ class Engine:
         # neither repeats nor skips documents.
         head = RECENCY_POOL if sort == "recent-relevance" else RERANK_POOL
         limit = max(req.page * req.per_page, head)
-        results = self.searcher.search(scored, filter=set(allowed), limit=limit)
-        ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+        ranked = self._scored(scored, allowed, limit)
+        if ranked is None:
+            results = self.searcher.search(scored, filter=set(allowed), limit=limit)
+            ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
         if len(ranked) < min(limit, len(allowed)):
             # Whoosh's scoring matchers can disagree with its docs() for odd queries (a NOT of
             # "*"); the match set counted is the truth, so unscored matches follow in order.
@@ -348,8 +400,281 @@ class Engine:
         return [ValueCount(v.value, v.count) for v in facet.values]
 
 
+_Lists = tuple["array[int]", "array[float]"]  # a term's postings: document numbers, weights
+
+
+class _Postings:
+    """Whole postings lists (document numbers and weights) of the terms searched lately, read
+    a block at a time and kept, least recently used first out, up to POSTINGS_CACHE postings:
+    matching and scoring start from them, and common words recur from query to query."""
+
+    def __init__(self) -> None:
+        self._lists: OrderedDict[tuple[int, tuple[str, bytes]], _Lists] = OrderedDict()
+        self._size = 0
+
+    def get(self, segment: int, reader: Any, term: tuple[str, bytes]) -> _Lists:
+        """A term's postings in one segment (`reader`), deleted documents included (the
+        FilterMatcher that Whoosh puts above the term leaves them out)."""
+        key = (segment, term)
+        found = self._lists.get(key)
+        if found is not None:
+            self._lists.move_to_end(key)
+            return found
+        found = _read_postings(reader, term)
+        self._lists[key] = found
+        self._size += len(found[0])
+        while self._size > POSTINGS_CACHE and len(self._lists) > 1:
+            _, (ids, _) = self._lists.popitem(last=False)
+            self._size -= len(ids)
+        return found
+
+
+def _read_postings(reader: Any, term: tuple[str, bytes]) -> _Lists:
+    """A term's document numbers and weights, from a matcher of its own (the query's matchers
+    keep their positions)."""
+    leaf = reader.postings(*term)
+    if type(leaf) is FilterMatcher:
+        leaf = leaf.child
+    leaf.reset()
+    ids: array[int] = array("I")
+    weights: array[float] = array("d")  # what weight() returns, whatever the codec stores
+    if type(leaf) is W3LeafMatcher:  # whole blocks at once: Whoosh decodes them so anyway
+        while leaf.is_active():
+            leaf.id()  # decodes the block's document numbers,
+            leaf.weight()  # and its weights
+            ids.extend(leaf._ids)
+            weights.extend(iter(leaf._weights))  # float32 or float64, widened exactly
+            leaf._next_block()
+    else:
+        while leaf.is_active():
+            ids.append(leaf.id())
+            weights.append(leaf.weight())
+            leaf.next()
+    return ids, weights
+
+
+def _is_leaf(matcher: Any) -> bool:
+    """A term's own postings, which _Postings can read and cache."""
+    return type(matcher) in (W3LeafMatcher, ListMatcher) and matcher.term() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """One segment of the index (its searcher), with the engine's postings cache."""
+
+    postings: _Postings
+    number: int
+    searcher: Any
+
+    def lists(self, term: tuple[str, bytes]) -> _Lists:
+        return self.postings.get(self.number, self.searcher.reader(), term)
+
+    def matches(self, query: Any) -> set[int]:
+        """The documents the query matches, as `query.docs` finds them: ANDs and ORs of terms
+        become set operations on postings lists; other queries ask Whoosh."""
+        kind = type(query)
+        if kind is wq.And and query.subqueries:
+            sets = sorted((self.matches(q) for q in query.subqueries), key=len)
+            return sets[0].intersection(*sets[1:])
+        if kind is wq.Or and not query.minmatch:
+            return set().union(*(self.matches(q) for q in query.subqueries))
+        if kind is wq.Term:
+            return self._ids(query.matcher(self.searcher, self.searcher.boolean_context()))
+        return set(query.docs(self.searcher))
+
+    def _ids(self, matcher: Any) -> set[int]:
+        kind = type(matcher)
+        if kind is WrappingMatcher:  # a boost
+            return self._ids(matcher.child)
+        if kind is FilterMatcher:  # the segment's deleted documents
+            ids = self._ids(matcher.child)
+            if matcher._exclude:
+                return ids.difference(matcher._ids)
+            return ids.intersection(matcher._ids)
+        if kind is NullMatcherClass:
+            return set()
+        if _is_leaf(matcher):
+            return set(self.lists(matcher.term())[0])
+        return set(matcher.all_ids())
+
+    def scores(self, matcher: Any, docs: list[int]) -> dict[int, float]:
+        """The scores a scoring matcher gives some documents (ascending, all matches of the
+        whole query), to the same floating-point sums as the matcher's own score(): unions,
+        intersections, and-maybes and boosts combine their parts' scores the way Whoosh's
+        matchers do; other matchers are moved with skip_to() to the documents asked about."""
+        kind = type(matcher)
+        if not docs or kind is NullMatcherClass:
+            return {}
+        if kind is WrappingMatcher or kind is FilterMatcher:
+            child = self.scores(matcher.child, docs)
+            if kind is FilterMatcher:
+                ids, exclude = matcher._ids, matcher._exclude
+                child = {d: s for d, s in child.items() if (d in ids) != exclude}
+            boost = matcher.boost
+            return {d: s * boost for d, s in child.items()}
+        if kind is UnionMatcher:
+            a, b = self.scores(matcher.a, docs), self.scores(matcher.b, docs)
+            union = dict(a)
+            for d, s in b.items():
+                union[d] = a[d] + s if d in a else s
+            return union
+        if kind is IntersectionMatcher or kind is AndMaybeMatcher:
+            a = self.scores(matcher.a, docs)
+            b = self.scores(matcher.b, [d for d in docs if d in a])
+            if kind is IntersectionMatcher:
+                return {d: a[d] + s for d, s in b.items()}
+            return {d: s + b[d] if d in b else s for d, s in a.items()}
+        if kind is ListMatcher:  # a term cut down to the allowed documents: a short list
+            wanted, out = set(docs), {}
+            matcher.reset()
+            while matcher.is_active():
+                if matcher.id() in wanted:
+                    out[matcher.id()] = matcher.score()
+                matcher.next()
+            return out
+        return _step_scores(matcher, docs)
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """Cuts a query's terms down to their postings among some documents of one segment, so
+    that Whoosh builds its matchers on short lists: an intersection of whole postings lists
+    looks for its first match as it is built, a phrase for its first occurrence. On those
+    documents the cut query matches and scores as the query does."""
+
+    segment: _Segment
+    docs: list[int]  # ascending
+
+    def query(self, query: Any) -> Any:
+        kind = type(query)
+        if kind is wq.Term:
+            return _CutTerm(query, self)
+        if kind is wq.Phrase:
+            return _CutPhrase(query, self)
+        if kind is wq.And or kind is wq.Or:
+            cut = copy.copy(query)
+            cut.subqueries = [self.query(q) for q in query.subqueries]
+            return cut
+        if kind is wq.AndMaybe or kind is wq.AndNot:
+            cut = copy.copy(query)
+            cut.a, cut.b = self.query(query.a), self.query(query.b)
+            cut.subqueries = (cut.a, cut.b)
+            return cut
+        return query
+
+    def matcher(self, matcher: Any, positions: set[int] | None = None) -> Any:
+        """A term's matcher with the same postings among the documents only; `positions`:
+        where to read the positions of the term too (for a phrase)."""
+        kind = type(matcher)
+        if kind is WrappingMatcher or kind is FilterMatcher:  # a boost, deletions
+            return matcher._replacement(self.matcher(matcher.child, positions))
+        if not _is_leaf(matcher):
+            return matcher
+        term = matcher.term()
+        all_ids, all_weights = self.segment.lists(term)
+        ids, weights, lo = [], [], 0
+        for d in self.docs:
+            lo = bisect_left(all_ids, d, lo)
+            if lo == len(all_ids):
+                break
+            if all_ids[lo] == d:
+                ids.append(d)
+                weights.append(all_weights[lo])
+        values = None
+        if positions:
+            found = _values(self.segment.searcher.reader(), term, sorted(positions))
+            values = [found.get(d) for d in ids]
+        fmt = self.segment.searcher.schema[term[0]].format
+        scorer = matcher.scorer if type(matcher) is W3LeafMatcher else matcher._scorer
+        return ListMatcher(ids, weights, values, fmt, scorer=scorer, term=term)
+
+
+class _CutTerm(wq.Term):  # type: ignore[misc]
+    """A term whose matcher holds only its postings among the cut's documents."""
+
+    def __init__(self, term: Any, cut: _Cut, positions: set[int] | None = None) -> None:
+        super().__init__(term.fieldname, term.text, boost=term.boost, minquality=term.minquality)
+        self.cut = cut
+        self.positions = positions
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return self.cut.matcher(super().matcher(searcher, context), self.positions)
+
+
+class _CutPhrase(wq.Phrase):  # type: ignore[misc]
+    """A phrase whose words' matchers hold only their postings among the cut's documents,
+    with their positions where all the words are."""
+
+    def __init__(self, phrase: Any, cut: _Cut) -> None:
+        super().__init__(
+            phrase.fieldname,
+            phrase.words,
+            slop=phrase.slop,
+            boost=phrase.boost,
+            char_ranges=phrase.char_ranges,
+        )
+        self.cut = cut
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        """Whoosh's Phrase.matcher, on the cut terms."""
+        if self.fieldname not in searcher.schema:
+            return NullMatcher
+        field = searcher.schema[self.fieldname]
+        if not field.format or not field.format.supports("positions"):
+            return super().matcher(searcher, context)  # Whoosh's error
+        words = []
+        for word in self.words:
+            try:
+                words.append(field.to_bytes(word))
+            except ValueError:
+                return NullMatcher
+            if (self.fieldname, words[-1]) not in searcher.reader():
+                return NullMatcher
+        together = set(self.cut.docs)
+        for word in words:
+            together.intersection_update(self.cut.segment.lists((self.fieldname, word))[0])
+        terms = [_CutTerm(wq.Term(self.fieldname, w), self.cut, together) for w in words]
+        matcher = wq.SpanNear2(terms, slop=self.slop, ordered=True, mindist=1).matcher(
+            searcher, context
+        )
+        return WrappingMatcher(matcher, boost=self.boost) if self.boost != 1.0 else matcher
+
+
+def _values(reader: Any, term: tuple[str, bytes], docs: list[int]) -> dict[int, Any]:
+    """A term's posting values (its positions) in some documents."""
+    out = {}
+    matcher = reader.postings(*term)
+    for d in docs:
+        if matcher.is_active() and matcher.id() < d:
+            matcher.skip_to(d)
+        if not matcher.is_active():
+            break
+        if matcher.id() == d:
+            out[d] = matcher.value()
+    return out
+
+
+def _step_scores(matcher: Any, docs: list[int]) -> dict[int, float]:
+    """Scores from a matcher itself, moved with skip_to() from document to document."""
+    out = {}
+    for d in docs:
+        if not matcher.is_active():
+            break
+        if matcher.id() < d:
+            matcher.skip_to(d)
+            if not matcher.is_active():
+                break
+        if matcher.id() == d:
+            out[d] = matcher.score()
+    return out
+
+
 def _word_forms(text: str) -> set[str]:
-    return {porter2.stem(w.replace("’", "'")) for w in _WORDS.findall(text.lower())}
+    return {_stem(w.replace("’", "'")) for w in _WORDS.findall(text.lower())}
+
+
+# Titles repeat their words: stemming each distinct word once saves most of the re-ranking time.
+_stem = lru_cache(maxsize=65_536)(porter2.stem)
 
 
 def now_utc() -> datetime:
