@@ -91,14 +91,14 @@ def _color(stream: Any) -> bool:
 
 def ensure_index(index_dir: Path, seeds_flag: str | None) -> None:
     """Build the index on first use, when there is a seeds folder to build it from."""
-    from .indexer import build_index
-    from .progress import BuildProgressBar
-
     if store.current_store(index_dir) is not None:
         return
     seeds = resolve_seeds_dir(seeds_flag) or Path(DEFAULT_SEEDS_DIR)
     if not seeds.is_dir():
         return  # open_index will say that there is no index and how to build one
+    from .indexer import build_index  # a search never loads the indexer, YAML or the writer
+    from .progress import BuildProgressBar
+
     _echo(
         f"searchkit: no index at {sanitize(str(index_dir))} yet; building it from "
         f"{sanitize(str(seeds))}...",
