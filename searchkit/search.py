@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+import Stemmer
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
-from whoosh.lang import porter2
 from whoosh.matching import (
     AndMaybeMatcher,
     FilterMatcher,
@@ -674,7 +674,9 @@ def _word_forms(text: str) -> set[str]:
 
 
 # Titles repeat their words: stemming each distinct word once saves most of the re-ranking time.
-_stem = lru_cache(maxsize=65_536)(porter2.stem)
+# The index's stemmer (schema.py: Snowball English from PyStemmer). It never releases the GIL,
+# so one stemmer serves every thread.
+_stem = lru_cache(maxsize=65_536)(Stemmer.Stemmer("english").stemWord)
 
 
 def now_utc() -> datetime:
