@@ -41,3 +41,14 @@ def replace_section(path: Path, title: str, body: str) -> None:
     else:
         text = text.rstrip() + "\n\n" + section
     path.write_text(text, encoding="utf-8")
+
+
+def compile_package() -> None:
+    """Byte-compile searchkit, and let the processes a benchmark starts write bytecode: an
+    installed package runs from .pyc files, while PYTHONDONTWRITEBYTECODE (set in some
+    shells and CI images) would make every fresh process compile the sources it imports."""
+    import compileall
+
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    package = Path(__file__).resolve().parent.parent / "searchkit"
+    compileall.compile_dir(str(package), quiet=1)

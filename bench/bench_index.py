@@ -48,7 +48,7 @@ SCALE_VERSION = "1"  # bump when scale_up() changes, to regenerate news-100k
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_common import machine_description, replace_section  # noqa: E402
+from bench_common import compile_package, machine_description, replace_section  # noqa: E402
 
 TARGETS = {
     "ratio": 2.0,  # full build of news-full / parse floor
@@ -492,6 +492,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "No results written."
         )
         return 0
+    compile_package()
     runs = args.runs or (1 if args.quick else 3)
     full = extract(corpus, "news-full")
     results: dict[str, Result] = {}
