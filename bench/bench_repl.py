@@ -41,7 +41,7 @@ from prompt_toolkit.output import DummyOutput  # noqa: E402
 from prompt_toolkit.output.vt100 import Vt100_Output  # noqa: E402
 
 from searchkit.api import open_index  # noqa: E402
-from searchkit.render import Palette, results_page_lines  # noqa: E402
+from searchkit.render import Palette, results_lines  # noqa: E402
 from searchkit.repl import Repl  # noqa: E402
 from searchkit.repl.session import make_prompt_session  # noqa: E402
 
@@ -124,12 +124,12 @@ def page_render(repl: Repl, runs: int) -> tuple[list[float], list[float], int]:
     output = Vt100_Output(sink, lambda: __import__("prompt_toolkit").data_structures.Size(50, 120))
 
     def render() -> None:
-        lines = results_page_lines(results, palette, width=120)
+        lines = results_lines(results, palette, width=120)
         print_formatted_text(ANSI("\n".join(lines)), output=output)
 
     render_samples = timed(render, runs)
     search_samples = timed(lambda: repl.index.search("election", per_page=10), max(20, runs // 5))
-    return render_samples, search_samples, len(results_page_lines(results, palette, width=120))
+    return render_samples, search_samples, len(results_lines(results, palette, width=120))
 
 
 def main() -> int:
