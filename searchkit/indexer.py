@@ -334,13 +334,9 @@ def _incremental(
         scan=ctx.scan,
     )
     old_stats = old.seeds.stats
-    if files == old_stats:  # the same files, listed in another order (or no fingerprint yet)
-        removed: list[str] = []
-        suspects: list[SeedFile] = []
-    else:
-        removed = sorted(old_stats.keys() - files.keys())
-        get = old_stats.get
-        suspects = [SeedFile(p, *f) for p, f in files.items() if get(p) != f]
+    removed = sorted(old_stats.keys() - files.keys())
+    get = old_stats.get
+    suspects = [SeedFile(p, *f) for p, f in files.items() if get(p) != f]
     counts.removed = len(removed)
     counts.unchanged = len(files) - len(suspects)
     loaded = _load_changed(ctx, suspects, old, manifest, counts)
@@ -525,12 +521,8 @@ class _Plan:
             state = self.manifest.seeds.get(path)
             if path not in self.touched or (state is not None and state.status == st.STALE):
                 candidates[path] = "index"
-        for path, state in self.manifest.seeds.unusual():
-            if (
-                state.status == st.DUPLICATE
-                and state.identity == identity
-                and path not in self.touched
-            ):
+        for path, status, _error, seed_identity in self.manifest.seeds.issues():
+            if status == st.DUPLICATE and seed_identity == identity and path not in self.touched:
                 candidates[path] = "disk"
         for path, seed in self.seeds.items():
             if seed.identity == identity:

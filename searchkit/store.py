@@ -36,7 +36,7 @@ from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
 STORE_PREFIX = "store-"
-MANIFEST_FORMAT = 2  # 1: one JSON object, a row per seed; 2: header line + packed columns
+MANIFEST_FORMAT = 2  # a JSON header line, then packed columns (1: a JSON row per seed)
 
 # Seed states kept in the manifest.
 OK = "ok"  # indexed as written on disk
@@ -72,38 +72,15 @@ class SeedStates(MutableMapping[str, SeedState]):
     folder as the manifest recorded it (see `Manifest.scan`) never decodes them. The unusual
     states (stale, invalid, duplicate) are kept apart, and always decoded."""
 
-    __slots__ = (
-        "_digest_columns",
-        "_digest_map",
-        "_extra",
-        "_layout",
-        "_packed",
-        "_source",
-        "_stats",
-    )
+    __slots__ = ("_digests", "_extra", "_layout", "_packed", "_source", "_stats")
 
     def __init__(self) -> None:
         self._stats: dict[str, tuple[int, int]] = {}  # path -> (mtime_ns, size)
-        self._digest_map: dict[str, str] = {}
-        # (paths, digests) decoded but not yet made a dict: a no-op build never looks at them
-        self._digest_columns: tuple[list[str], list[str]] | None = None
+        self._digests: dict[str, str] = {}
         self._extra: dict[str, tuple[str, str | None, str | None]] = {}  # the unusual ones
         self._packed: bytes | None = None  # the columns as read, until decoded
         self._layout: dict[str, int] = {}  # how they are laid out (see pack)
         self._source: Path | None = None  # the manifest they were read from, for errors
-
-    @classmethod
-    def from_columns(
-        cls,
-        paths: list[str],
-        mtimes: list[int],
-        sizes: list[int],
-        digests: list[str],
-        extra: dict[str, tuple[str, str | None, str | None]],
-    ) -> SeedStates:
-        states = cls()
-        states._fill(paths, mtimes, sizes, digests, extra)
-        return states
 
     @classmethod
     def packed(
@@ -120,24 +97,6 @@ class SeedStates(MutableMapping[str, SeedState]):
         states._extra, states._source = extra, source
         return states
 
-    def _fill(
-        self,
-        paths: list[str],
-        mtimes: list[int],
-        sizes: list[int],
-        digests: list[str],
-        extra: dict[str, tuple[str, str | None, str | None]],
-    ) -> None:
-        if not len(paths) == len(mtimes) == len(sizes) == len(digests):
-            raise ValueError("the seed columns differ in length")
-        self._stats = dict(zip(paths, zip(mtimes, sizes, strict=True), strict=True))
-        if len(self._stats) != len(paths):
-            raise ValueError("a seed path is listed twice")
-        self._digest_columns = (paths, digests)
-        if not extra.keys() <= self._stats.keys():
-            raise ValueError("a seed state names a path that is not in the manifest")
-        self._extra = extra
-
     def load(self) -> None:
         """Decode the columns now; IndexCorruptError if they cannot be read."""
         if self._packed is None:
@@ -149,15 +108,18 @@ class SeedStates(MutableMapping[str, SeedState]):
             digests_at = sizes_at + 8 * count
             if len(data) < digests_at + self._layout["digests"]:
                 raise ValueError("the seed columns are cut short")
-            paths = str(data[:paths_end], "utf-8", "surrogateescape").split("\0")
+            paths = str(data[:paths_end], "utf-8", "surrogateescape").split("\0") if count else []
             digests = str(data[digests_at : digests_at + self._layout["digests"]], "ascii")
-            self._fill(
-                paths if count else [],
-                _unpack_ints(data[paths_end:sizes_at]),
-                _unpack_ints(data[sizes_at:digests_at]),
-                digests.split(" ") if count else [],
-                self._extra,
-            )
+            mtimes = _unpack_ints(data[paths_end:sizes_at])
+            sizes = _unpack_ints(data[sizes_at:digests_at])
+            if not len(paths) == len(mtimes) == len(sizes) == count:
+                raise ValueError("the seed columns differ in length")
+            self._stats = dict(zip(paths, zip(mtimes, sizes, strict=True), strict=True))
+            self._digests = dict(zip(paths, digests.split(" ") if count else [], strict=True))
+            if len(self._stats) != count:
+                raise ValueError("a seed path is listed twice")
+            if not self._extra.keys() <= self._stats.keys():
+                raise ValueError("a seed state names a path that is not in the manifest")
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
             raise IndexCorruptError(
                 f"{self._source} cannot be read ({exc}): rebuild the index with "
@@ -182,13 +144,6 @@ class SeedStates(MutableMapping[str, SeedState]):
             )
         )
         return layout, data
-
-    @property
-    def _digests(self) -> dict[str, str]:
-        if self._digest_columns is not None:
-            self._digest_map = dict(zip(*self._digest_columns, strict=True))
-            self._digest_columns = None
-        return self._digest_map
 
     def __getitem__(self, path: str) -> SeedState:
         self.load()
@@ -230,8 +185,7 @@ class SeedStates(MutableMapping[str, SeedState]):
         self.load()
         states = SeedStates()
         states._stats = dict(self._stats)
-        states._digest_map = dict(self._digest_map)
-        states._digest_columns = self._digest_columns
+        states._digests = dict(self._digests)
         states._extra = dict(self._extra)
         return states
 
@@ -240,11 +194,6 @@ class SeedStates(MutableMapping[str, SeedState]):
         """path -> (mtime_ns, size), the shape loader.scan_seeds returns."""
         self.load()
         return self._stats
-
-    def unusual(self) -> Iterator[tuple[str, SeedState]]:
-        """The seeds that are not plainly indexed (stale, invalid, duplicate), in no order."""
-        for path in list(self._extra):
-            yield path, self[path]
 
     def issues(self) -> Iterator[tuple[str, str, str | None, str | None]]:
         """(path, status, error, identity) of the unusual seeds, in no order; this never
@@ -277,8 +226,8 @@ def scan_fingerprint(files: Mapping[str, tuple[int, int]]) -> str:
     path."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update("\0".join(files).encode("utf-8", "surrogateescape"))
-    digest.update(b"\1" + array("q", [mtime for mtime, _ in files.values()]).tobytes())
-    digest.update(b"\1" + array("q", [size for _, size in files.values()]).tobytes())
+    digest.update(b"\1" + _pack_ints([mtime for mtime, _ in files.values()]))
+    digest.update(b"\1" + _pack_ints([size for _, size in files.values()]))
     return digest.hexdigest()
 
 
@@ -317,24 +266,15 @@ class Manifest:
 
     @classmethod
     def from_bytes(cls, data: bytes, source: Path) -> Manifest:
-        """Read a manifest written by to_bytes(), or by an earlier release (format 1: one
-        JSON object with a row per seed)."""
+        """Read a manifest written by to_bytes()."""
         first, _, rest = data.partition(b"\n")
         head = json.loads(first)
-        if head.get("format") == 1:
-            rows = head["seeds"]
-            seeds = SeedStates.from_columns(
-                list(rows),
-                [r[0] for r in rows.values()],
-                [r[1] for r in rows.values()],
-                [r[2] for r in rows.values()],
-                {p: (r[3], r[4], r[5]) for p, r in rows.items() if len(r) > 3},
-            )
-        elif head.get("format") == MANIFEST_FORMAT:
-            extra = {p: (e[0], e[1], e[2]) for p, e in head["unusual"].items()}
-            seeds = SeedStates.packed(rest, head["columns"], extra, source)
-        else:
-            raise ValueError(f"unknown manifest format {head.get('format')!r}")
+        if head.get("format") != MANIFEST_FORMAT:
+            # Format 1 (one JSON object, a row per seed) came with schema version 2, whose
+            # indexes are rebuilt anyway.
+            raise ValueError(f"written by an earlier searchkit (format {head.get('format')!r})")
+        extra = {p: (e[0], e[1], e[2]) for p, e in head["unusual"].items()}
+        seeds = SeedStates.packed(rest, head["columns"], extra, source)
         return cls(
             seeds_dir=head["seeds_dir"],
             schema=head["schema"],

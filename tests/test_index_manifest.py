@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 from index_helpers import related, seed_text, write_file
@@ -32,8 +33,8 @@ def test_seed_states_survive_a_round_trip(states: dict[str, store.SeedState]) ->
         manifest.seeds[path] = state
     back = store.Manifest.from_bytes(manifest.to_bytes(), Path("manifest-3.json"))
     assert dict(back.seeds) == states
-    assert sorted(back.seeds.unusual()) == sorted(
-        (p, s) for p, s in states.items() if s.extra is not None
+    assert sorted(back.seeds.issues()) == sorted(
+        (p, *s.extra) for p, s in states.items() if s.extra is not None
     )
     assert dict(back.seeds.stats) == {p: (s.mtime_ns, s.size) for p, s in states.items()}
 
@@ -42,11 +43,11 @@ def test_a_deleted_or_replaced_state_leaves_no_trace() -> None:
     states = store.SeedStates()
     states["a.md"] = store.SeedState(1, 2, "d", store.STALE, "bad date")
     states["a.md"] = store.SeedState(3, 4, "e")
-    assert list(states.unusual()) == []
+    assert list(states.issues()) == []
     states["b.md"] = store.SeedState(1, 2, "d", store.INVALID, "no title")
     copy = states.copy()
     del states["b.md"]
-    assert list(states) == ["a.md"] and list(states.unusual()) == []
+    assert list(states) == ["a.md"] and list(states.issues()) == []
     assert copy["b.md"].error == "no title"
 
 
@@ -64,7 +65,9 @@ def _rows_manifest(path: Path) -> None:
     path.write_text(json.dumps(data))
 
 
-def test_an_index_with_a_row_per_seed_manifest_is_updated_in_place(tmp_path: Path) -> None:
+def test_an_index_from_the_previous_release_is_rebuilt_from_its_own_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seeds, index = tmp_path / "seeds", tmp_path / "index"
     write_file(
         seeds / "a.md",
@@ -80,14 +83,15 @@ def test_an_index_with_a_row_per_seed_manifest_is_updated_in_place(tmp_path: Pat
     (manifest,) = live.glob("manifest-*.json")
     _rows_manifest(manifest)
 
-    again = searchkit.build_index(seeds, index)
-    assert not again.changed and not again.notes
-    assert again.unchanged == 3 and [e.path for e in again.errors] == ["broken.md"]
-
-    write_file(seeds / "b.md", seed_text("Manifest B edited", "https://mf.example/b"))
-    edited = searchkit.build_index(seeds, index)
-    assert (edited.updated, edited.unchanged, edited.documents) == (1, 2, 3)
-    assert not edited.notes and store.current_store(index) == live
+    monkeypatch.chdir(tmp_path / "seeds")  # not the folder's parent: the index must remember it
+    rebuilt = searchkit.build_index(None, index)
+    assert rebuilt.full and rebuilt.seeds_dir == str(seeds.resolve())
+    assert any("earlier searchkit" in note for note in rebuilt.notes), rebuilt.notes
+    assert (rebuilt.documents, [e.path for e in rebuilt.errors]) == (3, ["broken.md"])
+    again = searchkit.build_index(None, index)
+    assert not again.changed and not again.notes and again.unchanged == 3
+    live = store.current_store(index)
+    assert live is not None
     with next(live.glob("manifest-*.json")).open("rb") as fh:
         assert json.loads(fh.readline())["format"] == 2
 
