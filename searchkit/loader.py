@@ -134,7 +134,7 @@ def _stat_files(folder: str, fd: int, names: list[str]) -> list[tuple[str, FileS
     """(name, (mtime_ns, size)) of the regular files among `names` (in the folder open as
     `fd`); in two processes for a large folder on a machine with more than one core."""
     half = len(names) // 2
-    if len(names) < PARALLEL_STAT or len(os.sched_getaffinity(0)) < 2:
+    if len(names) < PARALLEL_STAT or _cores() < 2:
         return _stat_here(fd, names)
     theirs = names[half:]
     try:
@@ -161,6 +161,13 @@ def _stat_files(folder: str, fd: int, names: list[str]) -> list[tuple[str, FileS
         (name, (rows[3 * i], rows[3 * i + 1])) for i, name in enumerate(theirs) if rows[3 * i + 2]
     ]
     return found
+
+
+def _cores() -> int:
+    """The cores this process may run on (os.sched_getaffinity is Linux-only)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _feed(pipe: Any, names: list[str]) -> None:

@@ -34,7 +34,7 @@ def _one_process(folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, loa
 
 def _two_processes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loader, "PARALLEL_STAT", 10)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setattr(loader, "_cores", lambda: 2)
 
 
 def test_two_processes_find_what_one_finds(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
