@@ -12,6 +12,7 @@ import time
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -532,7 +533,7 @@ class _Segment:
                     out[matcher.id()] = matcher.score()
                 matcher.next()
             return out
-        return _step_scores(matcher, docs)
+        return _at(matcher, docs, lambda m: m.score())  # any other matcher: step through
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,7 +583,8 @@ class _Cut:
                 weights.append(all_weights[lo])
         values = None
         if positions:
-            found = _values(self.segment.searcher.reader(), term, sorted(positions))
+            reader = self.segment.searcher.reader()
+            found = _at(reader.postings(*term), sorted(positions), lambda m: m.value())
             values = [found.get(d) for d in ids]
         fmt = self.segment.searcher.schema[term[0]].format
         scorer = matcher.scorer if type(matcher) is W3LeafMatcher else matcher._scorer
@@ -640,32 +642,17 @@ class _CutPhrase(wq.Phrase):  # type: ignore[misc]
         return WrappingMatcher(matcher, boost=self.boost) if self.boost != 1.0 else matcher
 
 
-def _values(reader: Any, term: tuple[str, bytes], docs: list[int]) -> dict[int, Any]:
-    """A term's posting values (its positions) in some documents."""
+def _at(matcher: Any, docs: list[int], read: Callable[[Any], Any]) -> dict[int, Any]:
+    """`read(matcher)` at each of `docs` (ascending) the matcher matches, moving it there with
+    skip_to()."""
     out = {}
-    matcher = reader.postings(*term)
     for d in docs:
         if matcher.is_active() and matcher.id() < d:
             matcher.skip_to(d)
         if not matcher.is_active():
             break
         if matcher.id() == d:
-            out[d] = matcher.value()
-    return out
-
-
-def _step_scores(matcher: Any, docs: list[int]) -> dict[int, float]:
-    """Scores from a matcher itself, moved with skip_to() from document to document."""
-    out = {}
-    for d in docs:
-        if not matcher.is_active():
-            break
-        if matcher.id() < d:
-            matcher.skip_to(d)
-            if not matcher.is_active():
-                break
-        if matcher.id() == d:
-            out[d] = matcher.score()
+            out[d] = read(matcher)
     return out
 
 
