@@ -19,46 +19,31 @@ from .errors import (
     SeedsFolderError,
     SeedsMismatchError,
 )
+from .reports import BuildProgress, Duplicate, IndexReport, SeedIssue
+from .results import (
+    Document,
+    Facet,
+    FacetValue,
+    Filters,
+    Hit,
+    LinkedDocument,
+    SearchResults,
+    Segment,
+    Suggestion,
+    ValueCount,
+)
 
 if TYPE_CHECKING:
     from .api import SearchIndex, build_index, index_stats, open_index
-    from .reports import BuildProgress, Duplicate, IndexReport, SeedIssue
-    from .results import (
-        Document,
-        Facet,
-        FacetValue,
-        Filters,
-        Hit,
-        LinkedDocument,
-        SearchResults,
-        Segment,
-        Suggestion,
-        ValueCount,
-    )
     from .stats import IndexStats
 
-# The rest of the API is imported on first use (PEP 562), so that `searchkit index` with
-# nothing to do, and a program that only builds, do not load the search side (and the Whoosh
-# query machinery) at start-up.
+# The modules that load Whoosh are imported on first use (PEP 562), so that `searchkit index`
+# with nothing to do, and a program that only builds, do not load the search side at start-up.
 _LAZY = {
     "SearchIndex": "api",
     "build_index": "api",
     "index_stats": "api",
     "open_index": "api",
-    "BuildProgress": "reports",
-    "Duplicate": "reports",
-    "IndexReport": "reports",
-    "SeedIssue": "reports",
-    "Document": "results",
-    "Facet": "results",
-    "FacetValue": "results",
-    "Filters": "results",
-    "Hit": "results",
-    "LinkedDocument": "results",
-    "SearchResults": "results",
-    "Segment": "results",
-    "Suggestion": "results",
-    "ValueCount": "results",
     "IndexStats": "stats",
 }
 
