@@ -62,7 +62,7 @@ from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence, Positions
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte, to_sortable
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 _BYTE_TO_LENGTH = [byte_to_length(b) for b in range(256)]
 _HEADER_MAGIC = WHOOSH3_HEADER_MAGIC
@@ -542,8 +542,14 @@ def _field_lengths(reader: Any, fieldname: str) -> Sequence[int]:
 class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
     """SegmentWriter with a faster posting pool and commit; see the module docstring."""
 
-    def __init__(self, ix: Any, limitmb: float = 128, **kwargs: Any) -> None:
+    def __init__(
+        self, ix: Any, limitmb: float = 128, *, tempname: str | None = None, **kwargs: Any
+    ) -> None:
+        """`tempname` names the folder for spilled postings when another writer works on the
+        same index at the same time (Whoosh's default name would be shared)."""
         super().__init__(ix, limitmb=limitmb, **kwargs)
+        if tempname is not None:
+            self._tempstorage = self.storage.temp_storage(tempname)
         schema = self.schema
         self._fast = not any(
             schema[name].separate_spelling() or schema[name].vector for name in schema.names()
@@ -552,6 +558,8 @@ class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
         self._token_memos: TokenMemos = {}  # shared by the fields' Analysis objects
         if self._fast:
             self.pool = TermPool(self._tempstorage, limitmb)
+        elif tempname is not None:
+            self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
 
     def add_document(self, **fields: Any) -> None:
         if not self._fast:
@@ -694,6 +702,30 @@ def _write_terms(
 _COMPRESS_MIN = 96
 
 
+_FLOAT32: dict[float, float] = {}
+
+
+def _float32(value: float) -> float:
+    """`value` rounded to a 32-bit float, as array("f") stores it."""
+    found = _FLOAT32.get(value)
+    if found is None:
+        found = array("f", (value,))[0]
+        if len(_FLOAT32) < 4096:
+            _FLOAT32[value] = found
+    return found
+
+
+_LENGTH_BYTE: dict[int | None, int] = {}
+
+
+def _length_byte(length: int | None) -> int:
+    """length_to_byte(length), remembered (lengths repeat, and it bisects a table)."""
+    found = _LENGTH_BYTE.get(length)
+    if found is None:
+        found = _LENGTH_BYTE[length] = length_to_byte(length)
+    return found
+
+
 class _SingleBlockWriter:
     """Writes a term whose postings fit in one block, as W3FieldWriter's start_term(), add()
     and finish_term() would, in one pass: most terms of a news index (ids, paths, dates, rare
@@ -734,6 +766,9 @@ class _SingleBlockWriter:
         weights: Sequence[float],
         values: Sequence[bytes] | None,
     ) -> None:
+        if len(docs) == 1:
+            self._write_one(tbytes, docs[0], weights[0], (values[0] if values else None) or b"")
+            return
         # W3PostingsWriter.add_posting(): block statistics.
         lengths = self._lengths
         nlengths = len(lengths)
@@ -754,10 +789,7 @@ class _SingleBlockWriter:
         # _write_block(last=True): _mini_ids(), _mini_weights(), _mini_values().
         first = docs[0]
         last = docs[-1]
-        if len(docs) == 1:
-            ids: tuple[int, ...] = (first,)
-        else:
-            ids = tuple(b - a for a, b in zip((0, *docs), docs, strict=False))
+        ids = tuple(b - a for a, b in zip((0, *docs), docs, strict=False))
         if all(w == 1.0 for w in weights32):
             mini_weights: Any = None
         elif all(w == weights32[0] for w in weights32):
@@ -772,35 +804,69 @@ class _SingleBlockWriter:
             mini_values = None
         else:
             mini_values = b"".join(kept)
-        databytes = pickle.dumps((ids, mini_weights, mini_values), 2)
+        self._write_block(
+            tbytes,
+            pickle.dumps((ids, mini_weights, mini_values), 2),
+            len(docs),
+            first,
+            last,
+            maxweight,
+            0 + sum(weights32),
+            minlength,
+            maxlength,
+        )
+
+    def _write_one(self, tbytes: bytes, docnum: int, weight: float, value: bytes) -> None:
+        """write() for a term with one posting (ids, paths, dates, rare words: most terms)."""
+        lengths = self._lengths
+        length = lengths[docnum] if docnum < len(lengths) else 0
+        weight32 = _float32(weight)
+        fixedsize = self._fixedsize
+        if fixedsize is None or fixedsize < 0:
+            mini_values: Any = (value,) if value else ()
+        elif fixedsize == 0:
+            mini_values = None
+        else:
+            mini_values = value
+        databytes = pickle.dumps(((docnum,), None if weight32 == 1.0 else weight32, mini_values), 2)
+        self._write_block(
+            tbytes,
+            databytes,
+            1,
+            docnum,
+            docnum,
+            weight if weight > 0 else 0,
+            0 + weight32,
+            length or None,
+            length,
+        )
+
+    def _write_block(
+        self,
+        tbytes: bytes,
+        databytes: bytes,
+        count: int,
+        first: int,
+        last: int,
+        maxweight: float,
+        totalweight: float,
+        minlength: int | None,
+        maxlength: int,
+    ) -> None:
+        """The block of a term (its postings pickled in `databytes`) and its term info."""
         comp = self._compression if len(databytes) >= _COMPRESS_MIN else 0
         if comp:
             databytes = zlib.compress(databytes, comp)
-        infobytes = pickle.dumps(
-            (
-                len(docs),
-                last,
-                maxweight,
-                comp,
-                length_to_byte(minlength),
-                length_to_byte(maxlength),
-            ),
-            2,
-        )
+        minbyte = _length_byte(minlength)
+        maxbyte = _length_byte(maxlength)
+        infobytes = pickle.dumps((count, last, maxweight, comp, minbyte, maxbyte), 2)
         block = _HEADER_MAGIC + pack_int(-(len(infobytes) + len(databytes))) + infobytes + databytes
         rawfile = self._rawfile
         offset = rawfile.tell()
         rawfile.write(block)
         # W3TermInfo.add_block() and to_bytes().
         terminfo = _TERMINFO.pack(
-            False,
-            0 + sum(weights32),
-            len(docs),
-            0 if minlength is None else length_to_byte(minlength),
-            length_to_byte(maxlength),
-            maxweight,
-            first,
-            last,
+            False, totalweight, count, minbyte, maxbyte, maxweight, first, last
         )
         self._add_term(self._prefix + tbytes, terminfo + pack_long(offset) + pack_int(len(block)))
 
