@@ -31,6 +31,7 @@ from .loader import (
     scan_seeds,
     seed_files,
 )
+from .parallel import ArticleBuild, Outcome, make_plan, outcome_of
 from .records import (
     ARTICLE,
     IndexDocument,
@@ -187,61 +188,53 @@ def _full_build(
     )
     store = None if dry_run else st.new_store(ctx.root)
     writer = None
+    build = None
     try:
+        total = len(paths)
+        on_progress = lambda done: ctx.report(BuildProgress("parse", done, total))  # noqa: E731
         if store is not None:
             from .writer import FastSegmentWriter  # only a build that writes needs it
 
             writer = FastSegmentWriter(
                 whoosh_index.create_in(str(store), build_schema()), limitmb=WRITER_LIMIT_MB
             )
-        articles: dict[str, str] = {}
-        stub_entries: dict[str, RelatedEntry] = {}
-        stub_topics: dict[str, list[str]] = {}
-        total = len(paths)
-        on_progress = lambda done: ctx.report(BuildProgress("parse", done, total))  # noqa: E731
-        for loaded in load_seeds(ctx.seeds_root, seed_files(files, paths), on_progress=on_progress):
-            path = loaded.file.path
-            old_state = old.seeds.get(path) if old else None
-            _count_file(counts, old_state, loaded.digest)
-            seed = loaded.seed
-            if seed is None:
-                manifest.seeds[path] = _state(loaded, st.INVALID, loaded.error)
-                continue
-            identity = seed.identity
-            if identity in articles:
-                manifest.seeds[path] = _state(loaded, st.DUPLICATE, articles[identity], identity)
-                continue
-            articles[identity] = path
-            manifest.seeds[path] = _state(loaded, st.OK)
-            if writer is not None:
-                writer.add_document(**to_fields(article_document(seed)))
-            for key, entry in zip(seed.related_keys(), seed.related, strict=True):
-                stub_entries.setdefault(key, entry)
-                stub_topics.setdefault(key, []).extend(seed.topics)
-        stubs = [k for k in stub_entries if k not in articles]
-        ctx.report(BuildProgress("stubs", 0, len(stubs)))
-        if writer is not None:
-            for done, key in enumerate(stubs, 1):
-                writer.add_document(
-                    **to_fields(stub_document(key, stub_entries[key], stub_topics[key]))
-                )
-                if done % 256 == 0 or done == len(stubs):
-                    ctx.report(BuildProgress("stubs", done, len(stubs)))
-            ctx.report(BuildProgress("commit"))
+            build = ArticleBuild(
+                writer, store, ctx.seeds_root, seed_files(files, paths), limitmb=WRITER_LIMIT_MB
+            )
+            plan = build.index(on_progress)
+        else:
+            loads = load_seeds(ctx.seeds_root, seed_files(files, paths), on_progress=on_progress)
+            plan = make_plan([outcome_of(loaded) for loaded in loads])
+        for outcome in plan.outcomes:
+            path = outcome.file.path
+            _count_file(counts, old.seeds.get(path) if old else None, outcome.digest)
+            identity = outcome.identity
+            if identity is None:
+                manifest.seeds[path] = _state(outcome, st.INVALID, outcome.error)
+            elif plan.articles[identity] != path:
+                winner = plan.articles[identity]
+                manifest.seeds[path] = _state(outcome, st.DUPLICATE, winner, identity)
+            else:
+                manifest.seeds[path] = _state(outcome, st.OK)
+        articles, stubs = len(plan.articles), len(plan.stubs)
+        if writer is not None and build is not None:
             manifest.generation = writer.generation
-            manifest.counts = (len(articles) + len(stubs), len(articles))
+            manifest.counts = (articles + stubs, articles)
             _finish_manifest(manifest, ctx)
             assert store is not None
             st.write_manifest(store, manifest)
-            writer.commit()
+            build.finish(plan, ctx.report)
             writer = None
             st.switch_store(ctx.root, store)
     except BaseException:
-        if writer is not None:
+        if writer is not None and not writer.is_closed:
             writer.cancel()
         if store is not None:
             shutil.rmtree(store, ignore_errors=True)
         raise
+    finally:
+        if build is not None:
+            build.close()
     return _report(
         ctx,
         manifest,
@@ -249,7 +242,7 @@ def _full_build(
         full=True,
         dry_run=dry_run,
         changed=not dry_run,
-        documents=(len(articles) + len(stubs), len(articles), len(stubs)),
+        documents=(articles + stubs, articles, stubs),
     )
 
 
@@ -263,10 +256,10 @@ def _count_file(counts: _Counts, old: st.SeedState | None, digest: str) -> None:
 
 
 def _state(
-    loaded: Loaded, status: str, error: str | None = None, identity: str | None = None
+    read: Loaded | Outcome, status: str, error: str | None = None, identity: str | None = None
 ) -> st.SeedState:
-    f = loaded.file
-    return st.SeedState(f.mtime_ns, f.size, loaded.digest, status, error, identity)
+    f = read.file
+    return st.SeedState(f.mtime_ns, f.size, read.digest, status, error, identity)
 
 
 def _finish_manifest(manifest: st.Manifest, ctx: _Context) -> None:

@@ -267,15 +267,12 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
     deadlock; its writes block while the caller is busy, which bounds memory. If the child
     dies, the files it did not report are parsed here.
     """
-    env = dict(os.environ)
-    package_parent = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
     proc = subprocess.Popen(
         [sys.executable, "-m", "searchkit._parse_worker", root],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env=env,
+        env=child_env(),
     )
     assert proc.stdin is not None and proc.stdout is not None
     done = 0
@@ -297,6 +294,14 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
     yield from _in_process(root, files[done:])
 
 
+def child_env() -> dict[str, str]:
+    """The environment for a `python -m searchkit...` child: this package importable first."""
+    env = dict(os.environ)
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+    return env
+
+
 def worker_main(root: str) -> None:
     """The child's side of _in_worker: file list in on stdin, pickled chunks out on stdout."""
     files: list[SeedFile] = pickle.load(sys.stdin.buffer)
@@ -304,7 +309,7 @@ def worker_main(root: str) -> None:
     for i in range(0, len(files), CHUNK_SIZE):
         chunk = [read_seed(root, f) for f in files[i : i + CHUNK_SIZE]]
         pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = _DISPATCH
+        pickler.dispatch_table = PICKLE_DISPATCH
         pickler.dump(chunk)
         out.flush()
 
@@ -318,15 +323,15 @@ def _provider(name: str | None, domain: str | None) -> Provider:
     return Provider(name, domain)
 
 
-def _by_constructor(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+def by_constructor(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     names = [f.name for f in dataclasses.fields(cls)]
     return lambda obj: (cls, tuple(getattr(obj, n) for n in names))
 
 
-_DISPATCH: dict[type, Callable[[Any], Any]] = {
+PICKLE_DISPATCH: dict[type, Callable[[Any], Any]] = {
     **copyreg.dispatch_table,
-    Seed: _by_constructor(Seed),
-    RelatedEntry: _by_constructor(RelatedEntry),
-    Image: _by_constructor(Image),
+    Seed: by_constructor(Seed),
+    RelatedEntry: by_constructor(RelatedEntry),
+    Image: by_constructor(Image),
     Provider: lambda p: (_provider, (p.name, p.domain)),
 }

@@ -1,0 +1,233 @@
+"""A full build shared between the main process and a worker process (searchkit.parallel) holds
+exactly what a build in one process holds: the same documents, stubs, duplicates and manifest
+states, also when the worker dies at any step of its protocol."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from index_helpers import (
+    FIXTURE_SEEDS,
+    assert_matches_full_build,
+    copy_seeds,
+    expected_documents,
+    generate_seeds,
+    related,
+    seed_text,
+    stored_docs,
+    write_file,
+)
+
+import searchkit
+from searchkit import parallel, store
+
+FIRST_URL = "https://www.huffpost.com/entry/a-shared-identity_n_1"
+LATE_URL = "https://www.huffpost.com/entry/a-late-identity_n_2"
+SHARED_STUB = "https://example.com/cited-from-both-ends"
+BROKEN = ("0-broken.md", "zz-broken.md")
+EARLY_STUBS = "https://example.com/early"
+
+
+@pytest.fixture(scope="module")
+def seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Some 530 seeds whose duplicates, invalid seeds and shared stubs fall at both ends of
+    the path order, so that both processes meet them."""
+    folder = copy_seeds(FIXTURE_SEEDS, tmp_path_factory.mktemp("parallel") / "seeds")
+    generate_seeds(folder, 300)
+    stub = related("Cited from both ends", SHARED_STUB)
+    # "0..." sorts first (main process), "zz..." last (worker).
+    write_file(
+        folder / "0-first.md", seed_text("First", FIRST_URL, topics=["Alpha"], related=[stub])
+    )
+    write_file(folder / "0-broken.md", "---\ntitle: [unclosed\n---\n")
+    write_file(folder / "zz-a.md", seed_text("Late A", LATE_URL, topics=["Beta"], related=[stub]))
+    write_file(folder / "zz-b.md", seed_text("Late B", LATE_URL, topics=["Gamma"], related=[stub]))
+    write_file(folder / "zz-c.md", seed_text("Same as first", FIRST_URL, topics=["Delta"]))
+    write_file(folder / "zz-broken.md", b"---\ntitle: \xff\xfe\n---\n")
+    # Early seeds citing many stubs no one else cites: the main process reads them, so it
+    # holds more than half of the stubs and hands some to the worker.
+    for i in range(20):
+        entries = [related(f"Early {i}-{j}", f"{EARLY_STUBS}/{i}-{j}") for j in range(30)]
+        write_file(folder / f"0-many-{i:02d}.md", seed_text(f"Many {i}", related=entries))
+    return folder
+
+
+def _build(seeds: Path, index: Path, monkeypatch: pytest.MonkeyPatch, **patch: Any) -> Any:
+    with monkeypatch.context() as m:
+        for name, value in patch.items():
+            m.setattr(parallel, name, value)
+        # A slow main process, so the worker surely gets its share of a small folder.
+        return searchkit.build_index(seeds, index, progress=lambda _p: time.sleep(0.002))
+
+
+@pytest.fixture(scope="module")
+def one_process(seeds: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    index = tmp_path_factory.mktemp("one") / "index"
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(parallel, "WORKER_MIN_FILES", 10**9)
+        report = searchkit.build_index(seeds, index)
+    assert _segments(index) == [(len(stored_docs(index)), 0)]
+    return report, index
+
+
+def _segments(index: Path) -> list[tuple[int, int]]:
+    """(documents, deleted documents) of each segment of the live store."""
+    from whoosh import index as whoosh_index
+
+    live = store.current_store(index)
+    assert live is not None
+    ix = whoosh_index.open_dir(str(live))
+    try:
+        return [(s.doc_count_all(), s.deleted_count()) for s in ix._segments()]
+    finally:
+        ix.close()
+
+
+def _segment_ids(index: Path) -> list[set[str]]:
+    """The ids of the documents of each segment of the live store."""
+    from whoosh import index as whoosh_index
+    from whoosh.reading import SegmentReader
+
+    live = store.current_store(index)
+    assert live is not None
+    ix = whoosh_index.open_dir(str(live))
+    try:
+        out = []
+        for segment in ix._segments():
+            reader = SegmentReader(ix.storage, ix.schema, segment)
+            out.append({d["id"] for d in reader.all_stored_fields()})
+            reader.close()
+        return out
+    finally:
+        ix.close()
+
+
+def _manifest_states(index: Path) -> dict[str, tuple[Any, ...]]:
+    live = store.current_store(index)
+    assert live is not None
+    manifest = store.read_manifest(live, store.latest_generation(live))
+    manifest.seeds.load()
+    return {path: (s.digest, s.status, s.error, s.identity) for path, s in manifest.seeds.items()}
+
+
+def _assert_same_build(
+    index: Path, report: Any, one_process: tuple[Any, Path], seeds: Path
+) -> None:
+    oracle_report, oracle = one_process
+    docs, expected = stored_docs(index), stored_docs(oracle)
+    assert docs.keys() == expected.keys()
+    assert {k: v for k, v in docs.items() if v != expected[k]} == {}
+    assert _manifest_states(index) == _manifest_states(oracle)
+    for name in ("documents", "articles", "stubs", "errors", "stale", "duplicates"):
+        assert getattr(report, name) == getattr(oracle_report, name), name
+    counted = expected_documents(seeds, skip=BROKEN)
+    assert (report.articles, report.stubs) == (len(counted.articles), len(counted.stubs))
+    assert {(d.path, d.of) for d in report.duplicates} == set(counted.duplicates.items())
+
+
+def test_the_one_process_oracle_sees_every_case(one_process: tuple[Any, Path]) -> None:
+    report, index = one_process
+    assert {(d.path, d.of) for d in report.duplicates} == {
+        ("zz-b.md", "zz-a.md"),
+        ("zz-c.md", "0-first.md"),
+    }
+    assert {e.path for e in report.errors} == set(BROKEN)
+    # The stub takes the topics of the articles that cite it, not of the duplicate zz-b.md.
+    assert sorted(stored_docs(index)[SHARED_STUB]["data"]["topics"]) == ["Alpha", "Beta"]
+
+
+def test_two_processes_build_what_one_process_builds(
+    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_process: tuple[Any, Path]
+) -> None:
+    index = tmp_path / "index"
+    report = _build(seeds, index, monkeypatch, WORKER_MIN_FILES=0, CHUNK_SIZE=8)
+    _assert_same_build(index, report, one_process, seeds)
+    segments = _segments(index)
+    assert len(segments) == 2, "the worker indexed no share"
+    # zz-b.md and zz-c.md lost to earlier seeds; the worker had indexed both.
+    assert segments[1][1] == 2
+    assert sum(n - deleted for n, deleted in segments) == report.documents
+    # The worker indexed some of the stubs that only seeds read by the main process cite.
+    early = {k for k in stored_docs(index) if k.startswith(EARLY_STUBS)}
+    ours, theirs = _segment_ids(index)
+    assert len(early) == 600 and early & ours and early & theirs
+
+
+# A worker that claims chunks (so the main process does not) and dies: before it reports, or
+# after reporting but before it sends its segment.
+_DIES_BEFORE_REPORTING = """
+import pickle, sys
+from searchkit import parallel
+job = pickle.load(sys.stdin.buffer)
+claims = parallel._Claims(job["claims"])
+for _ in range(5):
+    claims.back()
+sys.exit(1)
+"""
+_DIES_BEFORE_SEGMENT = """
+import os
+from searchkit import parallel
+send = parallel._send
+def dying_send(message):
+    if message[0] == "segment":
+        os._exit(1)
+    send(message)
+parallel._send = dying_send
+parallel.worker_main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "segments"),
+    [
+        # The main process indexes the chunks the worker had claimed: one segment.
+        ([sys.executable, "-c", _DIES_BEFORE_REPORTING], 1),
+        # The main process indexes the worker's documents again, into a segment of their own.
+        ([sys.executable, "-c", _DIES_BEFORE_SEGMENT], 2),
+        ([sys.executable, "-c", "import sys; sys.exit(3)"], 1),
+        (["/nonexistent/python"], 1),
+    ],
+    ids=["dies-before-reporting", "dies-before-segment", "exits-at-once", "cannot-start"],
+)
+def test_a_lost_worker_costs_time_not_documents(
+    seeds: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    one_process: tuple[Any, Path],
+    command: list[str],
+    segments: int,
+) -> None:
+    index = tmp_path / "index"
+    report = _build(
+        seeds, index, monkeypatch, WORKER_MIN_FILES=0, CHUNK_SIZE=8, WORKER_COMMAND=command
+    )
+    _assert_same_build(index, report, one_process, seeds)
+    # No duplicate was indexed: the main process reads in path order, and what it indexes
+    # again of the worker's share leaves the duplicates out.
+    assert [deleted for _n, deleted in _segments(index)] == [0] * segments
+    # Nothing the worker left behind stays in the store.
+    live = store.current_store(index)
+    assert live is not None
+    assert not [p.name for p in live.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_incremental_runs_keep_a_two_process_index_equal_to_a_full_build(
+    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = Path(shutil.copytree(seeds, tmp_path / "seeds"))
+    index = tmp_path / "index"
+    _build(folder, index, monkeypatch, WORKER_MIN_FILES=0, CHUNK_SIZE=8)
+    assert len(_segments(index)) == 2
+    # zz-b.md's article was indexed by the worker and deleted as a duplicate of zz-a.md's;
+    # with zz-a.md gone it is the article.
+    (folder / "zz-a.md").unlink()
+    write_file(folder / "0-first.md", seed_text("First, edited", FIRST_URL, topics=["Alpha"]))
+    report = searchkit.build_index(folder, index)
+    assert (report.removed, report.updated) == (1, 1)
+    docs = assert_matches_full_build(folder, index, tmp_path)
+    assert docs[LATE_URL]["path"] == "zz-b.md"
