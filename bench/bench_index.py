@@ -9,14 +9,15 @@ measures, each as the median of --runs fresh processes (default 3; --quick: 1 ru
 only):
 
   * the parse floor: reading and YAML-parsing the same files with yaml.CSafeLoader, no searchkit;
-  * `searchkit index --full` (wall time; peak RSS of the main process and of its parse worker;
+  * `searchkit index --full` (wall time; peak RSS of the main process and of its worker;
     index size), and its ratio to the parse floor;
   * a no-op `searchkit index` (nothing changed);
   * on news-100k, `searchkit index` after one seed's title was edited (end to end).
 
 The "## Indexing" section of bench/RESULTS.md is replaced with the results (other sections are
-kept). Unless --quick or --no-profile, a full build of news-full also runs once under cProfile
-and "## Indexing profile" (where the main process spends its time) is replaced too. The 100k
+kept). Unless --quick or --no-profile, a full build of news-full also runs once under cProfile,
+in one process (the worker switched off, so one profile sees all the work), and "## Indexing
+profile" is replaced too. The 100k
 index is left at bench/data/index-100k for bench_search.py --index-100k.
 """
 
@@ -334,14 +335,15 @@ def measure(seeds: Path, index: Path, runs: int, *, one_change: bool) -> Result:
 
 # (label, function) rows summarised from cProfile's cumulative times, in tree order.
 PROFILE_ROWS: list[tuple[str, str]] = [
-    ("whole build (main process)", "indexer.py:_full_build"),
-    ("receiving parsed seeds from the worker (waiting + unpickling)", "loader.py:_in_worker"),
+    ("whole build (one process)", "indexer.py:_full_build"),
+    ("reading + parsing seeds (YAML, the seed model)", "loader.py:read_seed"),
+    ("- YAML (PyYAML's C parser and its Python constructor)", "documents.py:_Handler.load"),
     ("article_document + to_fields", "records.py:to_fields"),
     ("add_document, all documents", "writer.py:FastSegmentWriter.add_document"),
     ("- analysis (tokenise, stem; fast_index)", "writer.py:Analysis.__call__"),
     ("- pooling postings", "writer.py:_FieldPostings.add_document"),
     ("- stored fields (pickle + zlib per document)", "whoosh3.py:W3PerDocWriter.finish_doc"),
-    ("commit", "writing.py:SegmentWriter.commit"),
+    ("writing the segment", "writing.py:SegmentWriter._finalize_segment"),
     ("- grouping postings by term", "writer.py:_FieldPostings.by_term"),
     ("- writing single-block terms", "writer.py:_SingleBlockWriter.write"),
     ("- writing multi-block terms (Whoosh's block writer)", "writer.py:_fill_blocks"),
@@ -350,15 +352,21 @@ PROFILE_ROWS: list[tuple[str, str]] = [
 
 
 def profile_build(seeds: Path, index: Path) -> str:
-    """Profile a full build in this process (the parse worker runs apart, unprofiled)."""
+    """Profile a full build in this process, with the worker switched off so that the profile
+    sees all the work (a real build shares it between two processes)."""
+    from searchkit import parallel
     from searchkit.indexer import build_index
 
     shutil.rmtree(index, ignore_errors=True)
     prof = cProfile.Profile()
     started = time.perf_counter()
+    saved, parallel.WORKER_MIN_FILES = parallel.WORKER_MIN_FILES, 10**9
     prof.enable()
-    build_index(seeds, index, full=True)
-    prof.disable()
+    try:
+        build_index(seeds, index, full=True)
+    finally:
+        prof.disable()
+        parallel.WORKER_MIN_FILES = saved
     wall = time.perf_counter() - started
     raw = pstats.Stats(prof).stats  # type: ignore[attr-defined]  # undocumented but stable
     cum: dict[str, float] = {}
@@ -369,9 +377,10 @@ def profile_build(seeds: Path, index: Path) -> str:
         own[key] = own.get(key, 0.0) + tt
     total = cum.get("indexer.py:_full_build", wall)
     lines = [
-        f"cProfile of one full build of news-full, in-process ({wall:.1f} s under the "
-        "profiler, which slows Python code about 1.5×; the parse worker is a separate process "
-        "and is not profiled). Cumulative time per step, as a share of the build:",
+        f"cProfile of one full build of news-full in one process, the worker switched off so "
+        f"that one profile sees all the work ({wall:.1f} s under the profiler, which slows "
+        "Python code about 1.5×; a real build shares this work between two processes). "
+        "Cumulative time per step, as a share of the build:",
         "",
         "| step | seconds | share |",
         "|---|---|---|",
@@ -422,12 +431,11 @@ def report(results: dict[str, Result], quick: bool) -> str:
         "",
         f"Each number is the median of {runs} run{'s' if runs != 1 else ''} in a fresh process "
         f"(wall time; after each full build come {INCREMENTAL_REPEATS} rounds of no-op, one "
-        "seed changed (100k only), no-op, so those have more runs); `searchkit index` parses "
-        "seeds in a worker "
-        "process while the main process "
-        "indexes. Peak RSS is the VmHWM of each process (highest over the runs). The parse "
-        "floor reads the same files and parses their frontmatter with yaml.CSafeLoader, in one "
-        "process, without searchkit.",
+        "seed changed (100k only), no-op, so those have more runs). A full build shares "
+        "parsing and indexing between the main process and a worker, each writing a segment "
+        "of the index (searchkit/parallel.py). Peak RSS is the VmHWM of each process "
+        "(highest over the runs). The parse floor reads the same files and parses their "
+        "frontmatter with yaml.CSafeLoader, in one process, without searchkit.",
         "",
         "| corpus | seeds | parse floor | full build | full / floor | no-op run | "
         "one seed changed | peak RSS main / worker | index size |",
