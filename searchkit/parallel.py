@@ -9,8 +9,11 @@ between the main process and a worker (`python -m searchkit._build_worker`):
    chunks and indexes every article that parses into its own segment.
 2. The two exchange what they found (an :class:`Outcome` per file, without the related entries
    themselves) and both work out the same :class:`Plan` from it, in path order: which articles
-   are duplicates of an earlier file and which related entries become stubs. Each indexes the
-   stubs first cited by a seed it read, then writes its segment.
+   are duplicates of an earlier file and which related entries become stubs. A stub is made
+   from the entry of its first citing seed, so the process that read that seed indexes it;
+   the main process, which reads the earlier seeds and so holds most stubs, hands the worker
+   enough of its own (entries included) that each indexes about half. Then each writes its
+   segment.
 3. The main process deletes the duplicates from their segment and writes one table of contents
    naming both segments (the store is switched after that, as for any full build).
 
@@ -461,12 +464,9 @@ def worker_main() -> None:
         raise
 
 
-_DISPATCH = PICKLE_DISPATCH
-
-
 def _dump(message: tuple[str, Any], out: Any) -> None:
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _DISPATCH
+    pickler.dispatch_table = PICKLE_DISPATCH
     pickler.dump(message)
 
 
