@@ -225,6 +225,8 @@ def _full_build(
             st.write_manifest(store, manifest)
             build.finish(plan, ctx.report)
             writer = None
+            if build.note:
+                ctx.notes.append(build.note)
             st.switch_store(ctx.root, store)
     except BaseException:
         if writer is not None and not writer.is_closed:

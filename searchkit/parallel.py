@@ -220,6 +220,8 @@ class ArticleBuild:
         self._theirs: list[Outcome] = []  # what the worker indexed, once it has said so
         self._shared = False  # whether the worker took the plan and its stubs
         self._handed: set[str] = set()  # stubs the main process handed to the worker
+        self._started = False
+        self.note: str | None = None  # why the worker did not do its share, if it did not
 
     def index(self, on_progress: Callable[[int], None] | None = None) -> Plan:
         """Parse every file, index every article that parses; the plan for the rest."""
@@ -244,7 +246,7 @@ class ArticleBuild:
                     on_progress(min(total, len(mine) + ahead))
             rows = self._receive("outcomes")
             if rows is not _GONE and len(rows) != total - len(mine):
-                self._stop()  # not the files it claimed: do not trust it
+                self._lost()  # not the files it claimed: do not trust it
                 rows = _GONE
             if rows is _GONE:
                 # No worker, or it died before reporting: do what it had claimed.
@@ -292,6 +294,8 @@ class ArticleBuild:
             writer._close_segment()
         drop = {(o.part, o.docnum) for o in plan.duplicates if o.docnum is not None}
         theirs = self._receive("segment") if self._shared else _GONE
+        if theirs is _GONE and self._theirs:
+            self._lost()
         if theirs is _GONE:
             # The worker died after reporting: index its documents again, here.
             dropped = {o.docnum for o in plan.duplicates if o.part == WORKER}
@@ -333,8 +337,10 @@ class ArticleBuild:
                 env=child_env(),
                 pass_fds=(claims_fd,),
             )
-        except OSError:
-            return  # the main process does it all
+        except OSError as exc:
+            self.note = f"could not start the build worker process ({exc}); built in one"
+            return
+        self._started = True
         self._send(("job", job))
 
     def _send(self, message: tuple[str, Any]) -> bool:
@@ -367,9 +373,18 @@ class ArticleBuild:
         except Exception:  # EOF, a truncated pickle: the worker is gone
             got, value = None, None
         if got != tag:
-            self._stop()
+            self._lost()
             return _GONE
         return value
+
+    def _lost(self) -> None:
+        proc = self._proc
+        self._stop()
+        if self.note is None and proc is not None:
+            self.note = (
+                f"the build worker process stopped early (exit status {proc.returncode}); "
+                "its share was indexed by the main process"
+            )
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None

@@ -147,6 +147,7 @@ def test_two_processes_build_what_one_process_builds(
     index = tmp_path / "index"
     report = _build(seeds, index, monkeypatch, WORKER_MIN_FILES=0, CHUNK_SIZE=8)
     _assert_same_build(index, report, one_process, seeds)
+    assert report.notes == ()
     segments = _segments(index)
     assert len(segments) == 2, "the worker indexed no share"
     # zz-b.md and zz-c.md lost to earlier seeds; the worker had indexed both.
@@ -207,6 +208,8 @@ def test_a_lost_worker_costs_time_not_documents(
         seeds, index, monkeypatch, WORKER_MIN_FILES=0, CHUNK_SIZE=8, WORKER_COMMAND=command
     )
     _assert_same_build(index, report, one_process, seeds)
+    # The report says the build took the long way.
+    assert report.notes and all("build worker" in n for n in report.notes)
     # No duplicate was indexed: the main process reads in path order, and what it indexes
     # again of the worker's share leaves the duplicates out.
     assert [deleted for _n, deleted in _segments(index)] == [0] * segments
