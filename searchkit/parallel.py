@@ -281,11 +281,13 @@ class ArticleBuild:
             for s in plan.stubs
             if not self._shared or (s.part == MAIN and s.key not in self._handed)
         ]
-        report(BuildProgress("stubs", 0, len(stubs)))
+        # Progress counts every stub, as if the worker kept pace with this process.
+        total = len(plan.stubs)
+        report(BuildProgress("stubs", 0, total))
         for done, stub in enumerate(stubs, 1):
             _add_stub(writer, stub)
             if done % 256 == 0 or done == len(stubs):
-                report(BuildProgress("stubs", done, len(stubs)))
+                report(BuildProgress("stubs", total * done // len(stubs), total))
         report(BuildProgress("commit"))
         segments: dict[int, Any] = {}
         if writer._added:
