@@ -1,7 +1,8 @@
 """Seeds folder -> seed files with their stat, and -> parsed seeds (or the reason they failed).
 
-Large runs parse in a worker process while the caller indexes, so parsing YAML and writing the
-index use both cores.
+Incremental runs with many changed seeds (and full dry runs) parse in a worker process while
+the caller works, so both cores are used; full builds share parsing and indexing between two
+processes in parallel.py, which starts its worker with the helpers at the end of this module.
 """
 
 from __future__ import annotations
@@ -267,13 +268,7 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
     deadlock; its writes block while the caller is busy, which bounds memory. If the child
     dies, the files it did not report are parsed here.
     """
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "searchkit._parse_worker", root],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env=child_env(),
-    )
+    proc = start_child([sys.executable, "-m", "searchkit._parse_worker", root])
     assert proc.stdin is not None and proc.stdout is not None
     done = 0
     try:
@@ -287,19 +282,8 @@ def _in_worker(root: str, files: Sequence[SeedFile]) -> Iterator[Loaded]:
         except (EOFError, BrokenPipeError, pickle.UnpicklingError):
             pass
     finally:
-        proc.stdout.close()
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+        stop_child(proc)
     yield from _in_process(root, files[done:])
-
-
-def child_env() -> dict[str, str]:
-    """The environment for a `python -m searchkit...` child: this package importable first."""
-    env = dict(os.environ)
-    package_parent = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-    return env
 
 
 def worker_main(root: str) -> None:
@@ -307,10 +291,7 @@ def worker_main(root: str) -> None:
     files: list[SeedFile] = pickle.load(sys.stdin.buffer)
     out = sys.stdout.buffer
     for i in range(0, len(files), CHUNK_SIZE):
-        chunk = [read_seed(root, f) for f in files[i : i + CHUNK_SIZE]]
-        pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = PICKLE_DISPATCH
-        pickler.dump(chunk)
+        dump([read_seed(root, f) for f in files[i : i + CHUNK_SIZE]], out)
         out.flush()
 
 
@@ -323,15 +304,52 @@ def _provider(name: str | None, domain: str | None) -> Provider:
     return Provider(name, domain)
 
 
-def by_constructor(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+def _by_constructor(cls: type) -> Callable[[Any], tuple[Any, ...]]:
     names = [f.name for f in dataclasses.fields(cls)]
     return lambda obj: (cls, tuple(getattr(obj, n) for n in names))
 
 
-PICKLE_DISPATCH: dict[type, Callable[[Any], Any]] = {
+_DISPATCH: dict[type, Callable[[Any], Any]] = {
     **copyreg.dispatch_table,
-    Seed: by_constructor(Seed),
-    RelatedEntry: by_constructor(RelatedEntry),
-    Image: by_constructor(Image),
+    Seed: _by_constructor(Seed),
+    RelatedEntry: _by_constructor(RelatedEntry),
+    Image: _by_constructor(Image),
     Provider: lambda p: (_provider, (p.name, p.domain)),
 }
+
+
+def dump(obj: Any, out: Any) -> None:
+    """Pickle `obj` (seeds, outcomes) to a worker's pipe, the fast way (see above)."""
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(obj)
+
+
+# --- worker processes ------------------------------------------------------------------------
+
+
+def start_child(argv: list[str], *, pass_fds: Sequence[int] = ()) -> subprocess.Popen[bytes]:
+    """A `python -m searchkit...` worker with pipes on stdin and stdout, able to import this
+    package (also when it is not installed)."""
+    env = dict(os.environ)
+    package_parent = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+    return subprocess.Popen(
+        argv,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        pass_fds=tuple(pass_fds),
+    )
+
+
+def stop_child(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a worker if it still runs, reap it and close its pipes."""
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .documents import RelatedEntry
-from .loader import PICKLE_DISPATCH, Loaded, SeedFile, child_env, read_seed
+from .loader import Loaded, SeedFile, dump, read_seed, start_child, stop_child
 from .records import article_document, stub_document, to_fields
 from .reports import BuildProgress
 
@@ -331,14 +331,7 @@ class ArticleBuild:
             "limitmb": self._limitmb,
         }
         try:
-            self._proc = subprocess.Popen(
-                WORKER_COMMAND,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=child_env(),
-                pass_fds=(claims_fd,),
-            )
+            self._proc = start_child(WORKER_COMMAND, pass_fds=(claims_fd,))
         except OSError as exc:
             self.note = f"could not start the build worker process ({exc}); built in one"
             return
@@ -393,14 +386,10 @@ class ArticleBuild:
         if proc is None:
             return
         if proc.poll() is None:
-            proc.kill()
-        proc.wait()
+            proc.kill()  # before joining the sender, which may be blocked writing to it
         if self._sending is not None:
             self._sending.join()
-        for pipe in (proc.stdin, proc.stdout):
-            if pipe is not None:
-                with contextlib.suppress(OSError):
-                    pipe.close()
+        stop_child(proc)
 
     def _reindex(self, articles: list[Outcome], stubs: list[Stub]) -> Any:
         """A segment with the articles of `articles`, read again, and the `stubs`; None when
@@ -411,18 +400,15 @@ class ArticleBuild:
 
         if not articles and not stubs:
             return None
-        entries: dict[str, RelatedEntry] = {}  # the stubs' entries, from the seeds read again
         ix = whoosh_index.open_dir(str(self._store))
         tempname = f"redo-{os.getpid()}.tmp"
         writer = FastSegmentWriter(ix, self._limitmb, tempname=tempname, _lk=False)
         try:
-            for outcome in articles:
-                loaded = read_seed(self._root, outcome.file)
-                seed = loaded.seed
-                if seed is not None:
-                    writer.add_document(**to_fields(article_document(seed)))
-                    for key, related in zip(seed.related_keys(), seed.related, strict=True):
-                        entries.setdefault(key, related)
+            files = [o.file for o in articles]
+            entries: dict[str, RelatedEntry] = {}  # the stubs' entries, from the seeds read again
+            for outcome in index_chunk(writer, self._root, files, WORKER):
+                for key, related in zip(outcome.keys, outcome.entries, strict=True):
+                    entries.setdefault(key, related)
             for stub in stubs:
                 entry = stub.entry or entries.get(stub.key)
                 if entry is not None:  # else its seed changed since: the next run sees it
@@ -481,19 +467,13 @@ def worker_main() -> None:
         raise
 
 
-def _dump(message: tuple[str, Any], out: Any) -> None:
-    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = PICKLE_DISPATCH
-    pickler.dump(message)
-
-
 def _dumps(message: tuple[str, Any]) -> bytes:
     buffer = io.BytesIO()
-    _dump(message, buffer)
+    dump(message, buffer)
     return buffer.getvalue()
 
 
 def _send(message: tuple[str, Any]) -> None:
     """Send a message from the worker to the main process."""
-    _dump(message, sys.stdout.buffer)
+    dump(message, sys.stdout.buffer)
     sys.stdout.buffer.flush()
