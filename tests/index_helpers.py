@@ -11,7 +11,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -123,6 +124,13 @@ def write_file(path: Path, data: str | bytes) -> Path:
     return path
 
 
+def write_small_folder(seeds: Path, name: str, host: str) -> None:
+    """a.md, citing one stub, and b.md: 3 documents, titled "<name> A" and "<name> B"."""
+    stub = related("S", f"https://{host}/s")
+    write_file(seeds / "a.md", seed_text(f"{name} A", f"https://{host}/a", related=[stub]))
+    write_file(seeds / "b.md", seed_text(f"{name} B", f"https://{host}/b"))
+
+
 def bump_mtime(path: Path) -> None:
     _mtime_clock[0] += 1_000_000_000
     os.utime(path, ns=(_mtime_clock[0], _mtime_clock[0]))
@@ -138,38 +146,40 @@ def copy_seeds(src: Path, dst: Path) -> Path:
 # --- reading an index back ------------------------------------------------------------------------
 
 
-def stored_docs(index_dir: Path) -> dict[str, dict[str, Any]]:
-    """Every stored document of the live store, by id (read with Whoosh directly)."""
-    from whoosh import index as whoosh_index
-
+def live_store(index_dir: Path) -> Path:
+    """The store the index folder's CURRENT names."""
     from searchkit import store
 
     live = store.current_store(Path(index_dir))
     assert live is not None, f"no live store in {index_dir}"
-    ix = whoosh_index.open_dir(str(live))
+    return live
+
+
+@contextmanager
+def open_live_index(index_dir: Path) -> Iterator[Any]:
+    """The live store's Whoosh index, read directly (not through searchkit)."""
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(live_store(index_dir)))
     try:
-        with ix.searcher() as searcher:
-            return {d["id"]: d for d in searcher.all_stored_fields()}
+        yield ix
     finally:
         ix.close()
+
+
+def stored_docs(index_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every stored document of the live store, by id (read with Whoosh directly)."""
+    with open_live_index(index_dir) as ix, ix.searcher() as searcher:
+        return {d["id"]: d for d in searcher.all_stored_fields()}
 
 
 def title_hits(index_dir: Path, words: str) -> list[str]:
     """Ids of the documents whose title matches `words` (a Whoosh query on the title field)."""
-    from whoosh import index as whoosh_index
     from whoosh.qparser import QueryParser
 
-    from searchkit import store
-
-    live = store.current_store(Path(index_dir))
-    assert live is not None
-    ix = whoosh_index.open_dir(str(live))
-    try:
-        with ix.searcher() as searcher:
-            query = QueryParser("title", ix.schema).parse(words)
-            return [hit["id"] for hit in searcher.search(query, limit=None)]
-    finally:
-        ix.close()
+    with open_live_index(index_dir) as ix, ix.searcher() as searcher:
+        query = QueryParser("title", ix.schema).parse(words)
+        return [hit["id"] for hit in searcher.search(query, limit=None)]
 
 
 def snapshot(folder: Path, *, skip: Iterable[str] = ()) -> dict[str, tuple[int, int]]:

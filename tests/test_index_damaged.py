@@ -6,30 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from index_helpers import related, run_cli, seed_text, stored_docs, write_file
+from index_helpers import live_store, run_cli, stored_docs, write_small_folder
 
 import searchkit
-from searchkit import store
 
 
 @pytest.fixture
 def built(tmp_path: Path) -> tuple[Path, Path]:
     seeds, index = tmp_path / "seeds", tmp_path / "index"
-    write_file(
-        seeds / "a.md",
-        seed_text(
-            "Damage A", "https://dmg.example/a", related=[related("S", "https://dmg.example/s")]
-        ),
-    )
-    write_file(seeds / "b.md", seed_text("Damage B", "https://dmg.example/b"))
+    write_small_folder(seeds, "Damage", "dmg.example")
     assert run_cli("index", "--seeds", seeds, "--index", index).code == 0
     return seeds, index
-
-
-def _live(index: Path) -> Path:
-    live = store.current_store(index)
-    assert live is not None
-    return live
 
 
 def _assert_rebuilt(seeds: Path, index: Path, args: tuple[str, ...] = ()) -> None:
@@ -48,7 +35,7 @@ def _assert_rebuilt(seeds: Path, index: Path, args: tuple[str, ...] = ()) -> Non
 
 def test_unreadable_manifest(built):
     seeds, index = built
-    (manifest,) = _live(index).glob("manifest-*.json")
+    (manifest,) = live_store(index).glob("manifest-*.json")
     manifest.write_text("{")
     stats = run_cli("stats", "--index", index)
     assert stats.code == 1
@@ -60,7 +47,7 @@ def test_unreadable_manifest(built):
 
 def test_missing_whoosh_table_of_contents(built):
     seeds, index = built
-    for toc in _live(index).glob("*.toc"):
+    for toc in live_store(index).glob("*.toc"):
         toc.unlink()
     stats = run_cli("stats", "--index", index)
     assert stats.code == 1

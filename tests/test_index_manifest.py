@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
-from index_helpers import related, seed_text, write_file
+from index_helpers import live_store, seed_text, write_file, write_small_folder
 
 import searchkit
 from searchkit import store
@@ -69,17 +69,10 @@ def test_an_index_from_the_previous_release_is_rebuilt_from_its_own_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seeds, index = tmp_path / "seeds", tmp_path / "index"
-    write_file(
-        seeds / "a.md",
-        seed_text(
-            "Manifest A", "https://mf.example/a", related=[related("S", "https://mf.example/s")]
-        ),
-    )
-    write_file(seeds / "b.md", seed_text("Manifest B", "https://mf.example/b"))
+    write_small_folder(seeds, "Manifest", "mf.example")
     write_file(seeds / "broken.md", b"---\ntitle: [unclosed\n---\n")
     searchkit.build_index(seeds, index)
-    live = store.current_store(index)
-    assert live is not None
+    live = live_store(index)
     (manifest,) = live.glob("manifest-*.json")
     _rows_manifest(manifest)
 
@@ -90,8 +83,7 @@ def test_an_index_from_the_previous_release_is_rebuilt_from_its_own_folder(
     assert (rebuilt.documents, [e.path for e in rebuilt.errors]) == (3, ["broken.md"])
     again = searchkit.build_index(None, index)
     assert not again.changed and not again.notes and again.unchanged == 3
-    live = store.current_store(index)
-    assert live is not None
+    live = live_store(index)
     with next(live.glob("manifest-*.json")).open("rb") as fh:
         assert json.loads(fh.readline())["format"] == 2
 
@@ -101,8 +93,7 @@ def test_unreadable_seed_columns_mean_a_rebuild_once_a_seed_changes(tmp_path: Pa
     write_file(seeds / "a.md", seed_text("Columns A", "https://col.example/a"))
     write_file(seeds / "b.md", seed_text("Columns B", "https://col.example/b"))
     searchkit.build_index(seeds, index)
-    live = store.current_store(index)
-    assert live is not None
+    live = live_store(index)
     (manifest,) = live.glob("manifest-*.json")
     header = manifest.read_bytes().partition(b"\n")[0]
     manifest.write_bytes(header + b"\n{not json\n")
@@ -123,8 +114,7 @@ def test_the_manifest_generation_is_whooshs(tmp_path: Path) -> None:
     for title in ("Generation A2", "Generation A3"):
         write_file(seeds / "a.md", seed_text(title, "https://gen.example/a"))
         searchkit.build_index(seeds, index)
-    live = store.current_store(index)
-    assert live is not None
+    live = live_store(index)
     generation = store.latest_generation(live)
     assert generation == whoosh_index.open_dir(str(live)).latest_generation() == 3
     assert [p.name for p in live.glob("manifest-*.json")] == [f"manifest-{generation}.json"]

@@ -17,6 +17,8 @@ from index_helpers import (
     copy_seeds,
     expected_documents,
     generate_seeds,
+    live_store,
+    open_live_index,
     related,
     seed_text,
     stored_docs,
@@ -71,45 +73,26 @@ def one_process(seeds: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     with pytest.MonkeyPatch.context() as m:
         m.setattr(parallel, "WORKER_MIN_FILES", 10**9)
         report = searchkit.build_index(seeds, index)
-    assert _segments(index) == [(len(stored_docs(index)), 0)]
+    assert [(n, deleted) for n, deleted, _ids in _segments(index)] == [(len(stored_docs(index)), 0)]
     return report, index
 
 
-def _segments(index: Path) -> list[tuple[int, int]]:
-    """(documents, deleted documents) of each segment of the live store."""
-    from whoosh import index as whoosh_index
-
-    live = store.current_store(index)
-    assert live is not None
-    ix = whoosh_index.open_dir(str(live))
-    try:
-        return [(s.doc_count_all(), s.deleted_count()) for s in ix._segments()]
-    finally:
-        ix.close()
-
-
-def _segment_ids(index: Path) -> list[set[str]]:
-    """The ids of the documents of each segment of the live store."""
-    from whoosh import index as whoosh_index
+def _segments(index: Path) -> list[tuple[int, int, set[str]]]:
+    """(documents, deleted documents, ids of the documents) of each segment of the live store."""
     from whoosh.reading import SegmentReader
 
-    live = store.current_store(index)
-    assert live is not None
-    ix = whoosh_index.open_dir(str(live))
-    try:
-        out = []
+    out = []
+    with open_live_index(index) as ix:
         for segment in ix._segments():
             reader = SegmentReader(ix.storage, ix.schema, segment)
-            out.append({d["id"] for d in reader.all_stored_fields()})
+            ids = {d["id"] for d in reader.all_stored_fields()}
+            out.append((segment.doc_count_all(), segment.deleted_count(), ids))
             reader.close()
-        return out
-    finally:
-        ix.close()
+    return out
 
 
 def _manifest_states(index: Path) -> dict[str, tuple[Any, ...]]:
-    live = store.current_store(index)
-    assert live is not None
+    live = live_store(index)
     manifest = store.read_manifest(live, store.latest_generation(live))
     manifest.seeds.load()
     return {path: (s.digest, s.status, s.error, s.identity) for path, s in manifest.seeds.items()}
@@ -152,10 +135,10 @@ def test_two_processes_build_what_one_process_builds(
     assert len(segments) == 2, "the worker indexed no share"
     # zz-b.md and zz-c.md lost to earlier seeds; the worker had indexed both.
     assert segments[1][1] == 2
-    assert sum(n - deleted for n, deleted in segments) == report.documents
+    assert sum(n - deleted for n, deleted, _ids in segments) == report.documents
     # The worker indexed some of the stubs that only seeds read by the main process cite.
     early = {k for k in stored_docs(index) if k.startswith(EARLY_STUBS)}
-    ours, theirs = _segment_ids(index)
+    ours, theirs = (ids for _n, _deleted, ids in segments)
     assert len(early) == 600 and early & ours and early & theirs
 
 
@@ -212,10 +195,9 @@ def test_a_lost_worker_costs_time_not_documents(
     assert report.notes and all("build worker" in n for n in report.notes)
     # No duplicate was indexed: the main process reads in path order, and what it indexes
     # again of the worker's share leaves the duplicates out.
-    assert [deleted for _n, deleted in _segments(index)] == [0] * segments
+    assert [deleted for _n, deleted, _ids in _segments(index)] == [0] * segments
     # Nothing the worker left behind stays in the store.
-    live = store.current_store(index)
-    assert live is not None
+    live = live_store(index)
     assert not [p.name for p in live.iterdir() if p.name.endswith(".tmp")]
 
 
