@@ -335,18 +335,18 @@ def measure(seeds: Path, index: Path, runs: int, *, one_change: bool) -> Result:
 
 # (label, function) rows summarised from cProfile's cumulative times, in tree order.
 PROFILE_ROWS: list[tuple[str, str]] = [
-    ("whole build (one process)", "indexer.py:_full_build"),
+    ("whole build (one process)", "full.py:full_build"),
     ("reading + parsing seeds (YAML, the seed model)", "loader.py:read_seed"),
     ("- YAML (PyYAML's C parser and its Python constructor)", "documents.py:_Handler.load"),
     ("article_document + to_fields", "records.py:to_fields"),
-    ("add_document, all documents", "writer.py:FastSegmentWriter.add_document"),
-    ("- analysis (tokenise, stem; fast_index)", "writer.py:Analysis.__call__"),
-    ("- pooling postings", "writer.py:_FieldPostings.add_document"),
+    ("add_document, all documents", "writing.py:FastSegmentWriter.add_document"),
+    ("- analysis (tokenise, stem; fast_index)", "analysis.py:Analysis.__call__"),
+    ("- pooling postings", "pool.py:_FieldPostings.add_document"),
     ("- stored fields (pickle + zlib per document)", "whoosh3.py:W3PerDocWriter.finish_doc"),
     ("writing the segment", "writing.py:SegmentWriter._finalize_segment"),
-    ("- grouping postings by term", "writer.py:_FieldPostings.by_term"),
-    ("- writing single-block terms", "writer.py:_SingleBlockWriter.write"),
-    ("- writing multi-block terms (Whoosh's block writer)", "writer.py:_fill_blocks"),
+    ("- grouping postings by term", "pool.py:_FieldPostings.by_term"),
+    ("- writing single-block terms", "blocks.py:_SingleBlockWriter.write"),
+    ("- writing multi-block terms (Whoosh's block writer)", "blocks.py:_fill_blocks"),
     ("- term index hash tables, columns, files", "whoosh3.py:W3FieldWriter.close"),
 ]
 
@@ -354,19 +354,16 @@ PROFILE_ROWS: list[tuple[str, str]] = [
 def profile_build(seeds: Path, index: Path) -> str:
     """Profile a full build in this process, with the worker switched off so that the profile
     sees all the work (a real build shares it between two processes)."""
-    from searchkit import parallel
-    from searchkit.indexer import build_index
+    from searchkit.build import BuildOptions, build_index
 
     shutil.rmtree(index, ignore_errors=True)
     prof = cProfile.Profile()
     started = time.perf_counter()
-    saved, parallel.WORKER_MIN_FILES = parallel.WORKER_MIN_FILES, 10**9
     prof.enable()
     try:
-        build_index(seeds, index, full=True)
+        build_index(seeds, index, full=True, options=BuildOptions(worker_min_files=10**9))
     finally:
         prof.disable()
-        parallel.WORKER_MIN_FILES = saved
     wall = time.perf_counter() - started
     raw = pstats.Stats(prof).stats  # type: ignore[attr-defined]  # undocumented but stable
     cum: dict[str, float] = {}
@@ -375,7 +372,7 @@ def profile_build(seeds: Path, index: Path) -> str:
         key = _function_key(filename, line, func)
         cum[key] = cum.get(key, 0.0) + ct
         own[key] = own.get(key, 0.0) + tt
-    total = cum.get("indexer.py:_full_build", wall)
+    total = cum.get("full.py:full_build", wall)
     lines = [
         f"cProfile of one full build of news-full in one process, the worker switched off so "
         f"that one profile sees all the work ({wall:.1f} s under the profiler, which slows "

@@ -13,37 +13,42 @@ from .errors import (
     IndexCorruptError,
     IndexLockedError,
     IndexNotFoundError,
+    IndexWriteError,
     QueryError,
     SearchkitError,
     SeedError,
     SeedsFolderError,
     SeedsMismatchError,
 )
+from .filters import Filters
 from .reports import BuildProgress, Duplicate, IndexReport, SeedIssue
 from .results import (
     Document,
     Facet,
     FacetValue,
-    Filters,
     Hit,
     LinkedDocument,
     SearchResults,
-    Segment,
+    Span,
     Suggestion,
     ValueCount,
 )
 
 if TYPE_CHECKING:
-    from .api import SearchIndex, build_index, index_stats, open_index
+    from .api import Opened, SearchIndex, index_stats, open_index, open_or_build
+    from .build import BuildOptions, build_index
     from .stats import IndexStats
 
 # The modules that load Whoosh are imported on first use (PEP 562), so that `searchkit index`
 # with nothing to do, and a program that only builds, do not load the search side at start-up.
 _LAZY = {
+    "Opened": "api",
     "SearchIndex": "api",
-    "build_index": "api",
     "index_stats": "api",
     "open_index": "api",
+    "open_or_build": "api",
+    "BuildOptions": "build",
+    "build_index": "build",
     "IndexStats": "stats",
 }
 
@@ -64,6 +69,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "BuildOptions",
     "BuildProgress",
     "Document",
     "DocumentNotFoundError",
@@ -77,7 +83,9 @@ __all__ = [
     "IndexNotFoundError",
     "IndexReport",
     "IndexStats",
+    "IndexWriteError",
     "LinkedDocument",
+    "Opened",
     "QueryError",
     "SearchIndex",
     "SearchResults",
@@ -86,10 +94,11 @@ __all__ = [
     "SeedIssue",
     "SeedsFolderError",
     "SeedsMismatchError",
-    "Segment",
+    "Span",
     "Suggestion",
     "ValueCount",
     "build_index",
     "index_stats",
     "open_index",
+    "open_or_build",
 ]

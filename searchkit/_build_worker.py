@@ -1,5 +1,5 @@
-"""Entry point of the full-build worker process started by searchkit.parallel."""
+"""Entry point of the full-build worker process started by searchkit.build.full."""
 
-from searchkit.parallel import worker_main
+from searchkit.build.worker import worker_main
 
 worker_main()

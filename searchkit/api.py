@@ -1,39 +1,46 @@
-"""The facade other programs, the CLI and the REPL use: build, describe and search an index.
+"""The facade other programs, the CLI and the REPL use: open (or build), describe and search an
+index.
 
 with searchkit.open_index("index") as ix:
     results = ix.search("facial recognition", topics=["AI"], since="2021-01")
     for hit in results.hits:
         print(hit.rank, hit.title)
+
+Every call into Whoosh runs inside the error boundary of whoosh_seam.errors, so nothing but a
+SearchkitError comes out of a SearchIndex.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from whoosh import index as whoosh_index
 
-from . import dates as date_specs
 from . import store as st
-from .config import resolve_index_dir
-from .errors import DocumentNotFoundError, IndexCorruptError, QueryError
-from .query import KIND_ALIASES, ParsedQuery, QueryParser
-from .reports import BuildProgress, IndexReport, ProgressCallback
-from .results import (
-    SORTS,
-    Document,
-    Explanation,
-    Filters,
-    Hit,
-    LinkedDocument,
-    SearchResults,
-    ValueCount,
+from .config import DEFAULT_SEEDS_DIR, resolve_index_dir
+from .errors import (
+    DocumentNotFoundError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexWriteError,
+    QueryError,
+    SearchkitError,
+    SeedsFolderError,
 )
+from .filters import DateLike, Filters, FilterValueError, make_filters
+from .query import ParsedQuery, QueryParser
+from .reports import IndexReport, ProgressCallback
+from .results import SORTS, Document, Explanation, Hit, LinkedDocument, SearchResults, Sort
+from .results import ValueCount as ValueCount
 from .search import Engine, SearchRequest, make_searcher, now_utc
+from .whoosh_seam.errors import opening, reading
+from .whoosh_seam.matching import DEFAULT_POSTINGS_CACHE
 
 if TYPE_CHECKING:
     from .stats import IndexStats
@@ -42,34 +49,42 @@ DEFAULT_PER_PAGE = 10
 DEFAULT_FACET_LIMIT = 10
 MAX_PER_PAGE = 1000
 
-DateLike = date | datetime | str | None
+T = TypeVar("T")
 
 
 class _Generation:
     """One opened store generation: its Whoosh index and parser."""
 
-    def __init__(self, store: Path) -> None:
-        try:
+    def __init__(self, index_dir: Path, store: Path) -> None:
+        with opening(index_dir, store):
             self.ix = whoosh_index.open_dir(str(store))
             self.generation = self.ix.latest_generation()
-        except Exception as exc:  # Whoosh raises assorted types for a damaged index
-            raise IndexCorruptError(
-                f"the index at {store} cannot be opened ({exc}): rebuild it with "
-                "`searchkit index --full`"
-            ) from exc
         self.store = store
         self.parser = QueryParser(self.ix.schema)
 
+    def is_current(self, store: Path) -> bool:
+        """Whether this is still the newest generation, `store` being the live store."""
+        return store == self.store and self.ix.latest_generation() == self.generation
+
 
 class SearchIndex:
-    """A searchable index. Safe to share between threads; picks up rebuilds by itself."""
+    """A searchable index. Safe to share between threads; picks up rebuilds by itself.
+    `postings_cache` bounds the postings each thread's searcher keeps in memory (12 bytes
+    each)."""
 
-    def __init__(self, index_dir: str | Path, *, clock: Callable[[], datetime] = now_utc) -> None:
+    def __init__(
+        self,
+        index_dir: str | Path,
+        *,
+        clock: Callable[[], datetime] = now_utc,
+        postings_cache: int = DEFAULT_POSTINGS_CACHE,
+    ) -> None:
         self.index_dir = Path(index_dir)
         self._clock = clock
+        self._postings_cache = postings_cache
         self._lock = threading.Lock()
         self._local = threading.local()
-        self._current = _Generation(st.require_store(self.index_dir))
+        self._current = _Generation(self.index_dir, st.require_store(self.index_dir))
         self._engines: list[Engine] = []
 
     # --- life cycle ------------------------------------------------------------------
@@ -96,11 +111,15 @@ class SearchIndex:
         store = st.require_store(self.index_dir)
         with self._lock:
             current = self._current
-            if store == current.store and current.ix.latest_generation() == current.generation:
-                return current
+            try:
+                with reading(self.index_dir, current.store):
+                    if current.is_current(store):
+                        return current
+            except IndexCorruptError:
+                pass  # its files changed under it: open the newest
             while True:
                 try:
-                    self._current = _Generation(store)
+                    self._current = _Generation(self.index_dir, store)
                     return self._current
                 except IndexCorruptError:
                     # A full build may have switched to a new store, and removed this one,
@@ -115,7 +134,9 @@ class SearchIndex:
         local = self._local
         engine: Engine | None = getattr(local, "engine", None)
         if engine is None or getattr(local, "generation", None) is not gen:
-            new = Engine(make_searcher(gen.ix), gen.ix.schema)
+            with reading(self.index_dir, gen.store):
+                searcher = make_searcher(gen.ix)
+            new = Engine(searcher, gen.ix.schema, postings_cache=self._postings_cache)
             with self._lock:
                 if engine is not None and engine in self._engines:
                     self._engines.remove(engine)
@@ -123,6 +144,29 @@ class SearchIndex:
                 self._engines.append(new)
             local.engine, local.generation, engine = new, gen, new
         return engine, gen
+
+    def _run(self, work: Callable[[Engine, _Generation], T]) -> T:
+        """Run `work` on this thread's engine, inside the boundary that turns Whoosh's errors
+        into searchkit's. A build may replace the store while it reads (a full build removes
+        the old one): then it runs once more, on the new one."""
+        engine, gen = self._engine()
+        try:
+            with reading(self.index_dir, gen.store):
+                return work(engine, gen)
+        except IndexCorruptError:
+            if self._moved(gen):
+                engine, gen = self._engine()
+                with reading(self.index_dir, gen.store):
+                    return work(engine, gen)
+            raise
+
+    def _moved(self, gen: _Generation) -> bool:
+        try:
+            store = st.current_store(self.index_dir)
+            with reading(self.index_dir, gen.store):
+                return store is not None and not gen.is_current(store)
+        except SearchkitError:
+            return True
 
     # --- searching -------------------------------------------------------------------
 
@@ -134,18 +178,20 @@ class SearchIndex:
         self,
         query: str = "",
         *,
+        filters: Filters | None = None,
         topics: Iterable[str] = (),
         providers: Iterable[str] = (),
         kind: str | None = None,
         since: DateLike = None,
         until: DateLike = None,
-        sort: str = "relevance",
+        sort: Sort = "relevance",
         page: int = 1,
         per_page: int = DEFAULT_PER_PAGE,
         facets: bool = True,
         facet_limit: int = DEFAULT_FACET_LIMIT,
     ) -> SearchResults:
-        """Ranked, faceted search. Topic (and provider) filters OR within, AND across."""
+        """Ranked, faceted search. Narrow it with `filters` (a Filters value) or with the
+        filter keywords: topics (and providers) OR within, AND across; `until` inclusive."""
         if sort not in SORTS:
             raise QueryError(query, f"unknown sort {sort!r}", hint="use " + ", ".join(SORTS))
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE or facet_limit < 1:
@@ -154,16 +200,20 @@ class SearchIndex:
                 "page, per_page and facet_limit must be positive "
                 f"(per_page at most {MAX_PER_PAGE})",
             )
-        engine, gen = self._engine()
         now = self._clock()
-        filters = self._filters(query, topics, providers, kind, since, until, now)
-        parsed = gen.parser.parse(query, now=now)
-        request = SearchRequest(parsed, filters, sort, page, per_page, facets, facet_limit)
-        return engine.search(request, parse_again=lambda t: gen.parser.parse(t, now=now))
+        chosen = self._filters(query, filters, topics, providers, kind, since, until, now)
+
+        def work(engine: Engine, gen: _Generation) -> SearchResults:
+            parsed = gen.parser.parse(query, now=now)
+            request = SearchRequest(parsed, chosen, sort, page, per_page, facets, facet_limit)
+            return engine.search(request, parse_again=lambda t: gen.parser.parse(t, now=now))
+
+        return self._run(work)
 
     @staticmethod
     def _filters(
         query: str,
+        filters: Filters | None,
         topics: Iterable[str],
         providers: Iterable[str],
         kind: str | None,
@@ -171,41 +221,38 @@ class SearchIndex:
         until: DateLike,
         now: datetime,
     ) -> Filters:
-        if kind is not None and kind not in ("all", ""):
-            resolved = KIND_ALIASES.get(kind.lower())
-            if resolved is None:
-                raise QueryError(query, f"unknown kind {kind!r}", hint="use article or related")
-            kind = resolved
-        else:
-            kind = None
+        keywords = (topics, providers, kind, since, until)
+        if filters is not None:
+            if any(keywords):
+                raise TypeError("give either filters= or the filter keywords, not both")
+            return filters
         try:
-            start = date_specs.as_bound(since, now, end=False)
-            end = date_specs.as_bound(until, now, end=True)
-        except date_specs.DateSpecError as exc:
-            raise QueryError(query, str(exc)) from None
-        if start is not None and end is not None and start >= end:
-            raise QueryError(query, f"since ({since}) is not before until ({until})")
-        return Filters(
-            tuple(t for t in topics if t), tuple(p for p in providers if p), kind, start, end
-        )
+            return make_filters(
+                topics=topics, providers=providers, kind=kind, since=since, until=until, now=now
+            )
+        except FilterValueError as exc:
+            raise QueryError(query, exc.message, hint=exc.hint) from None
 
     def explain(self, query: str, **filters: Any) -> Explanation:
         """The parsed query, the filters and the top hit's score."""
         results = self.search(query, per_page=1, facets=False, **filters)
-        engine, gen = self._engine()
-        parsed = gen.parser.parse(query, now=self._clock())
         top = results.hits[0] if results.hits else None
-        matched: tuple[tuple[str, str], ...] = ()
-        if top is not None:
-            docnum = engine.docnum(top.id)
-            if docnum is not None:
-                matched = tuple(
-                    sorted(
-                        (f, t.decode() if isinstance(t, bytes) else str(t))
-                        for f, t in parsed.query.existing_terms(engine.reader, expand=True)
-                        if engine.searcher.document_number(id=top.id) == docnum
-                    )
+
+        def matched_terms(engine: Engine, gen: _Generation) -> tuple[tuple[str, str], ...]:
+            if top is None:
+                return ()
+            docnum = engine.documents.docnum(top.id)
+            if docnum is None:
+                return ()
+            parsed = gen.parser.parse(query, now=self._clock())
+            return tuple(
+                sorted(
+                    (f, t.decode() if isinstance(t, bytes) else str(t))
+                    for f, t in parsed.query.existing_terms(engine.reader, expand=True)
+                    if engine.searcher.document_number(id=top.id) == docnum
                 )
+            )
+
         return Explanation(
             query,
             results.parsed,
@@ -213,77 +260,60 @@ class SearchIndex:
             results.filters,
             top.title if top else None,
             top.score if top else None,
-            matched,
+            self._run(matched_terms),
         )
 
     # --- documents -------------------------------------------------------------------
 
-    def _docnum(self, engine: Engine, doc_id: str) -> int:
-        docnum = engine.docnum(doc_id)
+    @staticmethod
+    def _docnum(engine: Engine, doc_id: str) -> int:
+        docnum = engine.documents.docnum(doc_id)
         if docnum is None:
             raise DocumentNotFoundError(doc_id)
         return docnum
 
     def get(self, doc_id: str) -> Document:
         """Everything the index holds about one document."""
-        engine, _ = self._engine()
-        return engine.document(self._docnum(engine, doc_id))
+        return self._run(lambda e, _g: e.documents.document(self._docnum(e, doc_id)))
 
     def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
         """Documents about the same thing (more like this)."""
-        engine, _ = self._engine()
-        pairs = engine.similar(self._docnum(engine, doc_id), limit)
-        return [engine._hit(i, d, s, frozenset()) for i, (d, s) in enumerate(pairs, 1)]
+
+        def work(engine: Engine, _gen: _Generation) -> list[Hit]:
+            pairs = engine.documents.similar(self._docnum(engine, doc_id), limit)
+            return [engine.hit(i, d, s, frozenset()) for i, (d, s) in enumerate(pairs, 1)]
+
+        return self._run(work)
 
     def related(self, doc_id: str) -> list[LinkedDocument]:
         """The documents an article cites, in its order; `kind` says whether each is an
         article of the index, a related stub, or (None) not in the index."""
-        engine, _ = self._engine()
-        doc = engine.document(self._docnum(engine, doc_id))
-        return [engine.linked(link) for link in doc.links]
+
+        def work(engine: Engine, _gen: _Generation) -> list[LinkedDocument]:
+            doc = engine.documents.document(self._docnum(engine, doc_id))
+            return [engine.documents.linked(link) for link in doc.links]
+
+        return self._run(work)
 
     def cited_by(self, doc_id: str) -> list[LinkedDocument]:
         """The articles that cite a document."""
-        engine, _ = self._engine()
-        self._docnum(engine, doc_id)
-        return [
-            engine.linked(engine.searcher.stored_fields(d)["id"])
-            for d in sorted(engine.citing(doc_id))
-        ]
+
+        def work(engine: Engine, _gen: _Generation) -> list[LinkedDocument]:
+            self._docnum(engine, doc_id)
+            return [engine.documents.linked(i) for i in engine.documents.citing_ids(doc_id)]
+
+        return self._run(work)
 
     def topics(self) -> list[ValueCount]:
         """Every topic with its document count, most frequent first."""
-        engine, _ = self._engine()
-        return engine.values("topics")
+        return self._run(lambda e, _g: e.values("topics"))
 
     def providers(self) -> list[ValueCount]:
         """Every provider with its document count, most frequent first."""
-        engine, _ = self._engine()
-        return engine.values("provider")
+        return self._run(lambda e, _g: e.values("provider"))
 
     def stats(self) -> IndexStats:
         return index_stats(self.index_dir)
-
-
-def build_index(
-    seeds_dir: str | Path | None = None,
-    index_dir: str | Path = "index",
-    *,
-    full: bool = False,
-    dry_run: bool = False,
-    wait: float | None = None,
-    progress: ProgressCallback | None = None,
-) -> IndexReport:
-    """Bring the index at `index_dir` in step with the seeds folder; return what changed.
-
-    `seeds_dir` defaults to the folder the index was built from (or `seeds` for a new index);
-    naming another folder than the index's is refused unless `full` is set. `wait` is how long
-    to wait for another writer, in seconds (None: fail at once with IndexLockedError).
-    `progress` is called with BuildProgress values as the build goes.
-    """
-    from .indexer import build_index as build  # the search path never loads YAML or the writer
-
-    return build(seeds_dir, index_dir, full=full, dry_run=dry_run, wait=wait, progress=progress)
 
 
 def index_stats(index_dir: str | Path) -> IndexStats:
@@ -294,28 +324,75 @@ def index_stats(index_dir: str | Path) -> IndexStats:
 
 
 def open_index(
-    path: str | Path | None = None, *, clock: Callable[[], datetime] = now_utc
+    path: str | Path | None = None,
+    *,
+    clock: Callable[[], datetime] = now_utc,
+    postings_cache: int = DEFAULT_POSTINGS_CACHE,
 ) -> SearchIndex:
     """Open the index at `path` (default: $SEARCHKIT_INDEX or ./index) for searching.
 
     Raises IndexNotFoundError when no index was built there. `clock` gives "now" for relative
     dates such as "last week" (injectable for tests).
     """
-    return SearchIndex(resolve_index_dir(path), clock=clock)
+    return SearchIndex(resolve_index_dir(path), clock=clock, postings_cache=postings_cache)
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """What open_or_build() did: the index, opened; the build or update that ran first, if
+    any; and why an existing index could not be brought up to date (it is searched as it is)."""
+
+    index: SearchIndex
+    report: IndexReport | None = None
+    update_error: SearchkitError | None = None
+
+
+def open_or_build(
+    index_dir: str | Path | None = None,
+    seeds_dir: str | Path | None = None,
+    *,
+    update: bool = False,
+    progress: ProgressCallback | None = None,
+    on_first_build: Callable[[Path, Path], None] | None = None,
+    wait: float = 60.0,
+    clock: Callable[[], datetime] = now_utc,
+) -> Opened:
+    """Open the index at `index_dir`, building it first when there is none and the seeds
+    folder (`seeds_dir`, else ./seeds) exists; `on_first_build(index, seeds)` is called
+    before that build. With `update`, an existing index is first brought up to date with its
+    seeds folder, without waiting for another writer; when that fails (the folder is gone,
+    another process is writing, the index is damaged) the index is opened as it is and the
+    error returned. Raises IndexNotFoundError when there is no index and nothing to build it
+    from."""
+    root = resolve_index_dir(index_dir)
+    report = None
+    error: SearchkitError | None = None
+    if st.current_store(root) is None:
+        seeds = Path(seeds_dir) if seeds_dir is not None else Path(DEFAULT_SEEDS_DIR)
+        if seeds.is_dir():
+            if on_first_build is not None:
+                on_first_build(root, seeds)
+            report = _build(seeds, root, progress=progress, wait=wait)
+    elif update:
+        try:
+            report = _build(seeds_dir, root, progress=progress, wait=0.0)
+        except (SeedsFolderError, IndexLockedError, IndexCorruptError, IndexWriteError) as exc:
+            error = exc
+    return Opened(SearchIndex(root, clock=clock), report, error)
+
+
+def _build(
+    seeds_dir: str | Path | None, root: Path, *, progress: ProgressCallback | None, wait: float
+) -> IndexReport:
+    from .build import build_index  # a search of an existing index never loads the builder
+
+    return build_index(seeds_dir, root, progress=progress, wait=wait)
 
 
 __all__ = [
-    "BuildProgress",
-    "Document",
-    "Explanation",
-    "Hit",
-    "IndexReport",
-    "IndexStats",
-    "LinkedDocument",
+    "Opened",
     "SearchIndex",
-    "SearchResults",
-    "ValueCount",
-    "build_index",
     "index_stats",
     "open_index",
+    "open_or_build",
 ]

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import store
-from .config import DEFAULT_SEEDS_DIR, resolve_index_dir, resolve_seeds_dir
+from .config import resolve_index_dir, resolve_seeds_dir
 from .errors import QueryError, SearchkitError
 from .render import (
     Palette,
@@ -29,6 +27,7 @@ from .render import (
     stats_lines,
 )
 from .results import SORTS
+from .terminal import use_color
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -61,7 +60,7 @@ def _echo(line: str = "", *, err: bool = False) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from .indexer import build_index
+    from .build import build_index
     from .progress import BuildProgressBar
 
     show_bar = not (args.json or args.quiet)
@@ -85,37 +84,28 @@ def cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_SKIPPED
 
 
-def _color(stream: Any) -> bool:
-    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
-
-
-def ensure_index(index_dir: Path, seeds_flag: str | None) -> None:
-    """Build the index on first use, when there is a seeds folder to build it from."""
-    if store.current_store(index_dir) is not None:
-        return
-    seeds = resolve_seeds_dir(seeds_flag) or Path(DEFAULT_SEEDS_DIR)
-    if not seeds.is_dir():
-        return  # open_index will say that there is no index and how to build one
-    from .indexer import build_index  # a search never loads the indexer, YAML or the writer
+def cmd_search(args: argparse.Namespace) -> int:
+    from .api import open_or_build
     from .progress import BuildProgressBar
 
-    _echo(
-        f"searchkit: no index at {sanitize(str(index_dir))} yet; building it from "
-        f"{sanitize(str(seeds))}...",
-        err=True,
-    )
+    def announce(index: Path, seeds: Path) -> None:
+        _echo(
+            f"searchkit: no index at {sanitize(str(index))} yet; building it from "
+            f"{sanitize(str(seeds))}...",
+            err=True,
+        )
+
     with BuildProgressBar() as bar:
-        report = build_index(seeds, index_dir, progress=bar, wait=60.0)
-    for line in index_report_lines(report) + problem_lines(report):
-        _echo(line, err=True)
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    index_dir = resolve_index_dir(args.index)
-    ensure_index(index_dir, args.seeds)
-    from .api import open_index
-
-    with open_index(index_dir) as ix:
+        opened = open_or_build(
+            resolve_index_dir(args.index),
+            resolve_seeds_dir(args.seeds),
+            progress=bar,
+            on_first_build=announce,
+        )
+    if opened.report is not None:
+        for line in index_report_lines(opened.report) + problem_lines(opened.report):
+            _echo(line, err=True)
+    with opened.index as ix:
         results = ix.search(
             " ".join(args.query),
             topics=args.topic or (),
@@ -134,7 +124,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         for hit in results.hits:
             _emit_json(hit_json(hit))
     else:
-        for line in results_lines(results, Palette(_color(sys.stdout))):
+        for line in results_lines(results, Palette(use_color(sys.stdout))):
             _echo(line)
     return EXIT_OK
 

@@ -18,13 +18,12 @@ import frontmatter
 import yaml
 
 from .errors import SeedError
-from .records import Image, Provider
+from .values import Image, Provider
 
 SEED_SUFFIXES = (".md", ".markdown", ".txt")
 MAX_SEED_BYTES = 1024 * 1024
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-HAS_LIBYAML: bool = bool(getattr(yaml, "__with_libyaml__", False))
 
 # A cheap pre-check: seeds never use YAML anchors or aliases; only text that might is parsed
 # event by event to know for sure.

@@ -4,13 +4,17 @@
     ├── SeedError                  a seed file cannot be read or parsed (path, reason, line, column)
     ├── IndexNotFoundError         no index at the given folder: run `searchkit index`
     ├── IndexCorruptError          the index folder exists but cannot be read
+    ├── IndexWriteError            a build cannot write the index folder (permissions, disk)
     ├── IndexLockedError           another process is writing the index (names its pid)
     ├── SeedsMismatchError         the index was built from another seeds folder
     ├── SeedsFolderError           the seeds folder is missing or unreadable
     ├── QueryError                 a query or filter cannot be parsed (position and hint)
     └── DocumentNotFoundError      no document with the given id
 
-Whoosh and YAML errors are translated at the boundary that calls them (``raise ... from exc``).
+Warnings (not errors) are SearchkitWarning: a Whoosh version searchkit was not verified with.
+
+Whoosh's errors are translated at one boundary, searchkit/whoosh_seam/errors.py; YAML's where
+seeds are parsed (documents.py). Both chain the original (``raise ... from exc``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from __future__ import annotations
 
 class SearchkitError(Exception):
     """Base class of every error searchkit raises on purpose."""
+
+
+class SearchkitWarning(UserWarning):
+    """Base class of the warnings searchkit gives."""
 
 
 class SeedError(SearchkitError):
@@ -53,6 +61,17 @@ class IndexNotFoundError(SearchkitError):
 
 class IndexCorruptError(SearchkitError):
     """The index folder exists but its contents cannot be read."""
+
+
+class IndexWriteError(SearchkitError):
+    """A build cannot write the index folder: permissions, a full disk, an I/O error."""
+
+    def __init__(self, index_dir: str, exc: OSError) -> None:
+        self.index_dir = index_dir
+        self.errno = exc.errno
+        self.filename = exc.filename
+        where = f" ({exc.filename})" if exc.filename else ""
+        super().__init__(f"cannot write the index at {index_dir}: {exc.strerror or exc}{where}")
 
 
 class IndexLockedError(SearchkitError):

@@ -29,7 +29,9 @@ from whoosh.qparser.plugins import PlusMinusPlugin
 
 from . import dates
 from .errors import QueryError
+from .filters import FilterValueError, resolve_kind
 from .schema import TEXT_FIELDS
+from .whoosh_seam.errors import parsing
 
 # What users may write before a colon -> the schema field it means.
 FIELD_ALIASES: dict[str, str] = {
@@ -53,14 +55,6 @@ FIELD_ALIASES: dict[str, str] = {
     "url": "id",
     "links": "links",
 }
-KIND_ALIASES = {
-    "article": "article",
-    "articles": "article",
-    "related": "related",
-    "stub": "related",
-    "stubs": "related",
-}
-DATE_FIELDS = ("date", "published")
 
 _DATE_CLAUSE = re.compile(
     r"(?<![\w:])(?:date|published):(\[[^\]]*\]|\{[^}]*\}|\"[^\"]*\"|'[^']*'|[<>]=?-?[\w:.+-]+|"
@@ -146,10 +140,8 @@ class QueryParser:
         _check_fields(text, rewritten)
         # Whoosh matches field names case-sensitively; Title: means title: here.
         rewritten = _FIELD_PREFIX.sub(lambda m: m.group(1).lower() + ":", rewritten)
-        try:
+        with parsing(text):
             parsed = self._parser.parse(rewritten)
-        except Exception as exc:  # Whoosh's parser raises assorted types on odd input
-            raise QueryError(text, f"cannot parse it ({exc})") from exc
         try:
             parsed = parsed.accept(lambda q: _rewrite(q, ranges))
         except _BadKind as exc:
@@ -194,21 +186,21 @@ class QueryParser:
         a search that matches nothing needs them, and parsing them costs more than most
         searches, so ParsedQuery holds this, bound to the text, rather than its result."""
         words = text.split()
-        fallbacks = []
+        fallbacks: list[Any] = []
         try:
-            if 3 <= len(words) <= MAX_DROP_ONE_WORDS:
-                fallbacks.append(
-                    wq.Or(
-                        [
-                            self._parser.parse(" ".join(words[:i] + words[i + 1 :]))
-                            for i in range(len(words))
-                        ]
-                    )
-                )
-            fallbacks.append(self._any_parser.parse(text))
-        except Exception:  # Whoosh's parser on odd input: no fallback, not a failure
+            with parsing(text):
+                fallbacks.extend(self._parse_fallbacks(text, words))
+        except QueryError:  # Whoosh's parser on odd input: no fallback, not a failure
             return ()
         return tuple(fallbacks)
+
+    def _parse_fallbacks(self, text: str, words: list[str]) -> list[Any]:
+        fallbacks = []
+        if 3 <= len(words) <= MAX_DROP_ONE_WORDS:
+            drop_one = [" ".join(words[:i] + words[i + 1 :]) for i in range(len(words))]
+            fallbacks.append(wq.Or([self._parser.parse(t) for t in drop_one]))
+        fallbacks.append(self._any_parser.parse(text))
+        return fallbacks
 
     def _stop_words_query(self, text: str) -> Any:
         """A query of stop words only ("being", "the who") searches the unstemmed vocabulary,
@@ -274,8 +266,11 @@ def _rewrite(q: Any, ranges: list[dates.DateRange]) -> Any:
         if field == "provider":
             return wq.Or([wq.Term("provider", value), wq.Term("domain", value)], boost=q.boost)
         if field == "kind":
-            kind = KIND_ALIASES.get(str(value).lower())
-            if kind is None:
+            try:
+                kind = resolve_kind(str(value))
+            except FilterValueError:
+                kind = None
+            if kind is None:  # unknown, or "all", which only the kind filter takes
                 raise _BadKind(str(value))
             return wq.Term("kind", kind)
     return q

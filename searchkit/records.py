@@ -12,24 +12,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from .schema import VALUE_SEPARATOR
+from .values import Image, Provider
+
 if TYPE_CHECKING:
     from .documents import RelatedEntry, Seed
-
-
-@dataclass(frozen=True, slots=True)
-class Provider:
-    """Who published an article."""
-
-    name: str | None = None
-    domain: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Image:
-    url: str
-    width: int | None = None
-    height: int | None = None
-    is_cached: bool | None = None
 
 
 Kind = Literal["article", "related"]
@@ -131,10 +118,10 @@ def to_fields(doc: IndexDocument) -> dict[str, Any]:
         "topics_text": " ; ".join(doc.topics),
         "provider_text": " ".join(v for v in (provider.name, provider.domain) if v),
         "words": " ".join((doc.title, doc.excerpt, doc.body)),
-        "topic": "\n".join(doc.topics),
+        "topic": VALUE_SEPARATOR.join(doc.topics),
         "provider": provider.name or "",
         "domain": provider.domain or "",
-        "links": "\n".join(doc.links),
+        "links": VALUE_SEPARATOR.join(doc.links),
         "data": _stored_data(doc),
     }
     if doc.path is not None:

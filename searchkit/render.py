@@ -16,7 +16,7 @@ from .reports import IndexReport
 from .results import (
     Hit,
     SearchResults,
-    Segment,
+    Span,
 )
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ class Palette:
         return self._wrap("36", text)
 
 
-def segments_text(segments: Iterable[Segment], palette: Palette, *, base: str = "") -> str:
+def segments_text(segments: Iterable[Span], palette: Palette, *, base: str = "") -> str:
     out = []
     for seg in segments:
         text = sanitize(seg.text)
@@ -302,16 +302,16 @@ def compact_hit_lines(hit: Hit, palette: Palette, *, width: int) -> list[str]:
     )
 
 
-def clip_segments(segments: Sequence[Segment], width: int) -> tuple[Segment, ...]:
+def clip_segments(segments: Sequence[Span], width: int) -> tuple[Span, ...]:
     """The segments cut to at most `width` characters, ending with "…" when cut."""
-    out: list[Segment] = []
+    out: list[Span] = []
     left = max(1, width)
     for seg in segments:
         text = sanitize(seg.text)
         if len(text) >= left:
-            out.append(Segment(text[: left - 1].rstrip() + "…", seg.match))
+            out.append(Span(text[: left - 1].rstrip() + "…", seg.match))
             break
-        out.append(Segment(text, seg.match))
+        out.append(Span(text, seg.match))
         left -= len(text)
     return tuple(out)
 
@@ -319,15 +319,11 @@ def clip_segments(segments: Sequence[Segment], width: int) -> tuple[Segment, ...
 def describe_search(results: SearchResults) -> str:
     """The query as resolved, with the drill-down filters, in query-language words."""
     parts = [results.resolved_query] if results.resolved_query != "*" else []
-    f = results.filters
-    if f.topics:
-        parts.append("topic:(" + " OR ".join(_quote(t) for t in f.topics) + ")")
-    if f.providers:
-        parts.append("provider:(" + " OR ".join(_quote(p) for p in f.providers) + ")")
-    if f.kind:
-        parts.append(f"kind:{f.kind}")
-    if f.date_range:
-        parts.append(f"date:{f.date_range.describe()}")
+    for name, values in results.filters.clauses():
+        if name in ("topic", "provider"):
+            parts.append(f"{name}:(" + " OR ".join(_quote(v) for v in values) + ")")
+        else:
+            parts.append(f"{name}:{values[0]}")
     return " AND ".join(parts) or "*"
 
 

@@ -138,16 +138,10 @@ def all_facets_lines(results: SearchResults, palette: Palette, *, width: int = 1
 
 def explanation_lines(expl: Explanation, palette: Palette) -> list[str]:
     """The parsed query, resolved dates, filters, and why the top hit scored as it did."""
-    f = expl.filters
-    filters = []
-    if f.topics:
-        filters.append("topic: " + ", ".join(sanitize(t) for t in f.topics))
-    if f.providers:
-        filters.append("provider: " + ", ".join(sanitize(p) for p in f.providers))
-    if f.kind:
-        filters.append(f"kind: {f.kind}")
-    if f.date_range:
-        filters.append(f"date: {f.date_range.describe()}")
+    filters = [
+        f"{name}: " + ", ".join(sanitize(v) for v in values)
+        for name, values in expl.filters.clauses()
+    ]
     rows = [
         ("query", sanitize(expl.query) or "(empty: everything)"),
         ("resolved", sanitize(expl.resolved)),

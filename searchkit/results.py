@@ -6,16 +6,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from .dates import DateRange
+from .filters import Filters
 
 Sort = Literal["relevance", "newest", "oldest", "recent-relevance"]
-SORTS: tuple[str, ...] = ("relevance", "newest", "oldest", "recent-relevance")
+SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest", "recent-relevance")
 Granularity = Literal["year", "month", "day"]
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
-    """A run of text; `match` is True where it matched the query."""
+class Span:
+    """A run of highlighted text; `match` is True where it matched the query."""
 
     text: str
     match: bool = False
@@ -33,8 +33,8 @@ class Hit:
     published: datetime | None
     topics: tuple[str, ...]
     score: float
-    title_segments: tuple[Segment, ...]
-    snippet: tuple[Segment, ...]
+    title_segments: tuple[Span, ...]
+    snippet: tuple[Span, ...]
     path: str | None
     cited_by: int
     links: int
@@ -72,26 +72,6 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
-class Filters:
-    """Drill-down filters: several values of one facet mean OR, different facets mean AND."""
-
-    topics: tuple[str, ...] = ()
-    providers: tuple[str, ...] = ()
-    kind: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None  # exclusive
-
-    @property
-    def date_range(self) -> DateRange | None:
-        if self.since is None and self.until is None:
-            return None
-        return DateRange(self.since, self.until)
-
-    def is_empty(self) -> bool:
-        return not (self.topics or self.providers or self.kind or self.since or self.until)
-
-
-@dataclass(frozen=True, slots=True)
 class SearchResults:
     query: str
     resolved_query: str
@@ -102,7 +82,7 @@ class SearchResults:
     facets: dict[str, Facet]
     suggestion: Suggestion | None
     took_ms: float
-    sort: str
+    sort: Sort
     filters: Filters = field(default_factory=Filters)
     relaxed: bool = False  # no document had every word; these have some of them
     showing: str | None = None  # nothing matched the query; these match this correction

@@ -18,8 +18,10 @@ from whoosh.analysis import (
     StopFilter,
     SubstitutionFilter,
 )
-from whoosh.fields import DATETIME, ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
+
+from .whoosh_seam.fields import DATE_TIERS_BITS, dates_field
 
 # Bump when documents are indexed differently; an index with another version is rebuilt.
 SCHEMA_VERSION = 4  # 3: stems from PyStemmer (current Snowball English); 4: dates in 4 tiers
@@ -37,31 +39,80 @@ TEXT_FIELDS: dict[str, float] = {
 VALUE_SEPARATOR = "\n"
 
 
+# Analysers are written as chains of steps, as data, so that the schema's fingerprint can
+# describe them exactly; _analyzer() turns a chain into Whoosh's filters.
+Step = tuple[str, ...]
+
+# Words, lowercased, accents folded, curly apostrophes made straight (so the stemmer strips
+# "’s"), stop words dropped, Snowball English (porter2) stems from PyStemmer. Stop words are
+# dropped again after stemming, so "haves" does not become a required "have" that no
+# document keeps.
+TEXT_CHAIN: tuple[Step, ...] = (
+    ("tokenize", r"\w+(?:[.'’]\w+)*"),
+    ("lowercase",),
+    ("fold-accents",),
+    ("substitute", "[’‘]", "'"),
+    ("stop-words",),
+    ("stem", "english"),
+    ("stop-words",),
+)
+# Unstemmed words: the vocabulary that spelling suggestions are drawn from.
+VOCABULARY_CHAIN: tuple[Step, ...] = (
+    ("tokenize", r"[^\W\d_]{3,}"),
+    ("lowercase",),
+    ("fold-accents",),
+)
+# One token per newline-separated value (facet values, document ids).
+VALUES_CHAIN: tuple[Step, ...] = (("tokenize", r"[^\n]+"),)
+LOWERCASE_VALUES_CHAIN: tuple[Step, ...] = (*VALUES_CHAIN, ("lowercase",))
+
+
+def _analyzer(chain: tuple[Step, ...]) -> Any:
+    (kind, pattern), *steps = chain
+    assert kind == "tokenize", chain
+    analyzer = RegexTokenizer(pattern)
+    for step in steps:
+        analyzer = analyzer | _filter(step)
+    return analyzer
+
+
+def _filter(step: Step) -> Any:
+    name, *args = step
+    if name == "lowercase":
+        return LowercaseFilter()
+    if name == "fold-accents":
+        return CharsetFilter(accent_map)
+    if name == "substitute":
+        return SubstitutionFilter(args[0], args[1])
+    if name == "stop-words":
+        return StopFilter()
+    if name == "stem":
+        return PyStemmerFilter(args[0], cachesize=0)
+    raise ValueError(f"unknown analyser step {name!r}")
+
+
 def text_analyzer() -> Any:
-    """Words, lowercased, accents folded, curly apostrophes made straight (so the stemmer
-    strips "’s"), stop words dropped, Snowball English (porter2) stems from PyStemmer. Stop
-    words are dropped again after stemming, so "haves" does not become a required "have" that
-    no document keeps."""
-    return (
-        RegexTokenizer(r"\w+(?:[.'’]\w+)*")
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | SubstitutionFilter("[’‘]", "'")
-        | StopFilter()
-        | PyStemmerFilter("english", cachesize=0)
-        | StopFilter()
-    )
+    """The analyser of the text fields (see TEXT_CHAIN)."""
+    return _analyzer(TEXT_CHAIN)
 
 
 def vocabulary_analyzer() -> Any:
-    """Unstemmed words: the vocabulary that spelling suggestions are drawn from."""
-    return RegexTokenizer(r"[^\W\d_]{3,}") | LowercaseFilter() | CharsetFilter(accent_map)
+    return _analyzer(VOCABULARY_CHAIN)
 
 
 def values_analyzer(*, lowercase: bool) -> Any:
-    """One token per newline-separated value (facet values, document ids)."""
-    tokenizer = RegexTokenizer(r"[^\n]+")
-    return tokenizer | LowercaseFilter() if lowercase else tokenizer
+    return _analyzer(LOWERCASE_VALUES_CHAIN if lowercase else VALUES_CHAIN)
+
+
+# The chain of each analysed field, for the fingerprint.
+_CHAINS = {
+    **dict.fromkeys(("title", "excerpt", "body", "topics_text", "provider_text"), TEXT_CHAIN),
+    "words": VOCABULARY_CHAIN,
+    "topic": LOWERCASE_VALUES_CHAIN,
+    "provider": LOWERCASE_VALUES_CHAIN,
+    "domain": LOWERCASE_VALUES_CHAIN,
+    "links": VALUES_CHAIN,
+}
 
 
 def build_schema() -> Schema:
@@ -86,16 +137,10 @@ def build_schema() -> Schema:
         # tiered terms: 4 tiers of 16 bits instead of Whoosh's 8 of 8 halve the terms a full
         # build writes for dates (a quarter of all its terms) at the cost of longer range
         # expansions, which are rare.
-        published=_dates(),
+        published=dates_field(),
         quality=NUMERIC(stored=True, sortable=True, bits=8, signed=False),
         data=STORED(),
     )
-
-
-def _dates() -> DATETIME:
-    field = DATETIME(stored=True, sortable=True)
-    field.shift_step = 16  # DATETIME takes no shift_step argument; NUMERIC reads this one
-    return field
 
 
 def schema_fingerprint(schema: Schema | None = None) -> str:
@@ -106,19 +151,29 @@ def schema_fingerprint(schema: Schema | None = None) -> str:
         field = schema[name]
         column = type(field.column_type).__name__ if field.column_type else None
         parts.append(
-            f"{name}:{type(field).__name__}:{_describe(getattr(field, 'analyzer', None))}"
+            f"{name}:{type(field).__name__}:{_describe(name, field)}"
             f":{field.format!r}:{column}:{field.stored}:{field.unique}"
         )
+        if name == "published" and field.shift_step != DATE_TIERS_BITS:
+            parts[-1] += f":tiers of {field.shift_step} bits"
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def _describe(analyzer: object) -> str:
-    """A stable description of an analyzer chain (its repr holds sets and bound methods)."""
-    if analyzer is None:
-        return "-"
-    items = getattr(analyzer, "items", [analyzer])
-    names = []
-    for item in items:
-        expression = getattr(item, "expression", None)
-        names.append(type(item).__name__ + (f"({expression.pattern})" if expression else ""))
-    return "|".join(names)
+_STEP_NAMES = {
+    "lowercase": "LowercaseFilter",
+    "fold-accents": "CharsetFilter",
+    "substitute": "SubstitutionFilter",
+    "stop-words": "StopFilter",
+    "stem": "PyStemmerFilter",
+}
+
+
+def _describe(name: str, field: Any) -> str:
+    """The field's analyser: its chain's steps by filter name (the tokenizer with its
+    pattern), or the class of a built-in one; "-" for none."""
+    chain = _CHAINS.get(name)
+    if chain is None:
+        analyzer = getattr(field, "analyzer", None)
+        return type(analyzer).__name__ if analyzer is not None else "-"
+    (_, pattern), *steps = chain
+    return "|".join([f"RegexTokenizer({pattern})", *(_STEP_NAMES[s[0]] for s in steps)])

@@ -9,11 +9,12 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 
+from . import manifest as mf
 from . import store as st
-from .errors import IndexCorruptError
-from .facets import Columns, from_long
 from .records import ARTICLE
 from .reports import SeedIssue
+from .search.facets import Columns, from_long
+from .whoosh_seam.errors import opening, reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +65,11 @@ def index_stats(index_dir: str | Path) -> IndexStats:
     """Describe the index at `index_dir`. Raises IndexNotFoundError when there is none."""
     root = Path(index_dir)
     store = st.require_store(root)
-    try:
+    with opening(root, store):
         ix = whoosh_index.open_dir(str(store))
         generation = ix.latest_generation()
-    except Exception as exc:  # Whoosh raises assorted types for a damaged index
-        raise IndexCorruptError(
-            f"the index at {root} cannot be opened ({exc}): rebuild it with "
-            "`searchkit index --full`"
-        ) from exc
-    manifest = st.read_manifest(store, generation)
-    with ix.searcher() as searcher:
+    manifest = mf.read_manifest(store, generation)
+    with reading(root, store), ix.searcher() as searcher:
         reader = searcher.reader()
         rows = Columns(reader).load_all()
         live = [rows[d] for d in reader.all_doc_ids()]
@@ -85,11 +81,11 @@ def index_stats(index_dir: str | Path) -> IndexStats:
     earliest = from_long(min(dates)) if dates else None
     latest = from_long(max(dates)) if dates else None
     issues = sorted(manifest.seeds.issues())
-    stale = tuple(path for path, status, _, _ in issues if status == st.STALE)
+    stale = tuple(path for path, status, _, _ in issues if status == mf.STALE)
     invalid = tuple(
-        SeedIssue(path, error or "") for path, status, error, _ in issues if status == st.INVALID
+        SeedIssue(path, error or "") for path, status, error, _ in issues if status == mf.INVALID
     )
-    duplicates = tuple(path for path, status, _, _ in issues if status == st.DUPLICATE)
+    duplicates = tuple(path for path, status, _, _ in issues if status == mf.DUPLICATE)
     return IndexStats(
         documents=documents,
         articles=articles,

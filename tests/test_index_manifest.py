@@ -12,7 +12,8 @@ from hypothesis import strategies as hs
 from index_helpers import live_store, seed_text, write_file, write_small_folder
 
 import searchkit
-from searchkit import store
+from searchkit import manifest as store
+from searchkit.whoosh_seam.toc import latest_generation
 
 _paths = hs.text(alphabet="abcxyz/._-é \n", min_size=1, max_size=12)
 _states = hs.builds(
@@ -115,6 +116,6 @@ def test_the_manifest_generation_is_whooshs(tmp_path: Path) -> None:
         write_file(seeds / "a.md", seed_text(title, "https://gen.example/a"))
         searchkit.build_index(seeds, index)
     live = live_store(index)
-    generation = store.latest_generation(live)
+    generation = latest_generation(live)
     assert generation == whoosh_index.open_dir(str(live)).latest_generation() == 3
     assert [p.name for p in live.glob("manifest-*.json")] == [f"manifest-{generation}.json"]

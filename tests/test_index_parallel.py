@@ -26,7 +26,9 @@ from index_helpers import (
 )
 
 import searchkit
-from searchkit import parallel, store
+from searchkit import BuildOptions
+from searchkit.manifest import read_manifest
+from searchkit.whoosh_seam.toc import latest_generation
 
 FIRST_URL = "https://www.huffpost.com/entry/a-shared-identity_n_1"
 LATE_URL = "https://www.huffpost.com/entry/a-late-identity_n_2"
@@ -59,20 +61,20 @@ def seeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _build(seeds: Path, index: Path, monkeypatch: pytest.MonkeyPatch, **patch: Any) -> Any:
-    with monkeypatch.context() as m:
-        for name, value in patch.items():
-            m.setattr(parallel, name, value)
-        # A slow main process, so the worker surely gets its share of a small folder.
-        return searchkit.build_index(seeds, index, progress=lambda _p: time.sleep(0.002))
+def _build(seeds: Path, index: Path, **options: Any) -> Any:
+    # A slow main process, so the worker surely gets its share of a small folder.
+    return searchkit.build_index(
+        seeds,
+        index,
+        progress=lambda _p: time.sleep(0.002),
+        options=BuildOptions(worker_min_files=0, chunk_size=8, **options),
+    )
 
 
 @pytest.fixture(scope="module")
 def one_process(seeds: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
     index = tmp_path_factory.mktemp("one") / "index"
-    with pytest.MonkeyPatch.context() as m:
-        m.setattr(parallel, "WORKER_MIN_FILES", 10**9)
-        report = searchkit.build_index(seeds, index)
+    report = searchkit.build_index(seeds, index, options=BuildOptions(worker_min_files=10**9))
     assert [(n, deleted) for n, deleted, _ids in _segments(index)] == [(len(stored_docs(index)), 0)]
     return report, index
 
@@ -93,7 +95,7 @@ def _segments(index: Path) -> list[tuple[int, int, set[str]]]:
 
 def _manifest_states(index: Path) -> dict[str, tuple[Any, ...]]:
     live = live_store(index)
-    manifest = store.read_manifest(live, store.latest_generation(live))
+    manifest = read_manifest(live, latest_generation(live))
     manifest.seeds.load()
     return {path: (s.digest, s.status, s.error, s.identity) for path, s in manifest.seeds.items()}
 
@@ -125,10 +127,10 @@ def test_the_one_process_oracle_sees_every_case(one_process: tuple[Any, Path]) -
 
 
 def test_two_processes_build_what_one_process_builds(
-    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, one_process: tuple[Any, Path]
+    seeds: Path, tmp_path: Path, one_process: tuple[Any, Path]
 ) -> None:
     index = tmp_path / "index"
-    report = _build(seeds, index, monkeypatch, WORKER_MIN_FILES=0, CHUNK_SIZE=8)
+    report = _build(seeds, index)
     _assert_same_build(index, report, one_process, seeds)
     assert report.notes == ()
     segments = _segments(index)
@@ -146,23 +148,23 @@ def test_two_processes_build_what_one_process_builds(
 # after reporting but before it sends its segment.
 _DIES_BEFORE_REPORTING = """
 import pickle, sys
-from searchkit import parallel
-job = pickle.load(sys.stdin.buffer)
-claims = parallel._Claims(job["claims"])
+from searchkit.build import worker
+_tag, job = pickle.load(sys.stdin.buffer)
+claims = worker.Claims(job["claims"])
 for _ in range(5):
     claims.back()
 sys.exit(1)
 """
 _DIES_BEFORE_SEGMENT = """
 import os
-from searchkit import parallel
-send = parallel._send
+from searchkit.build import worker
+send = worker._send
 def dying_send(message):
     if message[0] == "segment":
         os._exit(1)
     send(message)
-parallel._send = dying_send
-parallel.worker_main()
+worker._send = dying_send
+worker.worker_main()
 """
 
 
@@ -181,15 +183,12 @@ parallel.worker_main()
 def test_a_lost_worker_costs_time_not_documents(
     seeds: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     one_process: tuple[Any, Path],
     command: list[str],
     segments: int,
 ) -> None:
     index = tmp_path / "index"
-    report = _build(
-        seeds, index, monkeypatch, WORKER_MIN_FILES=0, CHUNK_SIZE=8, WORKER_COMMAND=command
-    )
+    report = _build(seeds, index, worker_command=tuple(command))
     _assert_same_build(index, report, one_process, seeds)
     # The report says the build took the long way.
     assert report.notes and all("build worker" in n for n in report.notes)
@@ -202,11 +201,11 @@ def test_a_lost_worker_costs_time_not_documents(
 
 
 def test_incremental_runs_keep_a_two_process_index_equal_to_a_full_build(
-    seeds: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    seeds: Path, tmp_path: Path
 ) -> None:
     folder = Path(shutil.copytree(seeds, tmp_path / "seeds"))
     index = tmp_path / "index"
-    _build(folder, index, monkeypatch, WORKER_MIN_FILES=0, CHUNK_SIZE=8)
+    _build(folder, index)
     assert len(_segments(index)) == 2
     # zz-b.md's article was indexed by the worker and deleted as a duplicate of zz-a.md's;
     # with zz-a.md gone it is the article.

@@ -4,12 +4,13 @@ what one process finds."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from index_helpers import seed_text, write_file
 
-from searchkit import loader
+from searchkit import scan
 
 
 @pytest.fixture
@@ -26,29 +27,18 @@ def folder(tmp_path: Path) -> Path:
     return seeds
 
 
-def _one_process(folder: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, loader.FileStat]:
-    with monkeypatch.context() as m:
-        m.setattr(loader, "PARALLEL_STAT", 10**9)
-        return loader.scan_seeds(folder)
+def _one_process(folder: Path) -> dict[str, scan.FileStat]:
+    return scan.scan_seeds(folder, parallel_min=10**9)
 
 
-def _two_processes(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(loader, "PARALLEL_STAT", 10)
-    monkeypatch.setattr(loader, "_cores", lambda: 2)
-
-
-def test_two_processes_find_what_one_finds(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = _one_process(folder, monkeypatch)
+def test_two_processes_find_what_one_finds(folder: Path) -> None:
+    expected = _one_process(folder)
     assert len(expected) == 43  # 40 + UPPER.TXT + folder.md/inner.md + link.md
     assert "folder.md/inner.md" in expected and ".hidden.md" not in expected
-    _two_processes(monkeypatch)
-    assert loader.scan_seeds(folder) == expected
+    assert scan.scan_seeds(folder, parallel_min=10, cores=2) == expected
 
 
-def test_a_failing_helper_costs_nothing_but_time(
-    folder: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    expected = _one_process(folder, monkeypatch)
-    _two_processes(monkeypatch)
-    monkeypatch.setattr(loader, "_STAT_SCRIPT", "import sys; sys.exit(3)")
-    assert loader.scan_seeds(folder) == expected
+def test_a_failing_helper_costs_nothing_but_time(folder: Path) -> None:
+    expected = _one_process(folder)
+    failing = (sys.executable, "-c", "import sys; sys.exit(3)")
+    assert scan.scan_seeds(folder, parallel_min=10, cores=2, helper=failing) == expected

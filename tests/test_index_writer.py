@@ -12,11 +12,11 @@ from index_helpers import FIXTURE_SEEDS, seed_paths
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
+from searchkit.build.plan import make_plan, outcome_of
 from searchkit.loader import SeedFile, read_seed
-from searchkit.parallel import make_plan, outcome_of
 from searchkit.records import article_document, stub_document, to_fields
 from searchkit.schema import build_schema
-from searchkit.writer import FastSegmentWriter
+from searchkit.whoosh_seam.writing import FastSegmentWriter
 
 
 @pytest.fixture(scope="module")

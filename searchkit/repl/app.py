@@ -3,28 +3,18 @@ line when stdin (or stdout) is not a terminal."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import webbrowser
 from pathlib import Path
 from typing import TextIO
 
-from .. import api
 from ..render import Palette, plural, sanitize
+from ..terminal import use_color
 from .config import config_path, history_path, load_config
 from .history import open_history
 from .session import Repl, make_prompt_session, run_interactive, run_lines, terminal_printer
-from .startup import build, prepare_index
-
-
-def use_color(enabled: bool, stream: TextIO) -> bool:
-    return (
-        enabled
-        and stream.isatty()
-        and not os.environ.get("NO_COLOR")
-        and os.environ.get("TERM") != "dumb"
-    )
+from .startup import build, open_session_index
 
 
 def is_terminal(stdin: TextIO | None, stdout: TextIO) -> bool:
@@ -52,12 +42,11 @@ def run_repl(
     config, warnings = load_config()
     for warning in warnings:
         echo(f"searchkit: {sanitize(warning)}")
-    prepare_index(index_dir, seeds, echo=echo, progress=stderr.isatty())
-    with api.open_index(index_dir) as ix:
+    with open_session_index(index_dir, seeds, echo=echo, progress=stderr.isatty()) as ix:
         if not interactive:
             repl = Repl(ix, config=config, reindex=lambda: build(index_dir, None, progress=False))
             return run_lines(repl, stdin or (), out=stdout, err=stderr)
-        color = use_color(config.colors, stdout)
+        color = use_color(stdout, enabled=config.colors)
         history, note = open_history(history_path(), config.history_size)
         repl = Repl(
             ix,

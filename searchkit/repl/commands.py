@@ -1,8 +1,9 @@
-"""The REPL's commands: a per-instance table that dispatches `:name argument` lines and
-generates :help from the same entries (each has a one-line help and an example).
+"""The REPL's command machinery: a per-instance table that dispatches `:name argument` lines
+and generates :help from the same entries (each has a one-line help and an example), the
+helpers commands share, and `Shell`: what a command may use of the session.
 
-The filter, sort and paging commands are here; the commands about documents and the index
-(:show, :open, :similar, :facets, :stats...) are in `views.py`.
+The commands themselves: filters, sort and paging in filter_commands.py; documents and the
+index in views.py; help, history and quit, and the table of them all, in table.py.
 """
 
 from __future__ import annotations
@@ -11,18 +12,51 @@ import difflib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
-from .. import dates
-from ..query import KIND_ALIASES
-from ..render import sanitize
-from ..results import SORTS, ValueCount
-from .state import Reply
+from prompt_toolkit.history import History
 
-if TYPE_CHECKING:
-    from .session import Repl
+from ..api import SearchIndex
+from ..render import Palette
+from ..reports import IndexReport
+from ..results import SearchResults, ValueCount
+from .catalog import Catalog
+from .state import ReplState, Reply
 
-Handler = Callable[["Repl", str], Reply]
+
+class Shell(Protocol):
+    """What a command handler may use of the session (session.Repl is one)."""
+
+    state: ReplState
+    index: SearchIndex
+    catalog: Catalog
+    commands: CommandTable
+    palette: Palette
+    history: History
+    config_file: Path
+    open_url: Callable[[str], bool] | None
+    reindex: Callable[[], IndexReport]
+    width: Callable[[], int]
+
+    def now(self) -> datetime: ...
+
+    def search(
+        self, *, page: int = 1, per_page: int | None = None, facet_limit: int | None = None
+    ) -> SearchResults: ...
+
+    def run_search(
+        self, *, query: str | None = None, page: int = 1, note: str | None = None
+    ) -> Reply: ...
+
+    def show_results(self, results: SearchResults) -> Reply: ...
+
+    def refresh_results(self) -> None: ...
+
+    def facet_listing(self, name: str, what: str) -> Reply: ...
+
+
+Handler = Callable[[Shell, str], Reply]
 
 
 class CommandError(Exception):
@@ -77,7 +111,7 @@ class CommandTable:
     def arguments(self) -> dict[str, str]:
         return {n: c.argument for n, c in self._names.items() if c.argument}
 
-    def dispatch(self, repl: Repl, line: str) -> Reply:
+    def dispatch(self, repl: Shell, line: str) -> Reply:
         name, _, arg = line.strip()[1:].partition(" ")
         command = self.lookup(name)
         if command is None:
@@ -139,203 +173,3 @@ def resolve_value(
 
 def toggle(values: tuple[str, ...], value: str) -> tuple[str, ...]:
     return tuple(v for v in values if v != value) if value in values else (*values, value)
-
-
-# --- filters and sort ------------------------------------------------------------------------
-
-
-def cmd_topic(repl: Repl, arg: str) -> Reply:
-    if not arg:
-        return repl.facet_listing("topics", "topic")
-    state = repl.state
-    value = resolve_value(arg, repl.catalog.topics(), state.topics, "topic")
-    state.topics = toggle(state.topics, value)
-    return repl.run_search(note=_filter_note("topic", state.topics))
-
-
-def cmd_provider(repl: Repl, arg: str) -> Reply:
-    if not arg:
-        return repl.facet_listing("provider", "provider")
-    state = repl.state
-    typed = arg.strip("\"'")
-    if "." in typed and " " not in typed and typed not in state.providers:
-        value = typed  # a domain: the search matches providers by name or domain
-    else:
-        value = resolve_value(arg, repl.catalog.providers(), state.providers, "provider")
-    state.providers = toggle(state.providers, value)
-    return repl.run_search(note=_filter_note("provider", state.providers))
-
-
-def _filter_note(name: str, values: tuple[str, ...]) -> str:
-    return f"{name} filter: {sanitize(', '.join(values)) if values else 'off'}"
-
-
-def cmd_kind(repl: Repl, arg: str) -> Reply:
-    if not arg:
-        return repl.facet_listing("kind", "kind")
-    low = arg.lower()
-    if low == "all":
-        repl.state.kind = None
-    elif low in KIND_ALIASES:
-        repl.state.kind = KIND_ALIASES[low]
-    else:
-        raise CommandError(f"unknown kind {arg!r}: use article, related or all")
-    return repl.run_search(note=f"kind: {repl.state.kind or 'all'}")
-
-
-def _bound(repl: Repl, spec: str, *, end: bool) -> datetime | None:
-    try:
-        return dates.as_bound(spec, repl.now(), end=end)
-    except dates.DateSpecError as exc:
-        raise CommandError(str(exc)) from None
-
-
-def cmd_since(repl: Repl, arg: str) -> Reply:
-    repl.state.since = _bound(repl, arg, end=False) if arg else None
-    return repl.run_search(note=_date_note(repl))
-
-
-def cmd_until(repl: Repl, arg: str) -> Reply:
-    repl.state.until = _bound(repl, arg, end=True) if arg else None
-    return repl.run_search(note=_date_note(repl))
-
-
-def cmd_date(repl: Repl, arg: str) -> Reply:
-    if not arg:
-        repl.state.since = repl.state.until = None
-    else:
-        try:
-            span = dates.parse_range(arg, repl.now())
-        except dates.DateSpecError as exc:
-            raise CommandError(str(exc)) from None
-        repl.state.since, repl.state.until = span.start, span.end
-    return repl.run_search(note=_date_note(repl))
-
-
-def _date_note(repl: Repl) -> str:
-    span = repl.state.date_range
-    if span and span.start and span.end and span.start >= span.end:
-        raise CommandError("the dates leave no time between them: :date alone removes them")
-    return f"date filter: {span.describe() if span else 'off'}"
-
-
-def cmd_clear(repl: Repl, arg: str) -> Reply:
-    if not repl.state.has_filters():
-        return Reply(("No filters to clear.",))
-    repl.state.clear_filters()
-    return repl.run_search(note="filters cleared")
-
-
-def cmd_sort(repl: Repl, arg: str) -> Reply:
-    if not arg:
-        return Reply((f"Sorted by {repl.state.sort}; choose {', '.join(SORTS)}.",))
-    found = [s for s in SORTS if s.startswith(arg.lower())]
-    if arg.lower() in SORTS:
-        found = [arg.lower()]
-    if len(found) != 1:
-        raise CommandError(f"unknown sort {arg!r}: use {', '.join(SORTS)}")
-    repl.state.sort = found[0]
-    return repl.run_search(note=f"sorted by {found[0]}")
-
-
-# --- paging ----------------------------------------------------------------------------------
-
-
-def _pages(repl: Repl) -> int:
-    if repl.state.results is None:
-        raise CommandError("no results yet: type a query first")
-    return repl.state.results.pages
-
-
-def cmd_next(repl: Repl, arg: str) -> Reply:
-    pages = _pages(repl)
-    if repl.state.page >= pages:
-        raise CommandError(f"already on the last page ({pages} of {pages})")
-    return repl.run_search(page=repl.state.page + 1)
-
-
-def cmd_prev(repl: Repl, arg: str) -> Reply:
-    _pages(repl)
-    if repl.state.page <= 1:
-        raise CommandError("already on the first page")
-    return repl.run_search(page=repl.state.page - 1)
-
-
-def cmd_page(repl: Repl, arg: str) -> Reply:
-    pages = _pages(repl)
-    if not arg:
-        return Reply((f"Page {repl.state.page} of {pages}.",))
-    page = number(arg, ":page")
-    if page > pages:
-        raise CommandError(f"there {'is' if pages == 1 else 'are'} only {pages} page(s)")
-    return repl.run_search(page=page)
-
-
-# --- session ---------------------------------------------------------------------------------
-
-
-def cmd_help(repl: Repl, arg: str) -> Reply:
-    if arg:
-        return Reply(tuple(repl.commands.help_lines(arg)))
-    lines = [
-        'Type words to search; the query language has "phrases", AND/OR/NOT, (groups),',
-        "field:value (title: topic: provider: kind: date:2021-05 ...), climat* and word~.",
-        "Filters and the sort stay until :clear; a new query starts at page 1.",
-        "",
-        *repl.commands.help_lines(),
-        "",
-        "Tab completes; → accepts the grey suggestion from history; Ctrl-R searches the",
-        "history; Ctrl-C clears the line; Ctrl-D or :quit leaves. :help NAME shows one command.",
-        f"Settings (page_size, colors, editing_mode, history_size, pager): {repl.config_file}",
-    ]
-    return Reply(tuple(lines))
-
-
-def cmd_history(repl: Repl, arg: str) -> Reply:
-    count = number(arg, ":history") if arg else 20
-    entries = list(repl.history.get_strings())[-count:]
-    if not entries:
-        return Reply(("The history is empty.",))
-    start = max(1, len(list(repl.history.get_strings())) - len(entries) + 1)
-    return Reply(tuple(f"{n:>5}  {e}" for n, e in enumerate(entries, start)))
-
-
-def cmd_quit(repl: Repl, arg: str) -> Reply:
-    return Reply(quit=True)
-
-
-def build_commands() -> CommandTable:
-    """A fresh command table holding every command, in the order :help lists them."""
-    from .views import view_commands
-
-    table = CommandTable()
-    for command in (
-        Command("help", cmd_help, "list the commands, or explain one", ":help topic",
-                "[NAME]", ("h", "?"), "commands"),
-        Command("topic", cmd_topic, "toggle a topic filter; alone: the topics, with counts",
-                ":topic Politics", "[NAME]", ("t",), "topics"),
-        Command("provider", cmd_provider, "toggle a provider filter (a name or a domain)",
-                ":provider The Guardian", "[NAME]", ("source",), "providers"),
-        Command("kind", cmd_kind, "only articles, only related stubs, or all",
-                ":kind article", "[article|related|all]", (), "kinds"),
-        Command("since", cmd_since, "only documents published on or after DATE",
-                ":since 2021-05", "[DATE]", (), "dates"),
-        Command("until", cmd_until, "only documents published on or before DATE",
-                ":until 2021-06-30", "[DATE]", (), "dates"),
-        Command("date", cmd_date, "only documents published in SPEC (alone: any date)",
-                ":date last week", "[SPEC]", (), "dates"),
-        Command("clear", cmd_clear, "remove every filter (topic, provider, kind, dates)",
-                ":clear"),
-        Command("sort", cmd_sort, "sort by relevance, newest, oldest or recent-relevance",
-                ":sort newest", "[ORDER]", (), "sorts"),
-        Command("next", cmd_next, "the next page of results", ":next", "", ("n",)),
-        Command("prev", cmd_prev, "the previous page of results", ":prev", "", ("p",)),
-        Command("page", cmd_page, "go to page N of the results", ":page 3", "N"),
-        *view_commands(),
-        Command("history", cmd_history, "the last N queries and commands (default 20)",
-                ":history 50", "[N]"),
-        Command("quit", cmd_quit, "leave the session (Ctrl-D does too)", ":quit", "",
-                ("q", "exit")),
-    ):  # fmt: skip
-        table.add(command)
-    return table

@@ -6,7 +6,6 @@ and dummy output.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,46 +20,26 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.output import ColorDepth, Output
 from prompt_toolkit.styles import Style
 
-from ..api import IndexReport, SearchIndex
+from ..api import DEFAULT_FACET_LIMIT, SearchIndex
 from ..errors import SearchkitError
 from ..render import Palette, results_lines, sanitize
 from ..render_documents import facet_value_lines
-from ..results import SearchResults, ValueCount
+from ..reports import IndexReport
+from ..results import SearchResults
 from . import lexer, toolbar
-from .commands import CommandError, build_commands
+from .catalog import Catalog
+from .commands import CommandError
 from .completer import ReplCompleter, Vocabulary
 from .config import ReplConfig, config_path
 from .lexer import QueryLexer
 from .pager import page, rows_needed
 from .state import Entry, Listing, ReplState, Reply
+from .table import build_commands
 from .validator import QueryValidator
 from .views import FACETS_IN_FULL
 
 PROMPT = "searchkit> "
 FACET_LABELS = {"topics": "Topics", "provider": "Providers", "kind": "Kinds"}
-
-
-class Catalog:
-    """Every topic and provider with its count, read once and kept until `refresh`:
-    completion runs on every keystroke, and reading them takes ~0.1 s on 18k documents."""
-
-    def __init__(self, index: SearchIndex) -> None:
-        self._index = index
-        self._topics: list[ValueCount] | None = None
-        self._providers: list[ValueCount] | None = None
-
-    def topics(self) -> list[ValueCount]:
-        if self._topics is None:
-            self._topics = self._index.topics()
-        return self._topics
-
-    def providers(self) -> list[ValueCount]:
-        if self._providers is None:
-            self._providers = self._index.providers()
-        return self._providers
-
-    def refresh(self) -> None:
-        self._topics = self._providers = None
 
 
 class Repl:
@@ -97,7 +76,7 @@ class Repl:
         self._arguments = self.commands.arguments()
 
     def _build(self) -> IndexReport:
-        from ..api import build_index
+        from ..build import build_index  # only a session that reindexes needs it
 
         return build_index(None, self.index.index_dir, wait=30.0)
 
@@ -118,18 +97,31 @@ class Repl:
         except (CommandError, SearchkitError) as exc:
             return Reply.fail(f"error: {sanitize(str(exc))}")
 
+    def search(
+        self,
+        *,
+        query: str | None = None,
+        page: int = 1,
+        per_page: int | None = None,
+        facet_limit: int | None = None,
+    ) -> SearchResults:
+        """The session's query (or `query`) with its filters and sort."""
+        state = self.state
+        return self.index.search(
+            state.query or "" if query is None else query,
+            filters=state.filters,
+            sort=state.sort,
+            page=page,
+            per_page=per_page or state.per_page,
+            facet_limit=facet_limit or DEFAULT_FACET_LIMIT,
+        )
+
     def run_search(
         self, *, query: str | None = None, page: int = 1, note: str | None = None
     ) -> Reply:
         """Search with the current filters; a new query (or a filter change) is page 1."""
         text = query if query is not None else (self.state.query or "")
-        results = self.index.search(
-            text, **self.state.search_options(), page=page, per_page=self.state.per_page
-        )
-        if results.total == 0 and results.hits:
-            # Filters that exclude everything came back with unfiltered hits (search.py);
-            # show none rather than documents the filters rule out.
-            results = dataclasses.replace(results, hits=())
+        results = self.search(query=text, page=page)
         self.state.query, self.state.page, self.state.results = text, page, results
         reply = self.show_results(results)
         if note:
@@ -146,31 +138,16 @@ class Repl:
 
     def refresh_results(self) -> None:
         """Run the current search again (after a reindex), on the same page if it is left."""
-        results = self.index.search(
-            self.state.query or "",
-            **self.state.search_options(),
-            page=1,
-            per_page=self.state.per_page,
-        )
+        results = self.search()
         if 1 < self.state.page <= results.pages:
-            results = self.index.search(
-                self.state.query or "",
-                **self.state.search_options(),
-                page=self.state.page,
-                per_page=self.state.per_page,
-            )
+            results = self.search(page=self.state.page)
         else:
             self.state.page = 1
         self.state.results = results
 
     def facet_listing(self, name: str, what: str) -> Reply:
         """Every value of one facet for the current query and filters, with counts."""
-        results = self.index.search(
-            self.state.query or "",
-            **self.state.search_options(),
-            per_page=1,
-            facet_limit=FACETS_IN_FULL,
-        )
+        results = self.search(per_page=1, facet_limit=FACETS_IN_FULL)
         facet = results.facets.get(name)
         if facet is None or not facet.values:
             return Reply((f"No {what}s: nothing matches.",))

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import api, store
-from ..api import IndexReport
-from ..config import DEFAULT_SEEDS_DIR
-from ..errors import IndexCorruptError, IndexLockedError, SeedsFolderError
+from .. import api
+from ..errors import IndexLockedError, SeedsFolderError
 from ..progress import BuildProgressBar
 from ..render import index_report_lines, problem_lines, sanitize
+from ..reports import IndexReport
 
 Echo = Callable[[str], None]
 
@@ -20,39 +19,35 @@ def build(
     index_dir: Path, seeds: Path | None, *, progress: bool, wait: float = 30.0
 ) -> IndexReport:
     """One build or update, with a progress bar on a terminal's stderr when `progress`."""
+    from ..build import build_index  # only a session that builds needs it
+
     with BuildProgressBar(enabled=None if progress else False) as bar:
-        return api.build_index(seeds, index_dir, progress=bar, wait=wait)
+        return build_index(seeds, index_dir, progress=bar, wait=wait)
 
 
-def prepare_index(index_dir: Path, seeds: Path | None, *, echo: Echo, progress: bool) -> None:
-    """Build or update the index; report changes and problems through `echo`. A missing
-    index without seeds to build it from is left for open_index to report."""
-    if store.current_store(index_dir) is None:
-        source = seeds or Path(DEFAULT_SEEDS_DIR)
-        if not source.is_dir():
-            return
-        echo(
-            f"No index at {sanitize(str(index_dir))} yet: building it from {sanitize(str(source))}."
+def open_session_index(
+    index_dir: Path, seeds: Path | None, *, echo: Echo, progress: bool
+) -> api.SearchIndex:
+    """Build or update the index, report changes and problems through `echo`, and open it.
+    A missing index without seeds to build it from raises IndexNotFoundError."""
+
+    def announce(index: Path, source: Path) -> None:
+        echo(f"No index at {sanitize(str(index))} yet: building it from {sanitize(str(source))}.")
+
+    with BuildProgressBar(enabled=None if progress else False) as bar:
+        opened = api.open_or_build(
+            index_dir, seeds, update=True, progress=bar, on_first_build=announce, wait=30.0
         )
-        report = build(index_dir, source, progress=progress)
-    else:
-        try:
-            # Name the folder the index remembers: left to itself, a build that cannot reuse
-            # the index (another schema) would start again from ./seeds.
-            source = seeds or Path(api.index_stats(index_dir).seeds)
-            report = build(index_dir, source, progress=progress, wait=0.0)
-        except SeedsFolderError as exc:
-            echo(f"Not updating the index: {sanitize(str(exc))}; searching it as it is.")
-            return
-        except IndexLockedError:
-            echo("Another process is updating the index; searching it as it is.")
-            return
-        except (IndexCorruptError, OSError) as exc:
-            echo(f"Not updating the index: {sanitize(str(exc))}.")
-            return
-        if not report.changed:
-            for line in problem_lines(report):
-                echo(line)
-            return
-    for line in index_report_lines(report) + problem_lines(report):
-        echo(line)
+    error = opened.update_error
+    if isinstance(error, SeedsFolderError):
+        echo(f"Not updating the index: {sanitize(str(error))}; searching it as it is.")
+    elif isinstance(error, IndexLockedError):
+        echo("Another process is updating the index; searching it as it is.")
+    elif error is not None:
+        echo(f"Not updating the index: {sanitize(str(error))}.")
+    report = opened.report
+    if report is not None:
+        lines = index_report_lines(report) if report.changed else []
+        for line in lines + problem_lines(report):
+            echo(line)
+    return opened.index

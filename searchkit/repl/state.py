@@ -4,13 +4,11 @@ cleared), the page, the last results and the numbered items on screen. Plain dat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
 
-from ..dates import DateRange
-from ..results import Hit, LinkedDocument, SearchResults
+from ..filters import Filters
+from ..results import Hit, LinkedDocument, SearchResults, Sort
 
-DEFAULT_SORT = "relevance"
+DEFAULT_SORT: Sort = "relevance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,51 +61,15 @@ class Reply:
 @dataclass
 class ReplState:
     query: str | None = None  # None until the first search
-    topics: tuple[str, ...] = ()
-    providers: tuple[str, ...] = ()
-    kind: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None  # exclusive
-    sort: str = DEFAULT_SORT
+    filters: Filters = Filters()  # kept until :clear
+    sort: Sort = DEFAULT_SORT
     page: int = 1
     per_page: int = 10
     results: SearchResults | None = None
     listing: Listing | None = None
 
-    @property
-    def date_range(self) -> DateRange | None:
-        if self.since is None and self.until is None:
-            return None
-        return DateRange(self.since, self.until)
-
     def has_filters(self) -> bool:
-        return bool(self.topics or self.providers or self.kind or self.date_range)
+        return not self.filters.is_empty()
 
     def clear_filters(self) -> None:
-        self.topics, self.providers, self.kind = (), (), None
-        self.since = self.until = None
-
-    def search_options(self) -> dict[str, Any]:
-        """The keyword arguments of SearchIndex.search for the filters and sort."""
-        return {
-            "topics": self.topics,
-            "providers": self.providers,
-            "kind": self.kind,
-            "since": self.since,
-            # search() takes an inclusive `until`; ours is exclusive.
-            "until": self.until - timedelta(microseconds=1) if self.until else None,
-            "sort": self.sort,
-        }
-
-    def filter_descriptions(self) -> list[tuple[str, str]]:
-        """(name, value) for each active filter, as the toolbar shows them."""
-        parts = []
-        if self.topics:
-            parts.append(("topic", ", ".join(self.topics)))
-        if self.providers:
-            parts.append(("provider", ", ".join(self.providers)))
-        if self.kind:
-            parts.append(("kind", self.kind))
-        if self.date_range:
-            parts.append(("date", self.date_range.describe()))
-        return parts
+        self.filters = Filters()

@@ -26,10 +26,10 @@ WELCOME = "type a query · :help lists commands · Ctrl-D quits"
 def toolbar_parts(state: ReplState) -> list[Part]:
     """What the toolbar shows, as (class, text) pieces."""
     groups: list[list[Part]] = []
-    filters = state.filter_descriptions()
+    filters = state.filters.clauses()
     if filters:
-        for name, value in filters:
-            groups.append([("key", f"{name}: "), ("filter", sanitize(value))])
+        for name, values in filters:
+            groups.append([("key", f"{name}: "), ("filter", sanitize(", ".join(values)))])
     else:
         groups.append([("key", "no filters")])
     groups.append([("key", "sort: "), ("value", state.sort)])

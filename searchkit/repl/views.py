@@ -4,8 +4,6 @@ listing that the next :show N, :open N... refer to."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..render import (
     compact_hit_lines,
     index_report_lines,
@@ -20,16 +18,13 @@ from ..render_documents import (
     linked_lines,
 )
 from ..results import LinkedDocument
-from .commands import Command, CommandError, number
+from .commands import Command, CommandError, Shell, number
 from .state import Entry, Listing, Reply
-
-if TYPE_CHECKING:
-    from .session import Repl
 
 FACETS_IN_FULL = 1000  # values per facet for :facets and :topic alone
 
 
-def entry(repl: Repl, arg: str, what: str) -> Entry:
+def entry(repl: Shell, arg: str, what: str) -> Entry:
     """The numbered item `arg` names in the current listing."""
     if not arg:
         raise CommandError(f"{what} needs the number of an item on screen, e.g. {what} 1")
@@ -51,19 +46,19 @@ def _indexed(found: Entry, what: str) -> Entry:
     return found
 
 
-def _hint(repl: Repl) -> str:
+def _hint(repl: Shell) -> str:
     back = "; :back returns to the results" if repl.state.results is not None else ""
     return repl.palette.dim(f"(:show N opens one of these{back})")
 
 
-def _links_reply(repl: Repl, label: str, header: str, links: list[LinkedDocument]) -> Reply:
+def _links_reply(repl: Shell, label: str, header: str, links: list[LinkedDocument]) -> Reply:
     repl.state.listing = Listing(
         label, tuple(Entry.from_link(n, link) for n, link in enumerate(links, 1))
     )
     return Reply((header, *linked_lines(links, repl.palette), _hint(repl)))
 
 
-def cmd_show(repl: Repl, arg: str) -> Reply:
+def cmd_show(repl: Shell, arg: str) -> Reply:
     found = _indexed(entry(repl, arg, ":show"), ":show")
     doc = repl.index.get(found.id)
     links = repl.index.related(found.id)
@@ -79,7 +74,7 @@ def cmd_show(repl: Repl, arg: str) -> Reply:
     return Reply(tuple(lines))
 
 
-def cmd_open(repl: Repl, arg: str) -> Reply:
+def cmd_open(repl: Shell, arg: str) -> Reply:
     found = entry(repl, arg, ":open")
     if not found.url:
         raise CommandError(f"#{found.number} has no URL")
@@ -91,7 +86,7 @@ def cmd_open(repl: Repl, arg: str) -> Reply:
     return Reply((f"Opened {url}",))
 
 
-def cmd_similar(repl: Repl, arg: str) -> Reply:
+def cmd_similar(repl: Shell, arg: str) -> Reply:
     found = _indexed(entry(repl, arg, ":similar"), ":similar")
     hits = repl.index.similar(found.id, limit=repl.state.per_page)
     title = sanitize(found.title)
@@ -107,7 +102,7 @@ def cmd_similar(repl: Repl, arg: str) -> Reply:
     return Reply(tuple(lines))
 
 
-def cmd_related(repl: Repl, arg: str) -> Reply:
+def cmd_related(repl: Shell, arg: str) -> Reply:
     found = _indexed(entry(repl, arg, ":related"), ":related")
     links = repl.index.related(found.id)
     title = sanitize(found.title)
@@ -117,7 +112,7 @@ def cmd_related(repl: Repl, arg: str) -> Reply:
     return _links_reply(repl, f"documents #{found.number} cites", header, links)
 
 
-def cmd_cited(repl: Repl, arg: str) -> Reply:
+def cmd_cited(repl: Shell, arg: str) -> Reply:
     found = _indexed(entry(repl, arg, ":cited"), ":cited")
     links = repl.index.cited_by(found.id)
     title = sanitize(found.title)
@@ -127,34 +122,30 @@ def cmd_cited(repl: Repl, arg: str) -> Reply:
     return _links_reply(repl, f"articles citing #{found.number}", header, links)
 
 
-def cmd_back(repl: Repl, arg: str) -> Reply:
+def cmd_back(repl: Shell, arg: str) -> Reply:
     if repl.state.results is None:
         raise CommandError("no results yet: type a query first")
     return repl.show_results(repl.state.results)
 
 
-def cmd_facets(repl: Repl, arg: str) -> Reply:
-    results = repl.index.search(
-        repl.state.query or "",
-        **repl.state.search_options(),
-        per_page=1,
-        facet_limit=FACETS_IN_FULL,
-    )
+def cmd_facets(repl: Shell, arg: str) -> Reply:
+    results = repl.search(per_page=1, facet_limit=FACETS_IN_FULL)
     lines = all_facets_lines(results, repl.palette, width=repl.width())
     return Reply(tuple(lines or ["No facets: nothing matches."]))
 
 
-def cmd_explain(repl: Repl, arg: str) -> Reply:
+def cmd_explain(repl: Shell, arg: str) -> Reply:
     query = arg or repl.state.query or ""
-    explanation = repl.index.explain(query, **repl.state.search_options())
+    state = repl.state
+    explanation = repl.index.explain(query, filters=state.filters, sort=state.sort)
     return Reply(tuple(explanation_lines(explanation, repl.palette)))
 
 
-def cmd_stats(repl: Repl, arg: str) -> Reply:
+def cmd_stats(repl: Shell, arg: str) -> Reply:
     return Reply(tuple(stats_lines(repl.index.stats())))
 
 
-def cmd_reindex(repl: Repl, arg: str) -> Reply:
+def cmd_reindex(repl: Shell, arg: str) -> Reply:
     report = repl.reindex()
     repl.catalog.refresh()
     lines = [*index_report_lines(report), *problem_lines(report)]

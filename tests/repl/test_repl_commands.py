@@ -13,8 +13,8 @@ from repl_helpers import NOW, SEEDS, fixed_clock, page_summary
 import searchkit
 from searchkit.api import SearchIndex, open_index
 from searchkit.repl import Repl
-from searchkit.repl.commands import build_commands
 from searchkit.repl.session import safe_handle
+from searchkit.repl.table import build_commands
 
 KIM = "Trump Announces Details Of Meeting With Kim Jong Un"  # an article citing 6 documents
 DOCTOR = "Trump's Doctor Says Trump Basically Wrote That Glowing Health Letter"  # cited by 3
@@ -86,7 +86,7 @@ def test_filters_and_sort_persist_across_queries_until_clear(repl: Repl) -> None
     assert repl.state.results.filters.topics == ("Politics",)  # type: ignore[union-attr]
     out = ok(repl, ":clear")
     assert "filters cleared" in out
-    assert repl.state.topics == () and repl.state.results.filters.is_empty()  # type: ignore[union-attr]
+    assert repl.state.filters.topics == () and repl.state.results.filters.is_empty()  # type: ignore[union-attr]
     assert repl.state.sort == "newest"  # :clear is about filters
     assert ok(repl, ":clear") == "No filters to clear."
 
@@ -106,9 +106,9 @@ def test_topic_toggles_and_accepts_any_case_or_a_unique_prefix(repl: Repl) -> No
     ok(repl, "trump")
     ok(repl, ":topic politics")
     ok(repl, ":topic world")
-    assert repl.state.topics == ("Politics", "World News")
+    assert repl.state.filters.topics == ("Politics", "World News")
     out = ok(repl, ":topic Politics")
-    assert repl.state.topics == ("World News",)
+    assert repl.state.filters.topics == ("World News",)
     assert "topic filter: World News" in out
     assert "topic filter: off" in ok(repl, ":topic World News")
 
@@ -117,7 +117,7 @@ def test_topic_errors_suggest_the_closest_or_ask_for_more(repl: Repl) -> None:
     assert "did you mean Politics?" in fail(repl, ":topic Poltics")
     assert "matches several topics" in fail(repl, ":topic News")
     assert ":topic alone lists them" in fail(repl, ":topic zzzz")
-    assert repl.state.topics == ()
+    assert repl.state.filters.topics == ()
 
 
 def test_topic_alone_lists_the_topics_of_the_current_query_with_counts(repl: Repl) -> None:
@@ -132,25 +132,25 @@ def test_topic_alone_lists_the_topics_of_the_current_query_with_counts(repl: Rep
 def test_provider_by_name_or_domain(repl: Repl) -> None:
     ok(repl, "trump")
     ok(repl, ":provider huff")  # a unique prefix, in any case
-    assert repl.state.providers == ("HuffPost",)
+    assert repl.state.filters.providers == ("HuffPost",)
     assert all(h.provider == "HuffPost" for h in repl.state.results.hits)  # type: ignore[union-attr]
     ok(repl, ":provider huffingtonpost.com")
-    assert repl.state.providers == ("HuffPost", "huffingtonpost.com")
+    assert repl.state.filters.providers == ("HuffPost", "huffingtonpost.com")
     assert "Providers in “trump”" in ok(repl, ":provider")
     ok(repl, ":provider huffpost")
-    assert repl.state.providers == ("huffingtonpost.com",)
+    assert repl.state.filters.providers == ("huffingtonpost.com",)
     assert "did you mean HuffPost?" in fail(repl, ":provider HufPost")
 
 
 def test_kind_filters_articles_or_stubs(repl: Repl) -> None:
     ok(repl, "trump")
     ok(repl, ":kind related")
-    assert repl.state.kind == "related"
+    assert repl.state.filters.kind == "related"
     assert {h.kind for h in repl.state.results.hits} == {"related"}  # type: ignore[union-attr]
     ok(repl, ":kind articles")
-    assert repl.state.kind == "article"
+    assert repl.state.filters.kind == "article"
     ok(repl, ":kind all")
-    assert repl.state.kind is None
+    assert repl.state.filters.kind is None
     assert "use article, related or all" in fail(repl, ":kind videos")
     out = ok(repl, ":kind")
     assert "article (" in out and "related (" in out
@@ -162,9 +162,9 @@ def test_kind_filters_articles_or_stubs(repl: Repl) -> None:
 def test_since_and_until_bound_the_dates(repl: Repl) -> None:
     ok(repl, "trump")
     ok(repl, ":since 2020")
-    assert repl.state.since == datetime(2020, 1, 1, tzinfo=UTC)
+    assert repl.state.filters.since == datetime(2020, 1, 1, tzinfo=UTC)
     out = ok(repl, ":until 2020-06")
-    assert repl.state.until == datetime(2020, 7, 1, tzinfo=UTC)  # exclusive
+    assert repl.state.filters.until == datetime(2020, 7, 1, tzinfo=UTC)  # exclusive
     assert "date filter: [2020-01-01 to 2020-06-30]" in out
     hits = repl.state.results.hits  # type: ignore[union-attr]
     assert hits and all(
@@ -172,31 +172,31 @@ def test_since_and_until_bound_the_dates(repl: Repl) -> None:
         for h in hits
     )
     ok(repl, ":since")
-    assert repl.state.since is None and repl.state.until is not None
+    assert repl.state.filters.since is None and repl.state.filters.until is not None
 
 
 def test_date_takes_a_span_a_range_or_a_relative_spec(repl: Repl) -> None:
     ok(repl, ":date 2021-05")
-    assert (repl.state.since, repl.state.until) == (
+    assert (repl.state.filters.since, repl.state.filters.until) == (
         datetime(2021, 5, 1, tzinfo=UTC),
         datetime(2021, 6, 1, tzinfo=UTC),
     )
     ok(repl, ":date last week")  # the fixed clock says 2021-05-10, a Monday
-    assert (repl.state.since, repl.state.until) == (
+    assert (repl.state.filters.since, repl.state.filters.until) == (
         datetime(2021, 5, 3, tzinfo=UTC),
         datetime(2021, 5, 10, tzinfo=UTC),
     )
     ok(repl, ":date 2019 to 2020")
-    assert repl.state.until == datetime(2021, 1, 1, tzinfo=UTC)
+    assert repl.state.filters.until == datetime(2021, 1, 1, tzinfo=UTC)
     assert "date filter: off" in ok(repl, ":date")
-    assert repl.state.date_range is None
+    assert repl.state.filters.date_range is None
 
 
 def test_bad_dates_are_one_line_errors_and_change_nothing(repl: Repl) -> None:
     ok(repl, ":since 2020")
     assert "is not a date" in fail(repl, ":since someday")
     assert "ends before it starts" in fail(repl, ":date 2022 to 2021")
-    assert repl.state.since == datetime(2020, 1, 1, tzinfo=UTC)
+    assert repl.state.filters.since == datetime(2020, 1, 1, tzinfo=UTC)
     assert "no time between them" in fail(repl, ":until 2019")
 
 

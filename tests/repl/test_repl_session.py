@@ -34,7 +34,7 @@ def drive(repl: Repl, pipe: PipeInput, keys: str) -> tuple[int, list[Reply]]:
 def test_the_loop_runs_queries_and_commands_until_quit(repl: Repl, pipe: PipeInput) -> None:
     code, shown = drive(repl, pipe, "election\r:topic Politics\r:next\r:quit\rnever run\r")
     assert code == 0
-    assert repl.state.query == "election" and repl.state.topics == ("Politics",)
+    assert repl.state.query == "election" and repl.state.filters.topics == ("Politics",)
     assert repl.state.page == 2
     assert shown[-1].quit and len(shown) == 4
     assert page_summary(repl.index, "election") in "\n".join(shown[0].lines)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.repl.app import use_color
+from searchkit import Filters
 from searchkit.repl.config import (
     ReplConfig,
     config_path,
@@ -20,6 +20,7 @@ from searchkit.repl.history import BoundedFileHistory, open_history
 from searchkit.repl.pager import page, pager_command, rows_needed
 from searchkit.repl.state import ReplState
 from searchkit.repl.toolbar import toolbar_parts, toolbar_text
+from searchkit.terminal import use_color
 
 
 def test_defaults_are_documented_and_used_without_a_file(tmp_path: Path) -> None:
@@ -89,10 +90,12 @@ def test_an_unwritable_history_falls_back_to_memory(tmp_path: Path) -> None:
 
 def test_the_toolbar_shows_filters_sort_hits_page_and_time() -> None:
     state = ReplState(
-        topics=("Politics", "AI"),
-        kind="article",
-        since=datetime(2021, 5, 1, tzinfo=UTC),
-        until=datetime(2021, 6, 1, tzinfo=UTC),
+        filters=Filters(
+            topics=("Politics", "AI"),
+            kind="article",
+            since=datetime(2021, 5, 1, tzinfo=UTC),
+            until=datetime(2021, 6, 1, tzinfo=UTC),
+        ),
         sort="newest",
     )
     bar = toolbar_text(state)
@@ -112,11 +115,11 @@ def test_colours_follow_no_color_the_config_and_the_stream(
 ) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")
-    assert use_color(True, FakeTTY())
-    assert not use_color(False, FakeTTY())
-    assert not use_color(True, io.StringIO())
+    assert use_color(FakeTTY())
+    assert not use_color(FakeTTY(), enabled=False)
+    assert not use_color(io.StringIO())
     monkeypatch.setenv("NO_COLOR", "1")
-    assert not use_color(True, FakeTTY())
+    assert not use_color(FakeTTY())
 
 
 def test_rows_needed_counts_wrapped_lines_without_colour_codes() -> None:

@@ -18,10 +18,11 @@ from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
 
-from searchkit import search, store
-from searchkit.facets import Columns
+from searchkit import store
 from searchkit.query import QueryParser
 from searchkit.search import Engine, make_searcher
+from searchkit.search.facets import Columns
+from searchkit.search.ranking import RERANK_POOL
 
 from .search_helpers import FIXTURE_NOW, FIXTURE_SEEDS, build, write_seed
 
@@ -57,9 +58,9 @@ def or_matchers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
         monkeypatch.setattr(wq.Or, "matcher_type", kinds[request.param])
 
 
-def open_engine(index_dir: Path) -> tuple[Engine, QueryParser]:
+def open_engine(index_dir: Path, **options: Any) -> tuple[Engine, QueryParser]:
     ix = whoosh_index.open_dir(str(store.require_store(index_dir)))
-    return Engine(make_searcher(ix), ix.schema), QueryParser(ix.schema)
+    return Engine(make_searcher(ix), ix.schema, **options), QueryParser(ix.schema)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +142,7 @@ def test_scores_of_allowed_documents_are_whooshs(engine: tuple[Engine, QueryPars
         for allowed in subsets:
             if not allowed:
                 continue
-            for limit in (search.RERANK_POOL, 3):
+            for limit in (RERANK_POOL, 3):
                 ranked = eng._scored(query, allowed, limit)
                 if ranked is None:  # zero scores (NOT): left to Whoosh
                     continue
@@ -150,15 +151,14 @@ def test_scores_of_allowed_documents_are_whooshs(engine: tuple[Engine, QueryPars
 
 
 def test_a_small_postings_cache_changes_nothing(
-    engine: tuple[Engine, QueryParser], index_dir: Path, monkeypatch: pytest.MonkeyPatch
+    engine: tuple[Engine, QueryParser], index_dir: Path
 ) -> None:
     def answers(eng: Engine) -> list[Any]:
         return [(eng._docs(q), eng._scored(q, eng._docs(q), 20)) for q in queries(eng, parser)]
 
     eng, parser = engine
     wanted = answers(eng)
-    monkeypatch.setattr(search, "POSTINGS_CACHE", 5)
-    small, _ = open_engine(index_dir)
+    small, _ = open_engine(index_dir, postings_cache=5)
     try:
         assert answers(small) == wanted
         cache = small._postings

@@ -7,16 +7,16 @@ import re
 
 import pytest
 
-from searchkit import Hit, SearchIndex, Segment
-from searchkit.highlight import snippet
+from searchkit import Hit, SearchIndex, Span
 from searchkit.schema import text_analyzer
+from searchkit.search.highlight import snippet
 
 from .search_helpers import CAFE, FAIR, MEMO, QUASAR, TELESCOPE, VOTE
 
 ELLIPSIS = "…"
 
 
-def marked(segments: tuple[Segment, ...]) -> list[str]:
+def marked(segments: tuple[Span, ...]) -> list[str]:
     return [s.text for s in segments if s.match]
 
 

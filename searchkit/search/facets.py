@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
-from .results import Facet, FacetValue, Filters, Granularity
+from ..filters import Filters
+from ..results import Facet, FacetValue, Granularity
+from ..whoosh_seam.columns import column_reader, column_values
 
 # Reading whole columns costs about as much as reading a fifth of the documents one by one.
 # Once this share has been read singly (a searcher in use, not a one-off search), the rest
@@ -42,14 +43,7 @@ class Columns:
         self._segments: list[tuple[Any, ...]] = []
         for segment, offset in reader.leaf_readers():
             self._offsets.append(offset)
-            self._segments.append(
-                tuple(
-                    segment.column_reader(name, translate=False)
-                    if segment.has_column(name)
-                    else None
-                    for name in self._FIELDS
-                )
-            )
+            self._segments.append(tuple(column_reader(segment, name) for name in self._FIELDS))
         self._rows: list[Row | None] = [None] * self.size
         self._bulk_loaded = False
         self._read_singly = 0
@@ -107,7 +101,7 @@ def _row(kind: Any, topic: Any, provider: Any, published: Any) -> Row:
 def _rows(readers: tuple[Any, ...], count: int) -> list[Row]:
     """The rows of one segment's documents, from whole columns (the same values as _row)."""
     kinds, topics, providers, published = (
-        _column(r) if r is not None else [None] * count for r in readers
+        column_values(r) if r is not None else [None] * count for r in readers
     )
     texts = {v: _text(v) for v in {*kinds, *providers}}  # few distinct values: decode each once
     topic_sets = {v: _topics(v) for v in set(topics)}
@@ -120,21 +114,6 @@ def _rows(readers: tuple[Any, ...], count: int) -> list[Row]:
             strict=True,
         )
     )
-
-
-def _column(reader: Any) -> list[Any]:
-    """Every value of a column. Whoosh reads a column one document at a time; its two kinds of
-    column used here are read in one go instead, from the same bytes."""
-    if type(reader) is VarBytesColumn.Reader:
-        lengths, offsets = reader._lengths, reader._offsets
-        if not len(lengths):
-            return []
-        data = reader._dbfile.get(reader._basepos, offsets[-1] + lengths[-1])
-        return [data[o : o + n] for o, n in zip(offsets, lengths, strict=True)]
-    if type(reader) is NumericColumn.Reader and not reader._reverse:
-        values = reader._dbfile.get_array(reader._basepos, reader._typecode, reader._count)
-        return [*values, *[reader._default] * (reader._doccount - reader._count)]
-    return list(reader)
 
 
 def to_long(dt: datetime | None) -> int | None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from .results import Segment
+from ..results import Span
 
 SNIPPET_CHARS = 220
 
 
-def segments(text: str, terms: Collection[str], analyzer: Any) -> tuple[Segment, ...]:
+def segments(text: str, terms: Collection[str], analyzer: Any) -> tuple[Span, ...]:
     """The whole text, split into matching and non-matching runs."""
     spans = _match_spans(text, terms, analyzer)
     return _split(text, spans, 0, len(text))
@@ -22,7 +22,7 @@ def segments(text: str, terms: Collection[str], analyzer: Any) -> tuple[Segment,
 
 def snippet(
     text: str, terms: Collection[str], analyzer: Any, width: int = SNIPPET_CHARS
-) -> tuple[tuple[Segment, ...], bool]:
+) -> tuple[tuple[Span, ...], bool]:
     """A window of about `width` characters around the first match; (segments, matched)."""
     spans = _match_spans(text, terms, analyzer)
     if len(text) <= width:
@@ -39,9 +39,9 @@ def snippet(
         end = cut if cut > start + width // 2 else end
     parts = list(_split(text, spans, start, end))
     if start > 0:
-        parts.insert(0, Segment("…"))
+        parts.insert(0, Span("…"))
     if end < len(text):
-        parts.append(Segment("…"))
+        parts.append(Span("…"))
     return tuple(parts), bool(spans)
 
 
@@ -55,17 +55,17 @@ def _match_spans(text: str, terms: Collection[str], analyzer: Any) -> list[tuple
     ]
 
 
-def _split(text: str, spans: list[tuple[int, int]], start: int, end: int) -> tuple[Segment, ...]:
-    out: list[Segment] = []
+def _split(text: str, spans: list[tuple[int, int]], start: int, end: int) -> tuple[Span, ...]:
+    out: list[Span] = []
     pos = start
     for s, e in spans:
         if e <= start or s >= end:
             continue
         s, e = max(s, start), min(e, end)
         if s > pos:
-            out.append(Segment(text[pos:s]))
-        out.append(Segment(text[s:e], True))
+            out.append(Span(text[pos:s]))
+        out.append(Span(text[s:e], True))
         pos = e
     if pos < end:
-        out.append(Segment(text[pos:end]))
+        out.append(Span(text[pos:end]))
     return tuple(out)

@@ -1,0 +1,296 @@
+"""Run a parsed query on one index generation, stage by stage: match (whoosh_seam.matching),
+filter and count facets (facets.py), rank (ranking.py), then page the hits with their
+highlights (highlight.py); suggest spellings (spelling.py) when little matches.
+
+Everything returned is a plain value from results.py; no Whoosh object escapes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from whoosh import query as wq
+
+from ..dates import DateRange
+from ..errors import QueryError
+from ..filters import Filters
+from ..query import ParsedQuery
+from ..results import Facet, Hit, SearchResults, Sort, Suggestion, ValueCount
+from ..whoosh_seam.matching import (
+    DEFAULT_POSTINGS_CACHE,
+    PostingsCache,
+    segment_matches,
+    segment_scores,
+)
+from . import highlight, spelling
+from .facets import Columns, FacetCounter, date_facet, from_long, to_long, value_facet
+from .lookups import Documents
+from .ranking import RECENCY_POOL, RERANK_POOL, WEIGHTING, by_recency, by_title_coverage
+
+SUGGEST_BELOW = 3  # offer a correction when a query finds fewer documents than this
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    parsed: ParsedQuery
+    filters: Filters
+    sort: Sort
+    page: int
+    per_page: int
+    facets: bool
+    facet_limit: int
+
+
+class Engine:
+    """One Whoosh searcher (one index generation) and what has been read from it."""
+
+    def __init__(
+        self, searcher: Any, schema: Any, *, postings_cache: int = DEFAULT_POSTINGS_CACHE
+    ) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.schema = schema
+        self.analyzer = schema["title"].analyzer
+        self._columns: Columns | None = None
+        self._postings = PostingsCache(postings_cache)
+        self.documents = Documents(searcher)
+
+    @property
+    def columns(self) -> Columns:
+        if self._columns is None:
+            self._columns = Columns(self.reader)
+        return self._columns
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    # --- search ----------------------------------------------------------------------
+
+    def search(self, req: SearchRequest, *, parse_again: Any = None) -> SearchResults:
+        """Run a request. When nothing matches every word, the search falls back in turn to
+        the spelling-corrected query, to all words but one, then to any word (`relaxed`)."""
+        started = time.perf_counter()
+        parsed = req.parsed
+        matched = self._matches(parsed.query, parsed.date_range)
+        allowed, counts, dates = self._filter(matched, req.filters)
+        query, relaxed, showing, suggestion = parsed.query, False, None, None
+        if len(allowed) < SUGGEST_BELOW and not parsed.match_all and parse_again is not None:
+            corrected = self._correction(parsed.text, parse_again)
+            if corrected is not None:
+                found = self._filtered(corrected.query, req.filters, corrected.date_range)
+                if len(found[0]) > len(allowed):
+                    suggestion = Suggestion(corrected.text, len(found[0]))
+                    if not allowed:
+                        parsed, (allowed, counts, dates) = corrected, found
+                        query, showing = corrected.query, corrected.text
+        # Relax the words only when they match nothing at all: when filters exclude every
+        # match, an empty page that says so beats documents that lack the words.
+        for fallback in parsed.fallbacks() if not matched and not showing else ():
+            allowed, counts, dates = self._filtered(fallback, req.filters, None)
+            if allowed:
+                query, relaxed = fallback, True
+                break
+        ranked = self._rank(query, parsed, allowed, req)
+        start = (req.page - 1) * req.per_page
+        terms = self._highlight_terms(query, parsed)
+        hits = tuple(
+            self.hit(start + i + 1, docnum, score, terms)
+            for i, (docnum, score) in enumerate(ranked[start : start + req.per_page])
+        )
+        return SearchResults(
+            query=req.parsed.text,
+            resolved_query=parsed.resolved,
+            total=len(allowed),
+            page=req.page,
+            per_page=req.per_page,
+            hits=hits,
+            facets=self._facets(req, counts, dates) if req.facets else {},
+            suggestion=suggestion,
+            took_ms=(time.perf_counter() - started) * 1000,
+            sort=req.sort,
+            filters=req.filters,
+            relaxed=relaxed,
+            showing=showing,
+            parsed=str(query),
+        )
+
+    @staticmethod
+    def _facets(req: SearchRequest, counts: Any, dates: list[int]) -> dict[str, Facet]:
+        f = req.filters
+        return {
+            "topics": value_facet("topics", counts["topics"], f.topics, req.facet_limit),
+            "provider": value_facet("provider", counts["provider"], f.providers, req.facet_limit),
+            "kind": value_facet("kind", counts["kind"], [f.kind] if f.kind else [], 10),
+            "published": date_facet(dates),
+        }
+
+    def _filtered(
+        self, query: Any, filters: Filters, date_range: DateRange | None
+    ) -> tuple[list[int], Any, list[int]]:
+        return self._filter(self._matches(query, date_range), filters)
+
+    def _matches(self, query: Any, date_range: DateRange | None) -> list[int]:
+        """The documents a query matches, before drill-down filters."""
+        docnums = self._docs(query)
+        if date_range is not None:
+            start, end = to_long(date_range.start), to_long(date_range.end)
+            published = self.columns.published
+            self.columns.prepare(docnums)
+            docnums = [
+                d
+                for d in docnums
+                if (p := published(d))
+                and (start is None or p >= start)
+                and (end is None or p < end)
+            ]
+        return docnums
+
+    def _docs(self, query: Any) -> list[int]:
+        """The documents a query matches, in order: what `docs_for_query` returns."""
+        docnums: list[int] = []
+        for number, (searcher, offset) in enumerate(self.searcher.leaf_searchers()):
+            found = segment_matches(self._postings, number, searcher, query)
+            docnums.extend(sorted(d + offset for d in found))
+        return docnums
+
+    def _scored(self, query: Any, allowed: list[int], limit: int) -> list[tuple[int, float]] | None:
+        """The `limit` best of the allowed documents by Whoosh's score for the query, best
+        first, ties in document order: Whoosh's top-N search with `filter=allowed`, scoring the
+        allowed documents only. (Whoosh's own search, which swaps in cheaper matchers midway,
+        can now and then drop a document.) None when a score is not positive: Whoosh's search
+        treats those specially, so it had better rank them itself."""
+        context = self.searcher.context()
+        scores: list[tuple[float, int]] = []
+        leaves = self.searcher.leaf_searchers()
+        ends = [offset for _, offset in leaves[1:]] + [self.reader.doc_count_all()]
+        for number, ((searcher, offset), end) in enumerate(zip(leaves, ends, strict=True)):
+            docs = allowed[bisect_left(allowed, offset) : bisect_left(allowed, end)]
+            if not docs:
+                continue
+            local = [d - offset for d in docs]
+            found = segment_scores(self._postings, number, searcher, query, local, context)
+            scores.extend((-score, d + offset) for d, score in found.items())
+        if any(not neg < 0 for neg, _ in scores):
+            return None
+        return [(d, -neg) for neg, d in heapq.nsmallest(limit, scores)]
+
+    def _filter(self, docnums: list[int], filters: Filters) -> tuple[list[int], Any, list[int]]:
+        provider_docs = None
+        if filters.providers:  # by name or by domain
+            values = [v.lower() for v in filters.providers]
+            provider_docs = set(
+                self._docs(wq.Or([wq.Term(f, v) for v in values for f in ("provider", "domain")]))
+            )
+        return FacetCounter(self.columns, filters, provider_docs).run(docnums)
+
+    def _rank(
+        self, query: Any, parsed: ParsedQuery, allowed: list[int], req: SearchRequest
+    ) -> list[tuple[int, float]]:
+        sort = req.sort
+        if not allowed:
+            return []  # (Whoosh reads an empty filter set as no filter at all)
+        if (parsed.match_all or not parsed.terms) and sort in ("relevance", "recent-relevance"):
+            sort = "newest"  # nothing to score (browsing, or only field filters such as topic:)
+        if sort in ("newest", "oldest"):
+            published = self.columns.published
+            if sort == "newest":
+                ordered = sorted(allowed, key=lambda d: (-published(d), d))
+            else:  # undated documents last either way
+                ordered = sorted(allowed, key=lambda d: (published(d) == 0, published(d), d))
+            return [(d, 0.0) for d in ordered]
+        scored = query
+        if parsed.title_phrase is not None:
+            scored = wq.AndMaybe(query, parsed.title_phrase)
+        # Re-ranking touches a fixed head of the ranking, whatever the page, so that paging
+        # neither repeats nor skips documents.
+        head = RECENCY_POOL if sort == "recent-relevance" else RERANK_POOL
+        limit = max(req.page * req.per_page, head)
+        ranked = self._scored(scored, allowed, limit)
+        if ranked is None:
+            results = self.searcher.search(scored, filter=set(allowed), limit=limit)
+            ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
+        if len(ranked) < min(limit, len(allowed)):
+            # Whoosh's scoring matchers can disagree with its docs() for odd queries (a NOT of
+            # "*"); the match set counted is the truth, so unscored matches follow in order.
+            seen = {d for d, _ in ranked}
+            ranked += [(d, 0.0) for d in allowed if d not in seen][: limit - len(ranked)]
+        top, rest = ranked[:head], ranked[head:]
+        if parsed.title_phrase is not None:
+            top = by_title_coverage(top, parsed.text, self._title)
+        if sort == "recent-relevance":
+            published = self.columns.published
+            top = by_recency(top, lambda d: from_long(published(d)))
+        return top + rest
+
+    def _title(self, docnum: int) -> str:
+        title: str = self.searcher.stored_fields(docnum).get("title", "")
+        return title
+
+    def _highlight_terms(self, query: Any, parsed: ParsedQuery) -> frozenset[str]:
+        terms = set(parsed.terms)
+        for leaf in query.leaves():
+            # Wildcards and fuzzy words expand to the index's words they match.
+            for fieldname, text in leaf.expanded_terms(self.reader):
+                if fieldname in ("title", "excerpt", "body"):
+                    terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+        return frozenset(terms)
+
+    def hit(self, rank: int, docnum: int, score: float, terms: frozenset[str]) -> Hit:
+        """The hit at `rank` of a ranking: document `docnum`, its `score`, the query's
+        `terms` highlighted in its title and snippet."""
+        doc = self.documents.stored(docnum)
+        snippet, matched = highlight.snippet(doc.excerpt, terms, self.analyzer)
+        if not matched and doc.body:
+            body_snippet, body_matched = highlight.snippet(doc.body, terms, self.analyzer)
+            if body_matched or not doc.excerpt:
+                snippet = body_snippet
+        return Hit(
+            rank=rank,
+            id=doc.id,
+            kind=doc.kind,
+            title=doc.title,
+            url=doc.url,
+            provider=doc.provider.name,
+            domain=doc.provider.domain,
+            published=doc.published,
+            topics=doc.topics,
+            score=round(score, 4),
+            title_segments=highlight.segments(doc.title, terms, self.analyzer),
+            snippet=snippet,
+            path=doc.path,
+            cited_by=self.documents.cited_by_count(doc.id),
+            links=len(doc.links),
+        )
+
+    def _correction(self, text: str, parse_again: Any) -> ParsedQuery | None:
+        """The query with unknown words replaced from the index's vocabulary, parsed."""
+        corrected = spelling.correct_text(self.reader, text)
+        if corrected is None or corrected == text:
+            return None
+        try:
+            parsed: ParsedQuery = parse_again(corrected)
+        except QueryError:  # a correction that does not parse is no suggestion
+            return None
+        return parsed
+
+    def values(self, name: str) -> list[ValueCount]:
+        """Every value of a facet ("topics" or "provider") with its document count."""
+        counter = FacetCounter(self.columns, Filters())
+        docnums = list(self.reader.all_doc_ids())
+        _, counts, _ = counter.run(docnums)
+        facet = value_facet(name, counts[name], (), limit=10**9)
+        return [ValueCount(v.value, v.count) for v in facet.values]
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_searcher(ix: Any) -> Any:
+    """A searcher of the Whoosh index `ix`, scoring with searchkit's BM25F."""
+    return ix.searcher(weighting=WEIGHTING)

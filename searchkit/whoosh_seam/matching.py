@@ -1,0 +1,318 @@
+"""Matching and scoring on one segment of the index, from whole postings lists.
+
+Whoosh matches a query by stepping its matchers through the postings, one document at a time,
+and scores while it does. For the queries users type (ANDs and ORs of terms, phrases) the fast
+path here works on whole postings lists instead: a term's document numbers and weights are read
+a block at a time (and cached per searcher), matching becomes set operations on them, and
+scoring builds Whoosh's own matchers over the postings of the documents that passed the
+filters only, then adds their parts' scores up the way Whoosh's matchers do, to the same
+floating-point sums. Anything else is left to Whoosh.
+
+The public path (an unverified Whoosh) asks Whoosh: ``query.docs(searcher)`` to match, and a
+matcher moved with skip_to() to each allowed document to score. Both give the same documents
+and the same scores; tests/test_whoosh_seam.py checks it.
+"""
+
+from __future__ import annotations
+
+import copy
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import (
+    AndMaybeMatcher,
+    FilterMatcher,
+    IntersectionMatcher,
+    ListMatcher,
+    NullMatcher,
+    NullMatcherClass,
+    UnionMatcher,
+    WrappingMatcher,
+)
+
+from . import FAST
+
+DEFAULT_POSTINGS_CACHE = 1_000_000  # postings kept in memory per searcher
+
+
+def segment_matches(cache: PostingsCache, number: int, searcher: Any, query: Any) -> set[int]:
+    """The documents (numbers local to the segment) that `query` matches in segment `number`,
+    whose searcher is `searcher`: what ``query.docs(searcher)`` finds."""
+    if not FAST:
+        return set(query.docs(searcher))
+    return _Segment(cache, number, searcher).matches(query)
+
+
+def segment_scores(
+    cache: PostingsCache, number: int, searcher: Any, query: Any, docs: list[int], context: Any
+) -> dict[int, float]:
+    """Whoosh's score for `query` of each of `docs` (ascending, local to segment `number`,
+    each one a match of the query), in the scoring `context`."""
+    if not FAST:
+        return _at(query.matcher(searcher, context), docs, lambda m: m.score())
+    segment = _Segment(cache, number, searcher)
+    matcher = _Cut(segment, docs).query(query).matcher(searcher, context)
+    return segment.scores(matcher, docs)
+
+
+_Lists = tuple["array[int]", "array[float]"]  # a term's postings: document numbers, weights
+
+
+class PostingsCache:
+    """Whole postings lists (document numbers and weights) of the terms searched lately, read
+    a block at a time and kept, least recently used first out, up to `limit` postings (12
+    bytes each): matching and scoring start from them, and common words recur from query to
+    query."""
+
+    def __init__(self, limit: int = DEFAULT_POSTINGS_CACHE) -> None:
+        self._lists: OrderedDict[tuple[int, tuple[str, bytes]], _Lists] = OrderedDict()
+        self._size = 0
+        self.limit = limit
+
+    def get(self, segment: int, reader: Any, term: tuple[str, bytes]) -> _Lists:
+        """A term's postings in one segment (`reader`), deleted documents included (the
+        FilterMatcher that Whoosh puts above the term leaves them out)."""
+        key = (segment, term)
+        found = self._lists.get(key)
+        if found is not None:
+            self._lists.move_to_end(key)
+            return found
+        found = read_postings(reader, term)
+        self._lists[key] = found
+        self._size += len(found[0])
+        while self._size > self.limit and len(self._lists) > 1:
+            _, (ids, _) = self._lists.popitem(last=False)
+            self._size -= len(ids)
+        return found
+
+
+def read_postings(reader: Any, term: tuple[str, bytes]) -> _Lists:
+    """A term's document numbers and weights, from a matcher of its own (the query's matchers
+    keep their positions)."""
+    leaf = reader.postings(*term)
+    if FAST and type(leaf) is FilterMatcher:
+        leaf = leaf.child
+    leaf.reset()
+    ids: array[int] = array("I")
+    weights: array[float] = array("d")  # what weight() returns, whatever the codec stores
+    if FAST and type(leaf) is W3LeafMatcher:  # whole blocks at once: Whoosh decodes them so anyway
+        while leaf.is_active():
+            leaf.id()  # decodes the block's document numbers,
+            leaf.weight()  # and its weights
+            ids.extend(leaf._ids)
+            weights.extend(iter(leaf._weights))  # float32 or float64, widened exactly
+            leaf._next_block()
+    else:
+        while leaf.is_active():
+            ids.append(leaf.id())
+            weights.append(leaf.weight())
+            leaf.next()
+    return ids, weights
+
+
+def _is_leaf(matcher: Any) -> bool:
+    """A term's own postings, which _Postings can read and cache."""
+    return type(matcher) in (W3LeafMatcher, ListMatcher) and matcher.term() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    """One segment of the index (its searcher), with the engine's postings cache."""
+
+    postings: PostingsCache
+    number: int
+    searcher: Any
+
+    def lists(self, term: tuple[str, bytes]) -> _Lists:
+        return self.postings.get(self.number, self.searcher.reader(), term)
+
+    def matches(self, query: Any) -> set[int]:
+        """The documents the query matches, as `query.docs` finds them: ANDs and ORs of terms
+        become set operations on postings lists; other queries ask Whoosh."""
+        kind = type(query)
+        if kind is wq.And and query.subqueries:
+            sets = sorted((self.matches(q) for q in query.subqueries), key=len)
+            return sets[0].intersection(*sets[1:])
+        if kind is wq.Or and not query.minmatch:
+            return set().union(*(self.matches(q) for q in query.subqueries))
+        if kind is wq.Term:
+            return self._ids(query.matcher(self.searcher, self.searcher.boolean_context()))
+        return set(query.docs(self.searcher))
+
+    def _ids(self, matcher: Any) -> set[int]:
+        kind = type(matcher)
+        if kind is WrappingMatcher:  # a boost
+            return self._ids(matcher.child)
+        if kind is FilterMatcher:  # the segment's deleted documents
+            ids = self._ids(matcher.child)
+            if matcher._exclude:
+                return ids.difference(matcher._ids)
+            return ids.intersection(matcher._ids)
+        if kind is NullMatcherClass:
+            return set()
+        if _is_leaf(matcher):
+            return set(self.lists(matcher.term())[0])
+        return set(matcher.all_ids())
+
+    def scores(self, matcher: Any, docs: list[int]) -> dict[int, float]:
+        """The scores a scoring matcher gives some documents (ascending, all matches of the
+        whole query), to the same floating-point sums as the matcher's own score(): unions,
+        intersections, and-maybes and boosts combine their parts' scores the way Whoosh's
+        matchers do; other matchers are moved with skip_to() to the documents asked about."""
+        kind = type(matcher)
+        if not docs or kind is NullMatcherClass:
+            return {}
+        if kind is WrappingMatcher or kind is FilterMatcher:
+            child = self.scores(matcher.child, docs)
+            if kind is FilterMatcher:
+                ids, exclude = matcher._ids, matcher._exclude
+                child = {d: s for d, s in child.items() if (d in ids) != exclude}
+            boost = matcher.boost
+            return {d: s * boost for d, s in child.items()}
+        if kind is UnionMatcher:
+            a, b = self.scores(matcher.a, docs), self.scores(matcher.b, docs)
+            union = dict(a)
+            for d, s in b.items():
+                union[d] = a[d] + s if d in a else s
+            return union
+        if kind is IntersectionMatcher or kind is AndMaybeMatcher:
+            a = self.scores(matcher.a, docs)
+            b = self.scores(matcher.b, [d for d in docs if d in a])
+            if kind is IntersectionMatcher:
+                return {d: a[d] + s for d, s in b.items()}
+            return {d: s + b[d] if d in b else s for d, s in a.items()}
+        if kind is ListMatcher:  # a term cut down to the allowed documents: a short list
+            wanted, out = set(docs), {}
+            matcher.reset()
+            while matcher.is_active():
+                if matcher.id() in wanted:
+                    out[matcher.id()] = matcher.score()
+                matcher.next()
+            return out
+        return _at(matcher, docs, lambda m: m.score())  # any other matcher: step through
+
+
+@dataclass(frozen=True, slots=True)
+class _Cut:
+    """Cuts a query's terms down to their postings among some documents of one segment, so
+    that Whoosh builds its matchers on short lists: an intersection of whole postings lists
+    looks for its first match as it is built, a phrase for its first occurrence. On those
+    documents the cut query matches and scores as the query does."""
+
+    segment: _Segment
+    docs: list[int]  # ascending
+
+    def query(self, query: Any) -> Any:
+        kind = type(query)
+        if kind is wq.Term:
+            return _CutTerm(query, self)
+        if kind is wq.Phrase:
+            return _CutPhrase(query, self)
+        if kind is wq.And or kind is wq.Or:
+            cut = copy.copy(query)
+            cut.subqueries = [self.query(q) for q in query.subqueries]
+            return cut
+        if kind is wq.AndMaybe or kind is wq.AndNot:
+            cut = copy.copy(query)
+            cut.a, cut.b = self.query(query.a), self.query(query.b)
+            cut.subqueries = (cut.a, cut.b)
+            return cut
+        return query
+
+    def matcher(self, matcher: Any, positions: set[int] | None = None) -> Any:
+        """A term's matcher with the same postings among the documents only; `positions`:
+        where to read the positions of the term too (for a phrase)."""
+        kind = type(matcher)
+        if kind is WrappingMatcher or kind is FilterMatcher:  # a boost, deletions
+            return matcher._replacement(self.matcher(matcher.child, positions))
+        if not _is_leaf(matcher):
+            return matcher
+        term = matcher.term()
+        all_ids, all_weights = self.segment.lists(term)
+        ids, weights, lo = [], [], 0
+        for d in self.docs:
+            lo = bisect_left(all_ids, d, lo)
+            if lo == len(all_ids):
+                break
+            if all_ids[lo] == d:
+                ids.append(d)
+                weights.append(all_weights[lo])
+        values = None
+        if positions:
+            reader = self.segment.searcher.reader()
+            found = _at(reader.postings(*term), sorted(positions), lambda m: m.value())
+            values = [found.get(d) for d in ids]
+        fmt = self.segment.searcher.schema[term[0]].format
+        scorer = matcher.scorer if type(matcher) is W3LeafMatcher else matcher._scorer
+        return ListMatcher(ids, weights, values, fmt, scorer=scorer, term=term)
+
+
+class _CutTerm(wq.Term):  # type: ignore[misc]
+    """A term whose matcher holds only its postings among the cut's documents."""
+
+    def __init__(self, term: Any, cut: _Cut, positions: set[int] | None = None) -> None:
+        super().__init__(term.fieldname, term.text, boost=term.boost, minquality=term.minquality)
+        self.cut = cut
+        self.positions = positions
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return self.cut.matcher(super().matcher(searcher, context), self.positions)
+
+
+class _CutPhrase(wq.Phrase):  # type: ignore[misc]
+    """A phrase whose words' matchers hold only their postings among the cut's documents,
+    with their positions where all the words are."""
+
+    def __init__(self, phrase: Any, cut: _Cut) -> None:
+        super().__init__(
+            phrase.fieldname,
+            phrase.words,
+            slop=phrase.slop,
+            boost=phrase.boost,
+            char_ranges=phrase.char_ranges,
+        )
+        self.cut = cut
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        """Whoosh's Phrase.matcher, on the cut terms."""
+        if self.fieldname not in searcher.schema:
+            return NullMatcher
+        field = searcher.schema[self.fieldname]
+        if not field.format or not field.format.supports("positions"):
+            return super().matcher(searcher, context)  # Whoosh's error
+        words = []
+        for word in self.words:
+            try:
+                words.append(field.to_bytes(word))
+            except ValueError:
+                return NullMatcher
+            if (self.fieldname, words[-1]) not in searcher.reader():
+                return NullMatcher
+        together = set(self.cut.docs)
+        for word in words:
+            together.intersection_update(self.cut.segment.lists((self.fieldname, word))[0])
+        terms = [_CutTerm(wq.Term(self.fieldname, w), self.cut, together) for w in words]
+        matcher = wq.SpanNear2(terms, slop=self.slop, ordered=True, mindist=1).matcher(
+            searcher, context
+        )
+        return WrappingMatcher(matcher, boost=self.boost) if self.boost != 1.0 else matcher
+
+
+def _at(matcher: Any, docs: list[int], read: Callable[[Any], Any]) -> dict[int, Any]:
+    """`read(matcher)` at each of `docs` (ascending) the matcher matches, moving it there with
+    skip_to()."""
+    out = {}
+    for d in docs:
+        if matcher.is_active() and matcher.id() < d:
+            matcher.skip_to(d)
+        if not matcher.is_active():
+            break
+        if matcher.id() == d:
+            out[d] = read(matcher)
+    return out

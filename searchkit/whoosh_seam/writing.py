@@ -1,0 +1,208 @@
+"""Writing segments: searchkit's segment writer, and the calls a build shared between processes
+needs to write several segments and commit them together.
+
+FastSegmentWriter is Whoosh's SegmentWriter with a faster posting pool (pool.py), analysis
+(analysis.py) and term writing (blocks.py). Documents, stored fields, columns, lengths,
+terms and postings are the same as Whoosh's own writer makes; only the encoding of small
+blocks differs (uncompressed, and a position value shared between postings is pickled once),
+which Whoosh reads back the same. Schemas with features it does not handle (separate spelling
+fields, term vectors) go through Whoosh's own code paths.
+
+A full build in several processes has each write a segment of the same new index
+(write_segment), then commits them in one table of contents (commit_segments). Whoosh has no
+public way to do that, so on an unverified Whoosh a full build runs in one process with
+Whoosh's own writer (see can_write_in_parallel).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.writing import PostingPool, SegmentWriter
+
+from . import FAST
+from .analysis import Analysis, Postings, TokenMemos
+from .blocks import CachedLengths, write_terms
+from .pool import TermPool
+
+
+def create_index(store: Path, schema: Any) -> Any:
+    """A new, empty Whoosh index in the folder `store`."""
+    return whoosh_index.create_in(str(store), schema)
+
+
+def open_index(store: Path) -> Any:
+    """The Whoosh index in the folder `store`."""
+    return whoosh_index.open_dir(str(store))
+
+
+def can_write_in_parallel() -> bool:
+    """Whether several processes may each write a segment of one index (write_segment and
+    commit_segments): on a verified Whoosh only."""
+    return FAST
+
+
+def segment_writer(
+    ix: Any, *, limitmb: float, tempname: str | None = None, shared: bool = False
+) -> Any:
+    """A writer adding a new segment to `ix`. `shared`: another writer (the main process of a
+    build) holds the index's lock, and this one writes a segment for it to commit;
+    `tempname` then names this writer's folder of spilled postings."""
+    if not FAST:
+        if shared:
+            raise RuntimeError("segments written in parallel need a verified Whoosh")
+        return ix.writer(limitmb=limitmb)
+    return FastSegmentWriter(ix, limitmb, tempname=tempname, _lk=not shared)
+
+
+def next_docnum(writer: Any) -> int:
+    """The number the writer gives the next document it adds (in its own segment)."""
+    docnum: int = writer.docnum
+    return docnum
+
+
+def write_segment(writer: Any) -> Any | None:
+    """Write the files of the writer's segment and return the segment (a small picklable
+    value) for commit_segments(); None when no document was added."""
+    if writer._added:
+        return writer._finalize_segment()
+    writer._close_segment()
+    return None
+
+
+def release(writer: Any) -> None:
+    """Release what a writer holds (its temporary files, its lock) without committing."""
+    writer._finish()
+
+
+def commit_segments(
+    writer: Any,
+    segments: list[Any],
+    deletions: list[tuple[int, int]] = (),  # type: ignore[assignment]
+) -> None:
+    """Commit `segments` (from write_segment, in this process or others) as the index's next
+    generation, in one table of contents, after deleting the documents named by
+    `deletions` ((index in `segments`, document number)); then release `writer`."""
+    for part, docnum in deletions:
+        segments[part].delete_document(docnum)
+    writer._commit_toc(segments)
+    writer._finish()
+
+
+def commit(writer: Any) -> None:
+    """Commit what a writer wrote as the index's next generation (Whoosh's own commit, which
+    merges small segments by its default policy), and release it."""
+    writer.commit()
+
+
+def cancel(writer: Any) -> None:
+    """Abandon what a writer wrote, if it is still open."""
+    if not writer.is_closed:
+        writer.cancel()
+
+
+class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]
+    """SegmentWriter with a faster posting pool and commit; see the module docstring."""
+
+    def __init__(
+        self, ix: Any, limitmb: float = 128, *, tempname: str | None = None, **kwargs: Any
+    ) -> None:
+        """`tempname` names the folder for spilled postings when another writer works on the
+        same index at the same time (Whoosh's default name would be shared)."""
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        if tempname is not None:
+            self._tempstorage = self.storage.temp_storage(tempname)
+        schema = self.schema
+        self._fast = not any(
+            schema[name].separate_spelling() or schema[name].vector for name in schema.names()
+        )
+        self._analyses: dict[str, Analysis] = {}
+        self._token_memos: TokenMemos = {}  # shared by the fields' Analysis objects
+        if self._fast:
+            self.pool = TermPool(self._tempstorage, limitmb)
+        elif tempname is not None:
+            self.pool = PostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def add_document(self, **fields: Any) -> None:
+        if not self._fast:
+            super().add_document(**fields)
+            return
+        # Whoosh's SegmentWriter.add_document, with the postings going to the TermPool.
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        pool = self.pool
+        boosted = any(name.startswith("_") for name in fields)
+        docboost = self._doc_boost(fields) if boosted else 1.0
+        fieldnames = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, fieldnames)
+
+        perdocwriter.start_doc(docnum)
+        try:
+            for fieldname in fieldnames:
+                value = fields[fieldname]
+                if value is None:
+                    continue
+                field = schema[fieldname]
+                length = 0
+                if field.indexed:
+                    fieldboost = self._field_boost(fields, fieldname, docboost) if boosted else 1.0
+                    length = pool.field(fieldname).add_document(
+                        self._analyse(fieldname, field, value), docnum, fieldboost
+                    )
+                    if not field.scorable:
+                        length = 0
+                customval = fields.get(f"_stored_{fieldname}", value) if boosted else value
+                perdocwriter.add_field(
+                    fieldname, field, customval if field.stored else None, length
+                )
+                column = field.column_type
+                if column and customval is not None:
+                    perdocwriter.add_column_value(
+                        fieldname, column, field.to_column_value(customval)
+                    )
+        except Exception:
+            perdocwriter.cancel_doc()
+            # Postings already pooled for this document stay, as with Whoosh's own writer.
+            raise
+
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+        if not docnum % 32:
+            pool.check_memory()
+
+    def _analyse(self, fieldname: str, field: Any, value: Any) -> Postings:
+        """`tuple(field.index(value))`, through this field's Analysis."""
+        analysis = self._analyses.get(fieldname)
+        if analysis is None:
+            analysis = self._analyses[fieldname] = Analysis(field, self._token_memos)
+        return analysis(value)
+
+    def _flush_segment(self) -> None:
+        if not self._fast:
+            self._flush_with_cached_lengths()
+            return
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        try:
+            write_terms(self.fieldwriter, self.schema, pdr, self.pool.terms())
+        finally:
+            if pdr is not None:
+                pdr.close()
+        self.fieldwriter.close()
+
+    def _flush_with_cached_lengths(self) -> None:
+        # Whoosh's _flush_segment, with the field lengths read once per field.
+        self.perdocwriter.close()
+        pdr = self.per_document_reader() if self.codec.length_stats else None
+        lengths = CachedLengths(pdr) if pdr is not None else None
+        # Only reached with Whoosh's own posting pool (schemas this writer does not handle).
+        postings = self.pool.iter_postings()  # type: ignore[attr-defined]
+        self.fieldwriter.add_postings(self.schema, lengths, postings)
+        self.fieldwriter.close()
+        if pdr is not None:
+            pdr.close()
