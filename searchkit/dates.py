@@ -25,9 +25,6 @@ class DateRange:
     start: datetime | None
     end: datetime | None
 
-    def contains(self, dt: datetime) -> bool:
-        return (self.start is None or dt >= self.start) and (self.end is None or dt < self.end)
-
     def intersect(self, other: DateRange) -> DateRange:
         starts = [d for d in (self.start, other.start) if d is not None]
         ends = [d for d in (self.end, other.end) if d is not None]

@@ -1,6 +1,6 @@
 """Seed file -> typed values: parsing, normalisation and identity.
 
-A seed is YAML frontmatter plus an optional Markdown body (see DOCUMENTS.md). This module turns
+A seed is YAML frontmatter plus an optional Markdown body (docs/DOCUMENTS.md). This module turns
 its text into a frozen :class:`Seed` or raises :class:`SeedError` naming the file and the reason.
 It knows nothing about the index.
 """

@@ -1,8 +1,8 @@
 """Helpers for the indexing tests: writing seeds, running the CLI, reading an index back, and
 an independent recount of the documents a seeds folder should yield.
 
-The recount follows DOCUMENTS.md with plain PyYAML and urllib; it deliberately shares no code with
-searchkit, so that a bug in searchkit's model does not also hide in the expectation.
+The recount follows docs/DOCUMENTS.md with plain PyYAML and urllib; it deliberately shares no
+code with searchkit, so that a bug in searchkit's model does not also hide in the expectation.
 """
 
 from __future__ import annotations
@@ -236,8 +236,8 @@ def run_cli(
 
 
 def norm_url(url: str) -> str:
-    """DOCUMENTS.md: strip spaces; lowercase scheme and host; drop the fragment; drop one trailing
-    `/` of a non-root path; keep the query."""
+    """docs/DOCUMENTS.md: strip spaces; lowercase scheme and host; drop the fragment; drop one
+    trailing `/` of a non-root path; keep the query."""
     parts = urlsplit(url.strip())
     path = parts.path[:-1] if len(parts.path) > 1 and parts.path.endswith("/") else parts.path
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
@@ -263,7 +263,8 @@ class Expected:
 
 
 def seed_paths(folder: Path) -> list[str]:
-    """Seed files as DOCUMENTS.md defines them: suffix .md/.markdown/.txt, no hidden entries."""
+    """Seed files as docs/DOCUMENTS.md defines them: suffix .md/.markdown/.txt, no hidden
+    entries."""
     out = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]

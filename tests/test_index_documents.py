@@ -1,5 +1,5 @@
 """Which documents a seeds folder yields: articles, deduplicated stubs, inherited topics,
-duplicates, and the exact counts of the fixture folder (DOCUMENTS.md)."""
+duplicates, and the exact counts of the fixture folder (docs/DOCUMENTS.md)."""
 
 from __future__ import annotations
 

@@ -323,7 +323,7 @@ def test_dry_run_reports_what_a_real_run_does_and_writes_nothing(web: Web):
 
 def test_full_rebuild_of_an_unchanged_folder_keeps_every_document(web: Web):
     before = stored_docs(web.index)
-    # Another process, as a user would run it (see the xfail test below for the same process).
+    # Another process, as a user would run it.
     result = run_cli("index", "--index", web.index, "--full", "--json")
     assert result.code == 0, result.stderr
     report = result.json()

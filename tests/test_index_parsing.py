@@ -1,4 +1,5 @@
-"""Seed parsing: every field of the real seed, URL normalisation and timestamps (DOCUMENTS.md)."""
+"""Seed parsing: every field of the real seed, URL normalisation and timestamps
+(docs/DOCUMENTS.md)."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ def test_normalize_url_is_idempotent_and_canonical_on_web_urls(url):
     ],
 )
 def test_normalize_url_drops_exactly_one_trailing_slash(url, expected):
-    # DOCUMENTS.md: "drop one trailing / of a non-root path"; 'a//' and 'a' stay different.
+    # docs/DOCUMENTS.md: "drop one trailing / of a non-root path"; 'a//' and 'a' stay different.
     assert normalize_url(url) == expected
 
 

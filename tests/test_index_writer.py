@@ -18,6 +18,8 @@ from searchkit.records import article_document, stub_document, to_fields
 from searchkit.schema import build_schema
 from searchkit.whoosh_seam.writing import FastSegmentWriter
 
+pytestmark = pytest.mark.seam  # part of what verifies a Whoosh version (docs/WHOOSH.md)
+
 
 @pytest.fixture(scope="module")
 def documents() -> list[dict[str, Any]]:

@@ -10,15 +10,19 @@ searchkit calls into Whoosh in four ways, and each runs inside one of these cont
 Whoosh's exceptions share no base class (one of them is even called IndexError), and reading
 a damaged or half-replaced file raises whatever the damage provokes: struct.error, EOFError,
 OSError, UnicodeDecodeError, pickle and zlib errors, but also ValueError, IndexError or
-KeyError from deep inside Whoosh. So the rule is about where an exception comes from, not its
-type: one raised inside Whoosh (or inside this package, while it reads Whoosh's structures)
-is translated; one raised by searchkit's own code is a bug and goes up unchanged.
+KeyError from deep inside Whoosh. So the file errors and Whoosh's own types are translated
+whatever raised them, and any other exception by where it comes from: raised inside Whoosh
+(or inside this package, while it reads Whoosh's structures), it is translated; raised by
+searchkit's own code, it is a bug and goes up unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import pickle
+import struct
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -30,15 +34,27 @@ from ..errors import IndexCorruptError, IndexWriteError, QueryError, SearchkitEr
 _WHOOSH_DIR = os.path.dirname(os.path.abspath(whoosh.__file__)) + os.sep
 _SEAM_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _SEARCHKIT_DIR = os.path.dirname(_SEAM_DIR.rstrip(os.sep)) + os.sep
+_THIS_FILE = os.path.abspath(__file__)
+
+# What reading a damaged, truncated or replaced file raises.
+FILE_ERRORS = (
+    struct.error,
+    EOFError,
+    OSError,
+    UnicodeDecodeError,
+    pickle.UnpicklingError,
+    zlib.error,
+    MemoryError,
+)
 
 
 def from_whoosh(exc: BaseException) -> bool:
-    """Whether `exc` was raised inside Whoosh, or inside this package while it read Whoosh's
-    structures, rather than by searchkit's own code: a type Whoosh defines, or one raised
-    below the innermost frame of searchkit's own code."""
-    if type(exc).__module__.split(".")[0] == "whoosh":
+    """Whether `exc` came out of Whoosh's reading of its files rather than out of searchkit's
+    own code: a file error, a type Whoosh defines, or an exception raised inside Whoosh or
+    this package below the innermost frame of searchkit's own code."""
+    if isinstance(exc, FILE_ERRORS) or type(exc).__module__.split(".")[0] == "whoosh":
         return True
-    frames = _frames(exc.__traceback__)
+    frames = [name for name in _frames(exc.__traceback__) if name != _THIS_FILE]
     own = [i for i, name in enumerate(frames) if _is_own(name)]
     below = frames[own[-1] + 1 :] if own else frames
     return any(name.startswith((_WHOOSH_DIR, _SEAM_DIR)) for name in below)

@@ -1,7 +1,7 @@
 """An independent model of what the fixture seeds should make searchable, for checking counts.
 
-It follows DOCUMENTS.md with plain PyYAML and urllib and shares no code with searchkit (nor with
-tests/index_helpers.py), so that a bug in searchkit's document model cannot also hide in the
+It follows docs/DOCUMENTS.md with plain PyYAML and urllib and shares no code with searchkit (nor
+with tests/index_helpers.py), so that a bug in searchkit's document model cannot also hide in the
 expectation. It knows documents, filters and facets; it does not rank.
 """
 

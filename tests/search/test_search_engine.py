@@ -26,6 +26,8 @@ from searchkit.search.ranking import RERANK_POOL
 
 from .search_helpers import FIXTURE_NOW, FIXTURE_SEEDS, build, write_seed
 
+pytestmark = pytest.mark.seam  # part of what verifies a Whoosh version (docs/WHOOSH.md)
+
 QUERIES = [
     "trump",
     "north korea",

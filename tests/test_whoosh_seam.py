@@ -1,0 +1,296 @@
+"""The seam for Whoosh's internals (searchkit/whoosh_seam, docs/WHOOSH.md): its public-path
+twins give the same results as its fast paths, an unverified Whoosh is used through the public
+paths with one warning, and every error Whoosh raises comes out as a SearchkitError.
+
+Together with the writer's equivalence test (test_index_writer.py) and the engine's
+(search/test_search_engine.py), these are what "verified" means for a Whoosh version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from index_helpers import (
+    FIXTURE_SEEDS,
+    assert_matches_full_build,
+    copy_seeds,
+    live_store,
+    seed_text,
+    write_file,
+)
+
+import searchkit
+from searchkit import whoosh_seam
+from searchkit.search import engine as engine_module
+from searchkit.whoosh_seam import columns, errors, matching
+
+pytestmark = pytest.mark.seam
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = REPO / "tests" / "fixtures" / "golden-results.jsonl"
+DUMP = REPO / "bench" / "dump_results.py"
+
+sys.path.insert(0, str(REPO / "bench"))
+import dump_results  # noqa: E402
+
+
+def _golden() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines()]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO), **extra)
+    env.pop(whoosh_seam.PATHS_ENV, None)
+    env.update(extra)
+    return env
+
+
+def test_the_fast_paths_are_taken_on_the_verified_whoosh() -> None:
+    assert whoosh_seam.installed_version() in whoosh_seam.VERIFIED_VERSIONS
+    assert whoosh_seam.fast_paths() or os.environ.get(whoosh_seam.PATHS_ENV) == "public"
+
+
+def test_results_are_the_golden_ones(fixture_index: Path) -> None:
+    """The committed dump of the fixtures' results (bench/dump_results.py) still holds: a
+    change that alters results on purpose takes the dump again, in the same commit."""
+    golden = _golden()
+    assert len(golden) > 300
+    with searchkit.open_index(fixture_index, clock=lambda: dump_results.NOW) as ix:
+        for line in golden:
+            got = json.loads(json.dumps(dump_results.run(ix, line["request"])))
+            assert got == line["result"], line["request"]
+
+
+def test_the_public_paths_build_and_search_the_same(tmp_path: Path) -> None:
+    """Forced onto Whoosh's public API (as on an unverified Whoosh), a full build with
+    Whoosh's own writer and every search give exactly the golden results."""
+    out = tmp_path / "dump.jsonl"
+    result = subprocess.run(
+        [sys.executable, "-W", "error", str(DUMP), str(FIXTURE_SEEDS), str(tmp_path / "index"),
+         str(out), "--requests-from", str(GOLDEN)],
+        env=_env(**{whoosh_seam.PATHS_ENV: "public"}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert out.read_text(encoding="utf-8") == GOLDEN.read_text(encoding="utf-8")
+
+
+_INCREMENTAL = """
+import sys
+from pathlib import Path
+import searchkit
+from searchkit import whoosh_seam
+assert not whoosh_seam.fast_paths()
+seeds, index = Path(sys.argv[1]), Path(sys.argv[2])
+searchkit.build_index(seeds, index)
+names = sorted(p.name for p in seeds.iterdir())
+(seeds / names[0]).unlink()
+(seeds / names[1]).write_text((seeds / names[2]).read_text())
+(seeds / "new.md").write_text(sys.argv[3])
+report = searchkit.build_index(seeds, index)
+assert (report.removed, report.updated, report.added) == (1, 1, 1), report
+"""
+
+
+def test_the_public_paths_update_an_index_as_a_full_build_would(tmp_path: Path) -> None:
+    seeds = copy_seeds(FIXTURE_SEEDS, tmp_path / "seeds")
+    index = tmp_path / "index"
+    new = seed_text("A public path", "https://seam.example/new", topics=["Politics"])
+    result = subprocess.run(
+        [sys.executable, "-c", _INCREMENTAL, str(seeds), str(index), new],
+        env=_env(**{whoosh_seam.PATHS_ENV: "public"}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert_matches_full_build(seeds, index, tmp_path)
+
+
+_UNVERIFIED = """
+import warnings
+import whoosh
+whoosh.__version__ = (2, 7, 99)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import searchkit
+    from searchkit import whoosh_seam
+    ix = searchkit.open_index(__import__("sys").argv[1])
+    total = ix.search("trump").total
+    ix.search("election")
+print(whoosh_seam.fast_paths(), total, [str(w.category.__name__) for w in caught])
+print([str(w.message) for w in caught][0])
+"""
+
+
+def test_an_unverified_whoosh_is_used_through_the_public_paths_with_one_warning(
+    fixture_index: Path,
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _UNVERIFIED, str(fixture_index)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    flags, message = result.stdout.splitlines()
+    with searchkit.open_index(fixture_index) as ix:
+        expected = ix.search("trump").total
+    assert flags == f"False {expected} ['WhooshVersionWarning']"
+    assert "2.7.99" in message and "2.7.5" in message
+
+
+def test_column_values_read_whole_are_the_column_readers_values(fixture_index: Path) -> None:
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(live_store(fixture_index)))
+    with ix.searcher() as searcher:
+        for segment, _offset in searcher.reader().leaf_readers():
+            for name in ("kind", "topic", "provider", "published", "quality"):
+                reader = columns.column_reader(segment, name)
+                assert reader is not None, name
+                assert columns.column_values(reader) == list(reader), name
+
+
+# --- the error boundary ---------------------------------------------------------------------
+
+
+# What reading Whoosh's files raises when they are damaged or replaced mid-read, and
+# Whoosh's own types: makers of fresh exceptions (a raised exception keeps its traceback,
+# which would tell where it was raised the time before).
+def _whoosh_errors() -> list[Callable[[], BaseException]]:
+    from whoosh.index import EmptyIndexError, IndexVersionError
+    from whoosh.query import QueryError as WhooshQueryError
+
+    return [
+        lambda: struct.error("unpack requires a buffer of 8 bytes"),
+        lambda: EOFError(),
+        lambda: OSError(5, "Input/output error"),
+        lambda: FileNotFoundError(2, "No such file or directory", "MAIN_x.seg"),
+        lambda: UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+        lambda: pickle.UnpicklingError("invalid load key"),
+        lambda: zlib.error("Error -3 while decompressing data"),
+        lambda: ValueError("bytes length not a multiple of item size"),
+        lambda: IndexError("array index out of range"),
+        lambda: KeyError("title"),
+        lambda: EmptyIndexError("Index 'MAIN' does not exist"),
+        lambda: IndexVersionError("wrong version", -111),
+        lambda: WhooshQueryError("bad query"),
+    ]
+
+
+def _name(make: Callable[[], BaseException]) -> str:
+    return type(make()).__name__
+
+
+def _raiser(make: Callable[[], BaseException]) -> Callable[..., Any]:
+    def raise_it(*_args: Any, **_kwargs: Any) -> Any:
+        raise make()
+
+    return raise_it
+
+
+@pytest.mark.parametrize("make", _whoosh_errors(), ids=_name)
+def test_every_whoosh_error_during_a_search_is_a_searchkit_error(
+    fixture_index: Path, monkeypatch: pytest.MonkeyPatch, make: Callable[[], BaseException]
+) -> None:
+    from whoosh.codec.whoosh3 import W3PerDocReader
+
+    with searchkit.open_index(fixture_index) as ix:
+        doc_id = ix.search("trump").hits[0].id
+        # Raised inside Whoosh: by its codec's read of stored fields, as a damaged file would.
+        monkeypatch.setattr(W3PerDocReader, "stored_fields", _raiser(make))
+        for call in (lambda: ix.search("trump"), lambda: ix.get(doc_id)):
+            with pytest.raises(searchkit.SearchkitError) as caught:
+                call()
+            assert type(caught.value.__cause__) is type(make())
+
+
+@pytest.mark.parametrize("make", _whoosh_errors(), ids=_name)
+def test_every_whoosh_error_in_the_seams_reads_is_a_searchkit_error(
+    fixture_index: Path, monkeypatch: pytest.MonkeyPatch, make: Callable[[], BaseException]
+) -> None:
+    # Raised inside the seam, while it reads Whoosh's structures (the postings).
+    monkeypatch.setattr(matching, "read_postings", _raiser(make))
+    with searchkit.open_index(fixture_index) as ix, pytest.raises(searchkit.SearchkitError):
+        ix.search("trump")
+
+
+@pytest.mark.parametrize("make", _whoosh_errors(), ids=_name)
+def test_every_whoosh_error_during_a_build_is_a_searchkit_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Callable[[], BaseException]
+) -> None:
+    from whoosh.codec.whoosh3 import W3PerDocWriter
+
+    seeds = tmp_path / "seeds"
+    write_file(seeds / "a.md", seed_text("One", "https://seam.example/a"))
+    index = tmp_path / "index"
+    searchkit.build_index(seeds, index)
+    write_file(seeds / "b.md", seed_text("Two", "https://seam.example/b"))
+    # Raised inside Whoosh's writer: its codec storing a field of a document being added.
+    monkeypatch.setattr(W3PerDocWriter, "add_field", _raiser(make))
+    for full in (False, True):
+        with pytest.raises(searchkit.SearchkitError):
+            searchkit.build_index(seeds, index, full=full)
+    monkeypatch.undo()
+    # Nothing was lost: the index is as it was, and the next build goes through.
+    with searchkit.open_index(index) as ix:
+        assert ix.search("").total == 1
+    assert searchkit.build_index(seeds, index).articles == 2
+    assert not [
+        p for p in index.iterdir() if p.name.startswith("store-") and p != live_store(index)
+    ]
+
+
+def test_searchkit_s_own_bugs_are_not_disguised_as_damage(
+    fixture_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def a_bug(*_args: Any, **_kwargs: Any) -> Any:
+        return {}["missing"]  # a KeyError raised by searchkit's code, not Whoosh's
+
+    # The engine's own ranking, called from searchkit's code only.
+    monkeypatch.setattr(engine_module, "by_title_coverage", a_bug)
+    with searchkit.open_index(fixture_index) as ix, pytest.raises(KeyError):
+        ix.search("election results")
+    with pytest.raises(TypeError), errors.reading(Path("index")):
+        raise TypeError("raised outside Whoosh")
+
+
+def test_a_store_replaced_mid_search_is_searched_again(
+    fixture_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full build may remove the store a reader is about to open (the race of issue #11's
+    flaky test): the search runs again on the new store instead of failing."""
+    index = tmp_path / "index"
+    shutil.copytree(fixture_index, index)
+    with searchkit.open_index(index) as ix:
+        expected = ix.search("trump").total
+        real = engine_module.Engine.search
+        calls = []
+
+        def once_damaged(self: Any, *args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            if len(calls) == 1:
+                old = live_store(index)
+                searchkit.build_index(FIXTURE_SEEDS, index, full=True)
+                assert not old.exists()
+                raise errors.IndexCorruptError("the store went away")
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(engine_module.Engine, "search", once_damaged)
+        assert ix.search("trump").total == expected
+        assert len(calls) == 2
