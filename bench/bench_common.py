@@ -8,6 +8,59 @@ import re
 import time
 from pathlib import Path
 
+# Words too common to make a query of (the benchmarks pick query words from titles).
+STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "but",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "by",
+        "with",
+        "at",
+        "from",
+        "as",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "after",
+        "before",
+        "over",
+        "into",
+        "about",
+        "up",
+        "out",
+        "not",
+        "no",
+        "new",
+        "says",
+        "say",
+        "said",
+        "how",
+        "why",
+        "what",
+        "who",
+        "when",
+        "will",
+        "just",
+    ]
+)
+
 
 def machine_description() -> str:
     cpu = "unknown CPU"

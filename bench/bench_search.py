@@ -34,62 +34,16 @@ RESULTS = REPO / "bench" / "RESULTS.md"
 sys.path.insert(0, str(REPO))
 
 import yaml  # noqa: E402
-from bench_common import compile_package, machine_description, replace_section  # noqa: E402
+from bench_common import (  # noqa: E402
+    STOP,
+    compile_package,
+    machine_description,
+    replace_section,
+)
 
 import searchkit  # noqa: E402
 from searchkit.documents import normalize_url  # noqa: E402
 
-STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "and",
-        "or",
-        "but",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "by",
-        "with",
-        "at",
-        "from",
-        "as",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "after",
-        "before",
-        "over",
-        "into",
-        "about",
-        "up",
-        "out",
-        "not",
-        "no",
-        "new",
-        "says",
-        "say",
-        "said",
-        "how",
-        "why",
-        "what",
-        "who",
-        "when",
-        "will",
-        "just",
-    ]
-)
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
 
 

@@ -29,75 +29,16 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 import yaml  # noqa: E402
+from bench_common import STOP  # noqa: E402
 
 import searchkit  # noqa: E402
 
 # "Now" for relative dates, fixed so that a dump does not depend on the day it is taken.
 NOW = datetime(2022, 10, 1, 12, 0, tzinfo=UTC)
 WORD = re.compile(r"[A-Za-z][A-Za-z']{2,}")
-STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "and",
-        "or",
-        "but",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "by",
-        "with",
-        "at",
-        "from",
-        "as",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "after",
-        "before",
-        "over",
-        "into",
-        "about",
-        "up",
-        "out",
-        "not",
-        "no",
-        "new",
-        "how",
-        "why",
-        "what",
-        "who",
-        "when",
-        "will",
-        "can",
-        "has",
-        "have",
-        "had",
-        "you",
-        "your",
-        "his",
-        "her",
-        "their",
-        "our",
-        "they",
-        "we",
-        "he",
-        "she",
-    ]
-)
 FEATURES = (
     '"{a} {b}"',
     "title:{a}",

@@ -40,7 +40,7 @@ _FIELD_VALUES = {"topic": "topics", "provider": "providers", "kind": "kinds", "p
 
 
 @dataclass(frozen=True, slots=True)
-class Suggestion:
+class Candidate:
     """Replace the last `replace` characters before the cursor by `text`."""
 
     text: str
@@ -62,7 +62,7 @@ class Vocabulary:
     numbers: Sequence[tuple[int, str]] = ()
 
 
-def complete(text: str, vocab: Vocabulary) -> list[Suggestion]:
+def complete(text: str, vocab: Vocabulary) -> list[Candidate]:
     """The completions for the text before the cursor, best first."""
     stripped = text.lstrip()
     if stripped.startswith(":"):
@@ -87,12 +87,12 @@ def _last_word(text: str) -> str:
     return text[start:]
 
 
-def _complete_command(line: str, vocab: Vocabulary) -> list[Suggestion]:
+def _complete_command(line: str, vocab: Vocabulary) -> list[Candidate]:
     name, space, arg = line.partition(" ")
     if not space:
         prefix = name.lower()
         return [
-            Suggestion(f":{c}", len(name) + 1, meta=help_)
+            Candidate(f":{c}", len(name) + 1, meta=help_)
             for c, help_ in vocab.commands.items()
             if c.startswith(prefix)
         ]
@@ -102,13 +102,13 @@ def _complete_command(line: str, vocab: Vocabulary) -> list[Suggestion]:
     return _values(kind, arg.lstrip(), vocab, quote=False)
 
 
-def _fields(word: str, vocab: Vocabulary) -> list[Suggestion]:
+def _fields(word: str, vocab: Vocabulary) -> list[Candidate]:
     """Field names (and aliases) for a word being typed; operators when it is upper case."""
     bare = word.lstrip("+-")
     if not bare or not re.fullmatch(r"[A-Za-z_][\w-]*", bare):
         return []
     out = [
-        Suggestion(
+        Candidate(
             f"{alias}:", len(bare), meta="" if alias == target else f"= {_field_name(target)}:"
         )
         for alias, target in FIELD_ALIASES.items()
@@ -116,7 +116,7 @@ def _fields(word: str, vocab: Vocabulary) -> list[Suggestion]:
     ]
     if bare.isupper():
         out += [
-            Suggestion(op, len(bare), meta="operator")
+            Candidate(op, len(bare), meta="operator")
             for op in OPERATORS
             if op.startswith(bare) and op != bare
         ]
@@ -127,13 +127,13 @@ def _field_name(target: str) -> str:
     return "date" if target == "published" else target
 
 
-def _values(kind: str, typed: str, vocab: Vocabulary, *, quote: bool) -> list[Suggestion]:
+def _values(kind: str, typed: str, vocab: Vocabulary, *, quote: bool) -> list[Candidate]:
     if kind in ("topics", "providers"):
         counts = vocab.topics if kind == "topics" else vocab.providers
         return _counted(counts, typed, quote=quote)
     if kind == "numbers":
         return [
-            Suggestion(str(n), len(typed), meta=title)
+            Candidate(str(n), len(typed), meta=title)
             for n, title in vocab.numbers
             if str(n).startswith(typed)
         ]
@@ -145,13 +145,13 @@ def _values(kind: str, typed: str, vocab: Vocabulary, *, quote: bool) -> list[Su
     }.get(kind, ())
     needle = typed.strip('"').lower()
     return [
-        Suggestion(_quoted(v) if quote else v, len(typed))
+        Candidate(_quoted(v) if quote else v, len(typed))
         for v in plain
         if v.lower().startswith(needle)
     ]
 
 
-def _counted(counts: Sequence[ValueCount], typed: str, *, quote: bool) -> list[Suggestion]:
+def _counted(counts: Sequence[ValueCount], typed: str, *, quote: bool) -> list[Candidate]:
     """Values that start with what was typed, then values that contain it; each list in
     the index's order (most documents first)."""
     needle = typed.strip('"').lower()
@@ -164,7 +164,7 @@ def _counted(counts: Sequence[ValueCount], typed: str, *, quote: bool) -> list[S
         elif needle and needle in low:
             then.append(vc)
     return [
-        Suggestion(
+        Candidate(
             _quoted(vc.value) if quote else vc.value,
             len(typed),
             display=f"{vc.value} ({vc.count:,})",

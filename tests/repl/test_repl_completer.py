@@ -8,8 +8,8 @@ from prompt_toolkit.document import Document
 from searchkit.repl import Repl
 from searchkit.repl.completer import (
     MAX_VALUES,
+    Candidate,
     ReplCompleter,
-    Suggestion,
     Vocabulary,
     complete,
 )
@@ -30,7 +30,7 @@ def texts(typed: str, vocab: Vocabulary = VOCAB) -> list[str]:
 
 def test_topic_values_show_counts_and_are_quoted_when_they_hold_spaces() -> None:
     assert complete("topic:Comp", VOCAB) == [
-        Suggestion('"Computer Vision"', 4, display="Computer Vision (38)")
+        Candidate('"Computer Vision"', 4, display="Computer Vision (38)")
     ]
     assert texts("climate topic:po") == ["Politics"]
     assert texts('topic:"Comp') == ['"Computer Vision"']  # the open quote is replaced too
@@ -53,7 +53,7 @@ def test_provider_aliases_complete_provider_values() -> None:
 def test_field_names_and_aliases() -> None:
     assert texts("prov") == ["provider:"]
     assert "topic:" in texts("to") and "topics:" in texts("to")
-    assert complete("sou", VOCAB) == [Suggestion("source:", 3, meta="= provider:")]
+    assert complete("sou", VOCAB) == [Candidate("source:", 3, meta="= provider:")]
     assert texts("climate -ti") == ["title:"]
     assert texts("zzz") == [] and texts("") == [] and texts("2021") == []
 
@@ -71,7 +71,7 @@ def test_kinds_sorts_and_dates() -> None:
 
 
 def test_commands_with_their_help_then_their_arguments() -> None:
-    assert complete(":to", VOCAB) == [Suggestion(":topic", 3, meta="toggle a topic")]
+    assert complete(":to", VOCAB) == [Candidate(":topic", 3, meta="toggle a topic")]
     assert texts(":") == [":topic", ":provider", ":sort"]
     assert texts(":topic Comp") == ["Computer Vision"]
     assert texts(":topic computer v") == ["Computer Vision"]
@@ -80,8 +80,8 @@ def test_commands_with_their_help_then_their_arguments() -> None:
 
 def test_numbers_on_screen_complete_with_their_titles() -> None:
     assert complete(":show 1", VOCAB) == [
-        Suggestion("1", 1, meta="First title"),
-        Suggestion("12", 1, meta="Twelfth title"),
+        Candidate("1", 1, meta="First title"),
+        Candidate("12", 1, meta="Twelfth title"),
     ]
 
 
