@@ -207,6 +207,7 @@ class Run:
     def __init__(self, argv: Sequence[str]) -> None:
         self.peak_kb: dict[int, int] = {}
         self.children: set[int] = set()
+        self.peak_total_kb = 0  # the most the process and its children held at once
         started = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.pid = proc.pid
@@ -224,12 +225,15 @@ class Run:
 
     def _watch(self, pid: int, done: threading.Event) -> None:
         while not done.is_set():
+            total = 0
             for p in (pid, *self._children_of(pid)):
                 if p != pid:
                     self.children.add(p)
                 kb = _hwm_kb(p)
                 if kb:
                     self.peak_kb[p] = max(self.peak_kb.get(p, 0), kb)
+                total += _rss_kb(p)
+            self.peak_total_kb = max(self.peak_total_kb, total)
             done.wait(0.05)
 
     @staticmethod
@@ -251,15 +255,30 @@ class Run:
     def worker_mb(self) -> float:
         return max((self.peak_kb.get(p, 0) for p in self.children), default=0) / 1024
 
+    @property
+    def total_mb(self) -> float:
+        """The most all its processes held at once (sampled every 50 ms)."""
+        return self.peak_total_kb / 1024
 
-def _hwm_kb(pid: int) -> int:
+
+def _status_kb(pid: int, key: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(key):
                 return int(line.split()[1])
     except (OSError, ValueError):
         pass
     return 0
+
+
+def _hwm_kb(pid: int) -> int:
+    """The peak resident memory of a process so far."""
+    return _status_kb(pid, "VmHWM:")
+
+
+def _rss_kb(pid: int) -> int:
+    """The resident memory of a process now."""
+    return _status_kb(pid, "VmRSS:")
 
 
 def searchkit(*args: str) -> list[str]:

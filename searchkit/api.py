@@ -39,6 +39,7 @@ from .reports import IndexReport, ProgressCallback
 from .results import SORTS, Document, Explanation, Hit, LinkedDocument, SearchResults, Sort
 from .results import ValueCount as ValueCount
 from .search import Engine, SearchRequest, make_searcher, now_utc
+from .search.facets import VECTOR_MIN
 from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.matching import DEFAULT_POSTINGS_CACHE
 
@@ -70,7 +71,7 @@ class _Generation:
 class SearchIndex:
     """A searchable index. Safe to share between threads; picks up rebuilds by itself.
     `postings_cache` bounds the postings each thread's searcher keeps in memory (12 bytes
-    each)."""
+    each); match sets of `vector_min` documents or more are counted with numpy."""
 
     def __init__(
         self,
@@ -78,10 +79,12 @@ class SearchIndex:
         *,
         clock: Callable[[], datetime] = now_utc,
         postings_cache: int = DEFAULT_POSTINGS_CACHE,
+        vector_min: int = VECTOR_MIN,
     ) -> None:
         self.index_dir = Path(index_dir)
         self._clock = clock
         self._postings_cache = postings_cache
+        self._vector_min = vector_min
         self._lock = threading.Lock()
         self._local = threading.local()
         self._current = _Generation(self.index_dir, st.require_store(self.index_dir))
@@ -136,7 +139,12 @@ class SearchIndex:
         if engine is None or getattr(local, "generation", None) is not gen:
             with reading(self.index_dir, gen.store):
                 searcher = make_searcher(gen.ix)
-            new = Engine(searcher, gen.ix.schema, postings_cache=self._postings_cache)
+            new = Engine(
+                searcher,
+                gen.ix.schema,
+                postings_cache=self._postings_cache,
+                vector_min=self._vector_min,
+            )
             with self._lock:
                 if engine is not None and engine in self._engines:
                     self._engines.remove(engine)
@@ -328,13 +336,20 @@ def open_index(
     *,
     clock: Callable[[], datetime] = now_utc,
     postings_cache: int = DEFAULT_POSTINGS_CACHE,
+    vector_min: int = VECTOR_MIN,
 ) -> SearchIndex:
     """Open the index at `path` (default: $SEARCHKIT_INDEX or ./index) for searching.
 
     Raises IndexNotFoundError when no index was built there. `clock` gives "now" for relative
-    dates such as "last week" (injectable for tests).
+    dates such as "last week" (injectable for tests); `postings_cache` and `vector_min` are
+    as for SearchIndex.
     """
-    return SearchIndex(resolve_index_dir(path), clock=clock, postings_cache=postings_cache)
+    return SearchIndex(
+        resolve_index_dir(path),
+        clock=clock,
+        postings_cache=postings_cache,
+        vector_min=vector_min,
+    )
 
 
 @dataclass(frozen=True, slots=True)

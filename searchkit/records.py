@@ -7,12 +7,13 @@ stored form, so a document can be rebuilt from the index alone (needed for stale
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from .schema import VALUE_SEPARATOR
+from .schema import VALUE_SEPARATOR as VALUE_SEPARATOR
 from .values import Image, Provider
 
 if TYPE_CHECKING:
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 Kind = Literal["article", "related"]
 ARTICLE: Kind = "article"
 RELATED: Kind = "related"
+# The facet columns hold a kind as a number, and names as 64-bit keys (0: none).
+KIND_CODES: dict[str, int] = {ARTICLE: 1, RELATED: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +109,19 @@ def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
 
+def facet_key(value: str) -> int:
+    """A 64-bit key of a facet value (a provider's name, a set of topics), the same in every
+    process and segment; 0 stands for no value."""
+    if not value:
+        return 0
+    digest = hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") or 1
+
+
 def to_fields(doc: IndexDocument) -> dict[str, Any]:
     """The Whoosh field values of a document."""
     provider = doc.provider
+    topics = VALUE_SEPARATOR.join(doc.topics)
     fields: dict[str, Any] = {
         "id": doc.id,
         "kind": doc.kind,
@@ -118,11 +131,14 @@ def to_fields(doc: IndexDocument) -> dict[str, Any]:
         "topics_text": " ; ".join(doc.topics),
         "provider_text": " ".join(v for v in (provider.name, provider.domain) if v),
         "words": " ".join((doc.title, doc.excerpt, doc.body)),
-        "topic": VALUE_SEPARATOR.join(doc.topics),
+        "topic": topics,
         "provider": provider.name or "",
         "domain": provider.domain or "",
         "links": VALUE_SEPARATOR.join(doc.links),
         "data": _stored_data(doc),
+        "kind_code": KIND_CODES[doc.kind],
+        "provider_key": facet_key(provider.name or ""),
+        "topics_key": facet_key(topics),
     }
     if doc.path is not None:
         fields["path"] = doc.path

@@ -21,10 +21,10 @@ from whoosh.analysis import (
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
-from .whoosh_seam.fields import DATE_TIERS_BITS, dates_field
+from .whoosh_seam.fields import DATE_TIERS_BITS, dates_field, number_column_field
 
 # Bump when documents are indexed differently; an index with another version is rebuilt.
-SCHEMA_VERSION = 4  # 3: stems from PyStemmer (current Snowball English); 4: dates in 4 tiers
+SCHEMA_VERSION = 5  # 3: PyStemmer stems; 4: dates in 4 tiers; 5: facet key columns
 
 # Fields a free-text query searches, with their query-time weights (BM25F per-field boosts).
 TEXT_FIELDS: dict[str, float] = {
@@ -140,6 +140,12 @@ def build_schema() -> Schema:
         published=dates_field(),
         quality=NUMERIC(stored=True, sortable=True, bits=8, signed=False),
         data=STORED(),
+        # Facet keys, columns only (search/columns.py): the kind as a number, and 64-bit keys
+        # of the provider's name and of the set of topics (records.facet_key), which a search
+        # counts as arrays; the names come from the `provider` and `topic` columns above.
+        kind_code=number_column_field("B"),
+        provider_key=number_column_field("Q"),
+        topics_key=number_column_field("Q"),
     )
 
 

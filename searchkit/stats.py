@@ -11,9 +11,11 @@ from whoosh import index as whoosh_index
 
 from . import manifest as mf
 from . import store as st
+from .filters import Filters
 from .records import ARTICLE
 from .reports import SeedIssue
-from .search.facets import Columns, from_long
+from .search.columns import FacetColumns
+from .search.facets import FacetCounter, from_long
 from .whoosh_seam.errors import opening, reading
 
 
@@ -70,16 +72,15 @@ def index_stats(index_dir: str | Path) -> IndexStats:
         generation = ix.latest_generation()
     manifest = mf.read_manifest(store, generation)
     with reading(root, store), ix.searcher() as searcher:
-        reader = searcher.reader()
-        rows = Columns(reader).load_all()
-        live = [rows[d] for d in reader.all_doc_ids()]
+        columns = FacetColumns(searcher.reader())
+        live = columns.live()
+        _, counts, dates = FacetCounter(columns, Filters()).run(live)
     documents = len(live)
-    articles = sum(1 for kind, _, _, _ in live if kind == ARTICLE)
-    topics = len({t.casefold() for _, row_topics, _, _ in live for t in row_topics})
-    providers = len({p.casefold() for _, _, p, _ in live if p})
-    dates = [published for _, _, _, published in live if published]
-    earliest = from_long(min(dates)) if dates else None
-    latest = from_long(max(dates)) if dates else None
+    articles = counts["kind"][ARTICLE]
+    topics = len({t.casefold() for t in counts["topics"]})
+    providers = len({p.casefold() for p in counts["provider"]})
+    earliest = from_long(int(min(dates))) if len(dates) else None
+    latest = from_long(int(max(dates))) if len(dates) else None
     issues = sorted(manifest.seeds.issues())
     stale = tuple(path for path, status, _, _ in issues if status == mf.STALE)
     invalid = tuple(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import heapq
 import time
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +29,8 @@ from ..whoosh_seam.matching import (
     segment_scores,
 )
 from . import highlight, spelling
-from .facets import Columns, FacetCounter, date_facet, from_long, to_long, value_facet
+from .columns import FacetColumns
+from .facets import VECTOR_MIN, FacetCounter, date_facet, from_long, to_long, value_facet
 from .lookups import Documents
 from .ranking import RECENCY_POOL, RERANK_POOL, WEIGHTING, by_recency, by_title_coverage
 
@@ -50,21 +52,23 @@ class Engine:
     """One Whoosh searcher (one index generation) and what has been read from it."""
 
     def __init__(
-        self, searcher: Any, schema: Any, *, postings_cache: int = DEFAULT_POSTINGS_CACHE
+        self,
+        searcher: Any,
+        schema: Any,
+        *,
+        postings_cache: int = DEFAULT_POSTINGS_CACHE,
+        vector_min: int = VECTOR_MIN,
     ) -> None:
+        """`vector_min`: a match set of that many documents or more is counted and ordered
+        with numpy (the results are the same)."""
         self.searcher = searcher
         self.reader = searcher.reader()
         self.schema = schema
         self.analyzer = schema["title"].analyzer
-        self._columns: Columns | None = None
+        self.columns = FacetColumns(self.reader)
         self._postings = PostingsCache(postings_cache)
         self.documents = Documents(searcher)
-
-    @property
-    def columns(self) -> Columns:
-        if self._columns is None:
-            self._columns = Columns(self.reader)
-        return self._columns
+        self.vector_min = vector_min
 
     def close(self) -> None:
         self.searcher.close()
@@ -85,14 +89,14 @@ class Engine:
                 found = self._filtered(corrected.query, req.filters, corrected.date_range)
                 if len(found[0]) > len(allowed):
                     suggestion = Suggestion(corrected.text, len(found[0]))
-                    if not allowed:
+                    if not len(allowed):
                         parsed, (allowed, counts, dates) = corrected, found
                         query, showing = corrected.query, corrected.text
         # Relax the words only when they match nothing at all: when filters exclude every
         # match, an empty page that says so beats documents that lack the words.
-        for fallback in parsed.fallbacks() if not matched and not showing else ():
+        for fallback in parsed.fallbacks() if not len(matched) and not showing else ():
             allowed, counts, dates = self._filtered(fallback, req.filters, None)
-            if allowed:
+            if len(allowed):
                 query, relaxed = fallback, True
                 break
         ranked = self._rank(query, parsed, allowed, req)
@@ -120,7 +124,7 @@ class Engine:
         )
 
     @staticmethod
-    def _facets(req: SearchRequest, counts: Any, dates: list[int]) -> dict[str, Facet]:
+    def _facets(req: SearchRequest, counts: Any, dates: Sequence[int]) -> dict[str, Facet]:
         f = req.filters
         return {
             "topics": value_facet("topics", counts["topics"], f.topics, req.facet_limit),
@@ -131,16 +135,19 @@ class Engine:
 
     def _filtered(
         self, query: Any, filters: Filters, date_range: DateRange | None
-    ) -> tuple[list[int], Any, list[int]]:
+    ) -> tuple[Sequence[int], Any, Sequence[int]]:
         return self._filter(self._matches(query, date_range), filters)
 
-    def _matches(self, query: Any, date_range: DateRange | None) -> list[int]:
+    def _matches(self, query: Any, date_range: DateRange | None) -> Sequence[int]:
         """The documents a query matches, before drill-down filters."""
         docnums = self._docs(query)
         if date_range is not None:
             start, end = to_long(date_range.start), to_long(date_range.end)
+            if len(docnums) >= self.vector_min:
+                from .vectors import in_range
+
+                return in_range(self.columns, docnums, start, end)  # type: ignore[no-any-return]
             published = self.columns.published
-            self.columns.prepare(docnums)
             docnums = [
                 d
                 for d in docnums
@@ -158,7 +165,9 @@ class Engine:
             docnums.extend(sorted(d + offset for d in found))
         return docnums
 
-    def _scored(self, query: Any, allowed: list[int], limit: int) -> list[tuple[int, float]] | None:
+    def _scored(
+        self, query: Any, allowed: Sequence[int], limit: int
+    ) -> list[tuple[int, float]] | None:
         """The `limit` best of the allowed documents by Whoosh's score for the query, best
         first, ties in document order: Whoosh's top-N search with `filter=allowed`, scoring the
         allowed documents only. (Whoosh's own search, which swaps in cheaper matchers midway,
@@ -170,33 +179,40 @@ class Engine:
         ends = [offset for _, offset in leaves[1:]] + [self.reader.doc_count_all()]
         for number, ((searcher, offset), end) in enumerate(zip(leaves, ends, strict=True)):
             docs = allowed[bisect_left(allowed, offset) : bisect_left(allowed, end)]
-            if not docs:
+            if not len(docs):
                 continue
-            local = [d - offset for d in docs]
+            local = [int(d) - offset for d in docs]
             found = segment_scores(self._postings, number, searcher, query, local, context)
             scores.extend((-score, d + offset) for d, score in found.items())
         if any(not neg < 0 for neg, _ in scores):
             return None
         return [(d, -neg) for neg, d in heapq.nsmallest(limit, scores)]
 
-    def _filter(self, docnums: list[int], filters: Filters) -> tuple[list[int], Any, list[int]]:
+    def _filter(
+        self, docnums: Sequence[int], filters: Filters
+    ) -> tuple[Sequence[int], Any, Sequence[int]]:
         provider_docs = None
         if filters.providers:  # by name or by domain
             values = [v.lower() for v in filters.providers]
             provider_docs = set(
                 self._docs(wq.Or([wq.Term(f, v) for v in values for f in ("provider", "domain")]))
             )
-        return FacetCounter(self.columns, filters, provider_docs).run(docnums)
+        counter = FacetCounter(self.columns, filters, provider_docs, vector_min=self.vector_min)
+        return counter.run(docnums)
 
     def _rank(
-        self, query: Any, parsed: ParsedQuery, allowed: list[int], req: SearchRequest
+        self, query: Any, parsed: ParsedQuery, allowed: Sequence[int], req: SearchRequest
     ) -> list[tuple[int, float]]:
         sort = req.sort
-        if not allowed:
+        if not len(allowed):
             return []  # (Whoosh reads an empty filter set as no filter at all)
         if (parsed.match_all or not parsed.terms) and sort in ("relevance", "recent-relevance"):
             sort = "newest"  # nothing to score (browsing, or only field filters such as topic:)
         if sort in ("newest", "oldest"):
+            if len(allowed) >= self.vector_min:
+                from .vectors import by_date
+
+                return [(d, 0.0) for d in by_date(self.columns, allowed, newest=sort == "newest")]
             published = self.columns.published
             if sort == "newest":
                 ordered = sorted(allowed, key=lambda d: (-published(d), d))
@@ -212,13 +228,13 @@ class Engine:
         limit = max(req.page * req.per_page, head)
         ranked = self._scored(scored, allowed, limit)
         if ranked is None:
-            results = self.searcher.search(scored, filter=set(allowed), limit=limit)
+            results = self.searcher.search(scored, filter={int(d) for d in allowed}, limit=limit)
             ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
         if len(ranked) < min(limit, len(allowed)):
             # Whoosh's scoring matchers can disagree with its docs() for odd queries (a NOT of
             # "*"); the match set counted is the truth, so unscored matches follow in order.
             seen = {d for d, _ in ranked}
-            ranked += [(d, 0.0) for d in allowed if d not in seen][: limit - len(ranked)]
+            ranked += [(int(d), 0.0) for d in allowed if d not in seen][: limit - len(ranked)]
         top, rest = ranked[:head], ranked[head:]
         if parsed.title_phrase is not None:
             top = by_title_coverage(top, parsed.text, self._title)
@@ -280,9 +296,8 @@ class Engine:
 
     def values(self, name: str) -> list[ValueCount]:
         """Every value of a facet ("topics" or "provider") with its document count."""
-        counter = FacetCounter(self.columns, Filters())
-        docnums = list(self.reader.all_doc_ids())
-        _, counts, _ = counter.run(docnums)
+        counter = FacetCounter(self.columns, Filters(), vector_min=self.vector_min)
+        _, counts, _ = counter.run(self.columns.live())
         facet = value_facet(name, counts[name], (), limit=10**9)
         return [ValueCount(v.value, v.count) for v in facet.values]
 

@@ -1,119 +1,29 @@
-"""Per-document facet values read from Whoosh columns, and exact multi-select facet counts.
+"""Exact multi-select facet counts over a match set, from the facet columns (columns.py).
 
 Counting happens in one pass over the full match set: each facet is counted over the matches
 that pass every *other* facet's filter (as Elasticsearch's post_filter does), so the other
-values of a facet stay visible after one is selected.
+values of a facet stay visible after one is selected. Keys are counted, then named: a name
+is looked up once per key. Large match sets are counted with numpy (vectors.py), the same
+counts.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from ..filters import Filters
+from ..records import KIND_CODES
 from ..results import Facet, FacetValue, Granularity
-from ..whoosh_seam.columns import column_reader, column_values
+from .columns import KIND_NAMES, MISSING_DATE, FacetColumns
 
-# Reading whole columns costs about as much as reading a fifth of the documents one by one.
-# Once this share has been read singly (a searcher in use, not a one-off search), the rest
-# is read at once.
-BULK_SHARE = 0.1
 _TICKS_PER_DAY = 86_400 * 1_000_000  # Whoosh stores datetimes as microseconds
-_MISSING = 2**63
-
-
-class Columns:
-    """Facet values of every document of one reader, read lazily and remembered.
-
-    A row is (kind, topics, provider, published as a Whoosh long or 0). Columns are read per
-    segment: Whoosh's multi-segment column reader skips segments that lack a column (all their
-    documents undated, say), which would shift every later document's values.
-    """
-
-    _FIELDS = ("kind", "topic", "provider", "published")
-
-    def __init__(self, reader: Any) -> None:
-        self.size = reader.doc_count_all()
-        self._offsets: list[int] = []
-        self._segments: list[tuple[Any, ...]] = []
-        for segment, offset in reader.leaf_readers():
-            self._offsets.append(offset)
-            self._segments.append(tuple(column_reader(segment, name) for name in self._FIELDS))
-        self._rows: list[Row | None] = [None] * self.size
-        self._bulk_loaded = False
-        self._read_singly = 0
-
-    def prepare(self, docnums: list[int]) -> None:
-        """Load whole columns once BULK_SHARE of the documents have been read one by one."""
-        if not self._bulk_loaded and self._read_singly + len(docnums) > self.size * BULK_SHARE:
-            self.load_all()
-
-    def load_all(self) -> list[Row]:
-        if not self._bulk_loaded:
-            rows: list[Row] = []
-            ends = [*self._offsets[1:], self.size]
-            for readers, start, end in zip(self._segments, self._offsets, ends, strict=True):
-                rows.extend(_rows(readers, end - start))
-            self._rows = list(rows)
-            self._bulk_loaded = True
-        return self._rows  # type: ignore[return-value]
-
-    def row(self, docnum: int) -> Row:
-        row = self._rows[docnum]
-        if row is None:
-            i = bisect_right(self._offsets, docnum) - 1
-            local = docnum - self._offsets[i]
-            row = self._rows[docnum] = _row(
-                *(r[local] if r is not None else None for r in self._segments[i])
-            )
-            self._read_singly += 1
-        return row
-
-    def published(self, docnum: int) -> int:
-        return self.row(docnum)[3]
-
-
-Row = tuple[str, tuple[str, ...], str, int]
-
-
-def _text(raw: Any) -> str:
-    return raw.decode("utf-8") if isinstance(raw, bytes) else (raw or "")
-
-
-def _topics(raw: Any) -> tuple[str, ...]:
-    return tuple(v for v in _text(raw).split("\n") if v)
-
-
-def _published(raw: Any) -> int:
-    # Whoosh marks a document without a value with the column's maximum
-    return raw if raw and raw < _MISSING else 0
-
-
-def _row(kind: Any, topic: Any, provider: Any, published: Any) -> Row:
-    return (_text(kind), _topics(topic), _text(provider), _published(published))
-
-
-def _rows(readers: tuple[Any, ...], count: int) -> list[Row]:
-    """The rows of one segment's documents, from whole columns (the same values as _row)."""
-    kinds, topics, providers, published = (
-        column_values(r) if r is not None else [None] * count for r in readers
-    )
-    texts = {v: _text(v) for v in {*kinds, *providers}}  # few distinct values: decode each once
-    topic_sets = {v: _topics(v) for v in set(topics)}
-    return list(
-        zip(
-            [texts[v] for v in kinds],
-            [topic_sets[v] for v in topics],
-            [texts[v] for v in providers],
-            [_published(v) for v in published],
-            strict=True,
-        )
-    )
+# A match set at least this large is counted with numpy (imported then): below it, Python is
+# as fast, and a short-lived command need not pay numpy's import.
+VECTOR_MIN = 20_000
 
 
 def to_long(dt: datetime | None) -> int | None:
@@ -127,58 +37,109 @@ def from_long(value: int) -> datetime | None:
     return long_to_datetime(value).replace(tzinfo=UTC) if value else None
 
 
+Counts = dict[str, Counter[str]]
+
+
 class FacetCounter:
     """Applies drill-down filters to a match set and counts every facet."""
 
     def __init__(
-        self, columns: Columns, filters: Filters, provider_docs: set[int] | None = None
+        self,
+        columns: FacetColumns,
+        filters: Filters,
+        provider_docs: Collection[int] | None = None,
+        *,
+        vector_min: int = VECTOR_MIN,
     ) -> None:
         """`provider_docs`: the documents whose provider name or domain is one of the filter's
-        values (the columns hold names only); None when there is no provider filter."""
+        values (the columns hold names only); None when there is no provider filter. A match
+        set of `vector_min` documents or more is counted with numpy."""
         self.columns = columns
         self.topics = {t.casefold() for t in filters.topics}
         self.provider_docs = provider_docs
-        self.kind = filters.kind
+        self.kind = KIND_CODES[filters.kind] if filters.kind else None
         self.start = to_long(filters.since)
         self.end = to_long(filters.until)
-        self.filters = filters
+        self.vector_min = vector_min
+        self._topic_ok: dict[int, bool] = {0: not self.topics}
 
-    def run(self, docnums: list[int]) -> tuple[list[int], dict[str, Counter[str]], list[int]]:
-        """(documents passing every filter, counts per facet, dates for the histogram)."""
+    def run(self, docnums: Sequence[int]) -> tuple[Sequence[int], Counts, Sequence[int]]:
+        """(documents passing every filter, in order; counts per facet; the dates (Whoosh
+        longs) of the documents the date histogram counts)."""
+        if len(docnums) >= self.vector_min:
+            from . import vectors  # numpy: only for large match sets
+
+            return vectors.count_facets(self, docnums)
+        return self._run(docnums)
+
+    def topic_ok(self, key: int, docnum: int) -> bool:
+        """Whether the documents with topic set `key` (held by `docnum`) pass the topic
+        filter."""
+        ok = self._topic_ok.get(key)
+        if ok is None:
+            topics = self.columns.topics(key, docnum)
+            ok = self._topic_ok[key] = any(t.casefold() in self.topics for t in topics)
+        return ok
+
+    def _run(self, docnums: Sequence[int]) -> tuple[list[int], Counts, list[int]]:
         cols = self.columns
-        cols.prepare(docnums)
-        row = cols.row
-        topics_seen: list[str] = []
-        providers_seen: list[str] = []
-        kinds_seen: list[str] = []
+        kinds, providers, topic_sets, dated = (
+            cols.kinds,
+            cols.providers,
+            cols.topic_sets,
+            cols.dates,
+        )
+        topic_keys: Counter[int] = Counter()
+        provider_keys: Counter[int] = Counter()
+        kind_codes: Counter[int] = Counter()
+        first: dict[int, int] = {}  # a document holding each key
         dates: list[int] = []
         allowed: list[int] = []
-        want_topics, provider_docs, want_kind = self.topics, self.provider_docs, self.kind
-        start, end = self.start, self.end
+        provider_docs, want_kind, start, end = self.provider_docs, self.kind, self.start, self.end
+        want_topics = bool(self.topics)
         for d in docnums:
-            kind, topics, provider, published = row(d)
+            kind, provider, topics = kinds[d], providers[d], topic_sets[d]
+            published = dated[d]
+            if published >= MISSING_DATE:
+                published = 0
+            first.setdefault(topics, d)
+            first.setdefault(provider, d)
             ok_kind = want_kind is None or kind == want_kind
-            ok_topic = not want_topics or any(t.casefold() in want_topics for t in topics)
+            ok_topic = not want_topics or self.topic_ok(topics, d)
             ok_provider = provider_docs is None or d in provider_docs
             ok_date = (start is None or published >= start) and (end is None or 0 < published < end)
             if ok_kind and ok_date:
                 if ok_provider:
-                    topics_seen.extend(topics)
+                    topic_keys[topics] += 1
                 if ok_topic and provider:
-                    providers_seen.append(provider)
+                    provider_keys[provider] += 1
             if ok_topic and ok_provider:
                 if ok_date:
-                    kinds_seen.append(kind)
+                    kind_codes[kind] += 1
                 if ok_kind and published:
                     dates.append(published)
                 if ok_kind and ok_date:
                     allowed.append(d)
-        counts = {
-            "topics": Counter(topics_seen),
-            "provider": Counter(providers_seen),
-            "kind": Counter(kinds_seen),
-        }
-        return allowed, counts, dates
+        return allowed, self.names(topic_keys, provider_keys, kind_codes, first), dates
+
+    def names(
+        self,
+        topic_keys: Mapping[int, int],
+        provider_keys: Mapping[int, int],
+        kind_codes: Mapping[int, int],
+        first: Mapping[int, int],
+    ) -> Counts:
+        """Counts of keys (in the order their first documents come) as counts of names."""
+        cols = self.columns
+        topics: Counter[str] = Counter()
+        for key, count in topic_keys.items():
+            for topic in cols.topics(key, first[key]):
+                topics[topic] += count
+        providers: Counter[str] = Counter()
+        for key, count in provider_keys.items():
+            providers[cols.provider(key, first[key])] += count
+        kinds = Counter({KIND_NAMES[code]: n for code, n in kind_codes.items() if code})
+        return {"topics": topics, "provider": providers, "kind": kinds}
 
 
 def value_facet(name: str, counts: Counter[str], selected: Iterable[str], limit: int) -> Facet:
@@ -205,11 +166,11 @@ def value_facet(name: str, counts: Counter[str], selected: Iterable[str], limit:
     return Facet(name, values + extra, len(merged), truncated=len(merged) > limit)
 
 
-def date_facet(dates: list[int]) -> Facet:
+def date_facet(dates: Sequence[int]) -> Facet:
     """A histogram whose buckets follow the span of the dates: years, months or days."""
-    if not dates:
+    if not len(dates):
         return Facet("published", (), 0, granularity=None)
-    lo, hi = from_long(min(dates)), from_long(max(dates))
+    lo, hi = from_long(int(min(dates))), from_long(int(max(dates)))
     assert lo is not None and hi is not None
     span_days = (hi - lo).days
     granularity: Granularity = (
@@ -218,7 +179,12 @@ def date_facet(dates: list[int]) -> Facet:
     # Count by day first (a day is a fixed number of Whoosh ticks), then name each distinct day.
     first_day = datetime(lo.year, lo.month, lo.day, tzinfo=UTC)
     base = to_long(first_day) or 0
-    by_day = Counter((v - base) // _TICKS_PER_DAY for v in dates)
+    if isinstance(dates, list):
+        by_day = Counter((v - base) // _TICKS_PER_DAY for v in dates)
+    else:  # an array from vectors.count_facets
+        from .vectors import count_days
+
+        by_day = count_days(dates, base, _TICKS_PER_DAY)
     counts: Counter[str] = Counter()
     for offset, n in by_day.items():
         counts[_bucket(first_day + timedelta(days=offset), granularity)] += n

@@ -8,6 +8,7 @@ file's bytes in one go. The public path asks the column reader for every value i
 
 from __future__ import annotations
 
+from array import array
 from typing import Any
 
 from . import FAST
@@ -43,3 +44,20 @@ def _fast_values(reader: Any) -> list[Any] | None:
         values = reader._dbfile.get_array(reader._basepos, reader._typecode, reader._count)
         return [*values, *[reader._default] * (reader._doccount - reader._count)]
     return None
+
+
+def number_column(reader: Any, typecode: str, count: int) -> array[int]:
+    """Every value of a number column (Whoosh's NumericColumn) of `count` documents, as an
+    array of `typecode`."""
+    if FAST:
+        from whoosh.columns import NumericColumn
+
+        if type(reader) is NumericColumn.Reader and not reader._reverse:
+            values = reader._dbfile.get_array(reader._basepos, reader._typecode, reader._count)
+            if values.typecode != typecode:
+                values = array(typecode, values)
+            missing = count - len(values)
+            if missing > 0:
+                values.extend(array(typecode, [reader._default]) * missing)
+            return values  # type: ignore[no-any-return]
+    return array(typecode, (reader[i] for i in range(count)))

@@ -1,4 +1,5 @@
-"""A field type Whoosh does not offer as such: dates indexed in 4 tiers of 16 bits.
+"""Field types built from Whoosh's parts: dates indexed in 4 tiers of 16 bits, and columns of
+numbers that are not indexed.
 
 Whoosh's DATETIME indexes a date as 8 terms, one per 8-bit tier, for fast range queries. A full
 build writes so many of them that they were a quarter of all terms; 4 tiers of 16 bits halve
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from whoosh.fields import DATETIME
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, DATETIME
 
 DATE_TIERS_BITS = 16
 
@@ -27,3 +29,9 @@ def dates_field() -> DATETIME:
     if len(terms) != field.bits // DATE_TIERS_BITS:
         field.shift_step = default
     return field
+
+
+def number_column_field(typecode: str) -> COLUMN:
+    """A field that only holds a number per document in a column (`typecode` as in `array`:
+    "B" for a byte, "Q" for an unsigned 64-bit number): not indexed, not stored."""
+    return COLUMN(NumericColumn(typecode))

@@ -21,7 +21,8 @@ from whoosh.collectors import FilterCollector, TopCollector
 from searchkit import store
 from searchkit.query import QueryParser
 from searchkit.search import Engine, make_searcher
-from searchkit.search.facets import Columns
+from searchkit.search.columns import KIND_NAMES, FacetColumns
+from searchkit.search.facets import from_long
 from searchkit.search.ranking import RERANK_POOL
 
 from .search_helpers import FIXTURE_NOW, FIXTURE_SEEDS, build, write_seed
@@ -169,9 +170,18 @@ def test_a_small_postings_cache_changes_nothing(
         small.close()
 
 
-def test_whole_columns_read_as_document_by_document(engine: tuple[Engine, QueryParser]) -> None:
+def test_facet_columns_hold_every_documents_kind_provider_topics_and_date(
+    engine: tuple[Engine, QueryParser],
+) -> None:
     eng, _ = engine
-    by_document = Columns(eng.reader)
-    rows = [by_document.row(d) for d in range(by_document.size)]
-    assert Columns(eng.reader).load_all() == rows
-    assert any(row[1] for row in rows) and any(row[3] for row in rows)
+    cols = FacetColumns(eng.reader)
+    seen_dated = seen_topics = False
+    for docnum in cols.live():
+        doc = eng.documents.stored(docnum)
+        assert KIND_NAMES[cols.kinds[docnum]] == doc.kind
+        assert cols.provider(cols.providers[docnum], docnum) == (doc.provider.name or "")
+        assert cols.topics(cols.topic_sets[docnum], docnum) == doc.topics
+        assert from_long(cols.published(docnum)) == doc.published
+        seen_dated |= doc.published is not None
+        seen_topics |= bool(doc.topics)
+    assert seen_dated and seen_topics
