@@ -20,8 +20,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from whoosh import index as whoosh_index
-
 from . import store as st
 from .config import DEFAULT_SEEDS_DIR, resolve_index_dir
 from .errors import (
@@ -42,6 +40,7 @@ from .search import Engine, SearchRequest, make_searcher, now_utc
 from .search.facets import VECTOR_MIN
 from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.matching import DEFAULT_POSTINGS_CACHE
+from .whoosh_seam.storage import open_index as open_whoosh_index
 
 if TYPE_CHECKING:
     from .stats import IndexStats
@@ -58,7 +57,7 @@ class _Generation:
 
     def __init__(self, index_dir: Path, store: Path) -> None:
         with opening(index_dir, store):
-            self.ix = whoosh_index.open_dir(str(store))
+            self.ix = open_whoosh_index(store)
             self.generation = self.ix.latest_generation()
         self.store = store
         self.parser = QueryParser(self.ix.schema)

@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
-
 from . import manifest as mf
 from . import store as st
 from .filters import Filters
@@ -17,6 +15,7 @@ from .reports import SeedIssue
 from .search.columns import FacetColumns
 from .search.facets import FacetCounter, from_long
 from .whoosh_seam.errors import opening, reading
+from .whoosh_seam.storage import open_index as open_whoosh_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +67,7 @@ def index_stats(index_dir: str | Path) -> IndexStats:
     root = Path(index_dir)
     store = st.require_store(root)
     with opening(root, store):
-        ix = whoosh_index.open_dir(str(store))
+        ix = open_whoosh_index(store)
         generation = ix.latest_generation()
     manifest = mf.read_manifest(store, generation)
     with reading(root, store), ix.searcher() as searcher:

@@ -298,3 +298,44 @@ def test_a_store_replaced_mid_search_is_searched_again(
         monkeypatch.setattr(engine_module.Engine, "search", once_damaged)
         assert ix.search("trump").total == expected
         assert len(calls) == 2
+
+
+_TRUNCATED = """
+import os, sys
+from pathlib import Path
+import searchkit
+index = Path(sys.argv[1])
+with searchkit.open_index(index) as ix:
+    ix.search("trump")  # the segment is open, and read from
+    store = next(p for p in index.iterdir() if p.name.startswith("store-"))
+    for seg in store.glob("*.seg"):
+        os.truncate(seg, os.path.getsize(seg) // 3)
+    for query in ("trump", "election", "climate change", "*"):
+        try:
+            ix.search(query)
+            ix.topics()
+        except searchkit.SearchkitError as exc:
+            print("error:", type(exc).__name__)
+            break
+    else:
+        print("no error")
+"""
+
+
+def test_a_segment_truncated_under_a_long_lived_reader_is_an_error_not_a_crash(
+    fixture_index: Path, tmp_path: Path
+) -> None:
+    """Whoosh maps segment files into memory by default; a mapped file truncated under a reader
+    turns the next read into SIGBUS, which kills the process. searchkit reads them through file
+    handles, so the same damage is an error it can report."""
+    index = tmp_path / "index"
+    shutil.copytree(fixture_index, index)
+    result = subprocess.run(
+        [sys.executable, "-c", _TRUNCATED, str(index)],
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    assert result.stdout.strip().startswith("error:"), result.stdout

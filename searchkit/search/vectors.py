@@ -8,15 +8,35 @@ function gives exactly what the Python code it stands in for gives (tests compar
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
-from .columns import MISSING_DATE
+from .columns import MISSING_DATE, FacetColumns
 
-if TYPE_CHECKING:
-    from .facets import Counts, FacetCounter
+Counts = dict[str, Counter[str]]
+
+
+class FacetCounter(Protocol):
+    """What count_facets needs of facets.FacetCounter (which imports this module)."""
+
+    columns: FacetColumns
+    topics: set[str]
+    provider_docs: Collection[int] | None
+    kind: int | None
+    start: int | None
+    end: int | None
+
+    def topic_ok(self, key: int, docnum: int) -> bool: ...
+
+    def names(
+        self,
+        topic_keys: Mapping[int, int],
+        provider_keys: Mapping[int, int],
+        kind_codes: Mapping[int, int],
+        first: Mapping[int, int],
+    ) -> Counts: ...
 
 
 def as_docs(docnums: Sequence[int]) -> Any:

@@ -21,10 +21,10 @@ _TOC = re.compile(r"_MAIN_(\d+)\.toc\Z")  # Whoosh's file name for a table of co
 def latest_generation(store: Path) -> int:
     """The generation of the store's Whoosh index (what Whoosh's latest_generation() says)."""
     if not FAST:
-        from whoosh import index
+        from .storage import open_index
 
         with opening(store.parent, store):
-            generation: int = index.open_dir(str(store)).latest_generation()
+            generation: int = open_index(store).latest_generation()
         return generation
     try:
         names = os.listdir(store)

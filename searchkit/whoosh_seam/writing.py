@@ -16,26 +16,16 @@ Whoosh's own writer (see can_write_in_parallel).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from whoosh import index as whoosh_index
 from whoosh.writing import PostingPool, SegmentWriter
 
 from . import FAST
 from .analysis import Analysis, Postings, TokenMemos
 from .blocks import CachedLengths, write_terms
 from .pool import TermPool
-
-
-def create_index(store: Path, schema: Any) -> Any:
-    """A new, empty Whoosh index in the folder `store`."""
-    return whoosh_index.create_in(str(store), schema)
-
-
-def open_index(store: Path) -> Any:
-    """The Whoosh index in the folder `store`."""
-    return whoosh_index.open_dir(str(store))
+from .storage import create_index as create_index
+from .storage import open_index as open_index
 
 
 def can_write_in_parallel() -> bool:
