@@ -339,3 +339,26 @@ def test_a_segment_truncated_under_a_long_lived_reader_is_an_error_not_a_crash(
     )
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
     assert result.stdout.strip().startswith("error:"), result.stdout
+
+
+def test_postings_read_whole_are_the_matchers_postings(fixture_index: Path) -> None:
+    """read_postings decodes a term's blocks itself; stepping Whoosh's matcher one posting at
+    a time gives the same document numbers and weights, for every term of every field."""
+    from array import array
+
+    from searchkit.whoosh_seam.storage import open_index
+
+    ix = open_index(live_store(fixture_index))
+    with ix.searcher() as searcher:
+        checked = 0
+        for segment, _offset in searcher.reader().leaf_readers():
+            for term in segment.all_terms():
+                leaf = segment.postings(*term)
+                ids, weights = array("I"), array("d")
+                while leaf.is_active():
+                    ids.append(leaf.id())
+                    weights.append(leaf.weight())
+                    leaf.next()
+                assert matching.read_postings(segment, term) == (ids, weights), term
+                checked += 1
+    assert checked > 10_000

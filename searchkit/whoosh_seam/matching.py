@@ -16,11 +16,16 @@ and the same scores; tests/test_whoosh_seam.py checks it.
 from __future__ import annotations
 
 import copy
+import io
+import pickle
+import struct
+import zlib
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 from typing import Any
 
 from whoosh import query as wq
@@ -101,19 +106,52 @@ def read_postings(reader: Any, term: tuple[str, bytes]) -> _Lists:
     leaf.reset()
     ids: array[int] = array("I")
     weights: array[float] = array("d")  # what weight() returns, whatever the codec stores
-    if FAST and type(leaf) is W3LeafMatcher:  # whole blocks at once: Whoosh decodes them so anyway
-        while leaf.is_active():
-            leaf.id()  # decodes the block's document numbers,
-            leaf.weight()  # and its weights
-            ids.extend(leaf._ids)
-            weights.extend(iter(leaf._weights))  # float32 or float64, widened exactly
-            leaf._next_block()
+    if FAST and type(leaf) is W3LeafMatcher and not leaf._byteids:
+        _read_w3_blocks(leaf, ids, weights)
     else:
         while leaf.is_active():
             ids.append(leaf.id())
             weights.append(leaf.weight())
             leaf.next()
     return ids, weights
+
+
+_BLOCK_LENGTH = struct.Struct("!i")  # Whoosh's pack_int
+_MAGIC_SIZE = 4  # the W3 postings header tag
+
+
+def _read_w3_blocks(leaf: Any, ids: array[int], weights: array[float]) -> None:
+    """A W3 term's postings, read in one piece and decoded block by block: what
+    W3LeafMatcher's _goto(), _read_ids() and _read_weights() do per block, without a seek and
+    a few small reads per block. A block is a length (negative for the last), the pickled
+    block info, then its data, pickled and maybe compressed: (document number deltas,
+    weights: None for all 1.0, one float for all, or one each, values)."""
+    length = leaf._length  # the postings' extent; W3TermInfo.from_bytes leaves it a 1-tuple
+    data = leaf._postfile.get(leaf._startoffset, length[0] if type(length) is tuple else length)
+    stream = io.BytesIO(data)
+    load = pickle.load
+    position = _MAGIC_SIZE
+    while True:
+        (length,) = _BLOCK_LENGTH.unpack_from(data, position)
+        start = position + _BLOCK_LENGTH.size
+        end = start - length if length < 0 else start + length
+        stream.seek(start)
+        count, _maxid, _maxweight, compression, _minlength, _maxlength = load(stream)
+        block = data[stream.tell() : end]
+        mini_ids, mini_weights, _values = pickle.loads(
+            zlib.decompress(block) if compression else block
+        )
+        ids.extend(accumulate(mini_ids))
+        if mini_weights is None:
+            weights.extend(repeat(1.0, count))
+        elif isinstance(mini_weights, float):
+            # As float32, as Whoosh reads it.
+            weights.extend(repeat(array("f", [mini_weights])[0], count))
+        else:
+            weights.extend(iter(mini_weights))  # float32 or float64, widened exactly
+        if length < 0:
+            return
+        position = end
 
 
 def _is_leaf(matcher: Any) -> bool:
