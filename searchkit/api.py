@@ -32,10 +32,12 @@ from .errors import (
     SeedsFolderError,
 )
 from .filters import DateLike, Filters, FilterValueError, make_filters
+from .manifest import read_schema
 from .query import ParsedQuery, QueryParser
 from .reports import IndexReport, ProgressCallback
 from .results import SORTS, Document, Explanation, Hit, LinkedDocument, SearchResults, Sort
 from .results import ValueCount as ValueCount
+from .schema import schema_fingerprint
 from .search import Engine, SearchRequest, make_searcher, now_utc
 from .search.facets import VECTOR_MIN
 from .whoosh_seam.errors import opening, reading
@@ -59,6 +61,12 @@ class _Generation:
         with opening(index_dir, store):
             self.ix = open_whoosh_index(store)
             self.generation = self.ix.latest_generation()
+        if read_schema(store, self.generation) != schema_fingerprint():
+            # Read by this version, the documents would give wrong facets or none.
+            raise IndexCorruptError(
+                f"the index at {index_dir} was built by another version of searchkit: "
+                "rebuild it with `searchkit index`"
+            )
         self.store = store
         self.parser = QueryParser(self.ix.schema)
 

@@ -294,6 +294,24 @@ def read_manifest(store: Path, generation: int) -> Manifest:
         ) from None
 
 
+def read_schema(store: Path, generation: int) -> str | None:
+    """The schema fingerprint the manifest of `generation` was built with, read from its
+    header line alone (the seed columns can be tens of megabytes); None when it says none."""
+    path = manifest_path(store, generation)
+    try:
+        with open(path, "rb") as fh:
+            schema = json.loads(fh.readline()).get("schema")
+    except FileNotFoundError:
+        raise IndexCorruptError(
+            f"{path} is missing: rebuild the index with `searchkit index --full`"
+        ) from None
+    except (OSError, ValueError, AttributeError) as exc:
+        raise IndexCorruptError(
+            f"{path} cannot be read ({exc}): rebuild the index with `searchkit index --full`"
+        ) from None
+    return schema if isinstance(schema, str) else None
+
+
 def remembered_seeds_dir(root: Path) -> str | None:
     """The seeds folder of the newest manifest in the index, even one that cannot be used any
     more (built by another schema, say), so a rebuild reads the same folder; None if none."""

@@ -177,6 +177,10 @@ class Engine:
         scores: list[tuple[float, int]] = []
         leaves = self.searcher.leaf_searchers()
         ends = [offset for _, offset in leaves[1:]] + [self.reader.doc_count_all()]
+        if len(allowed) >= self.vector_min:
+            from .vectors import top_scored
+
+            return top_scored(self._postings, leaves, ends, query, allowed, limit, context)
         for number, ((searcher, offset), end) in enumerate(zip(leaves, ends, strict=True)):
             docs = allowed[bisect_left(allowed, offset) : bisect_left(allowed, end)]
             if not len(docs):

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..whoosh_seam.matching import segment_score_array
 from .columns import MISSING_DATE, FacetColumns
 
 Counts = dict[str, Counter[str]]
@@ -147,3 +148,37 @@ def by_date(cols: Any, docnums: Sequence[int], *, newest: bool) -> list[int]:
         order = np.lexsort((docs, published, published == 0))
     ordered: list[int] = docs[order].tolist()
     return ordered
+
+
+def top_scored(
+    postings: Any,
+    leaves: Sequence[tuple[Any, int]],
+    ends: Sequence[int],
+    query: Any,
+    allowed: Sequence[int],
+    limit: int,
+    context: Any,
+) -> list[tuple[int, float]] | None:
+    """Engine._scored for many allowed documents: the `limit` best by score, ties in document
+    order; None when a score is not positive (see there)."""
+    docs = as_docs(allowed)
+    parts, scores = [], []
+    for number, ((searcher, offset), end) in enumerate(zip(leaves, ends, strict=True)):
+        lo, hi = np.searchsorted(docs, [offset, end])
+        part = docs[lo:hi]
+        if len(part):
+            local = part - offset
+            parts.append(part)
+            scores.append(segment_score_array(postings, number, searcher, query, local, context))
+    if not parts:
+        return []
+    found, score = np.concatenate(parts), np.concatenate(scores)
+    if not (score > 0).all():
+        return None
+    if len(found) > limit:
+        # Keep every document that scores at least the limit-th best, ties included.
+        least = np.partition(score, len(score) - limit)[len(score) - limit]
+        keep = score >= least
+        found, score = found[keep], score[keep]
+    order = np.lexsort((found, -score))[:limit]
+    return [(int(d), float(s)) for d, s in zip(found[order], score[order], strict=True)]

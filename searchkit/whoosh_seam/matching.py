@@ -66,6 +66,25 @@ def segment_scores(
     return segment.scores(matcher, docs)
 
 
+def segment_score_array(
+    cache: PostingsCache, number: int, searcher: Any, query: Any, docs: Any, context: Any
+) -> Any:
+    """segment_scores for many documents (a numpy array of them): their scores, as a numpy
+    array aligned with them, the same floats, computed column-wise (vectors.py)."""
+    import numpy as np
+
+    if not FAST:
+        found = _at(query.matcher(searcher, context), docs.tolist(), lambda m: m.score())
+        return np.fromiter((found[d] for d in docs.tolist()), dtype=np.float64, count=len(docs))
+    from .vectors import VectorCut, VectorScores
+
+    segment = _Segment(cache, number, searcher)
+    cut = VectorCut(segment, docs)
+    matcher = _Cut(segment, docs, cut).query(query).matcher(searcher, context)
+    _mask, values = VectorScores(cut, segment.scores).scores(matcher)
+    return values
+
+
 _Lists = tuple["array[int]", "array[float]"]  # a term's postings: document numbers, weights
 
 
@@ -244,7 +263,8 @@ class _Cut:
     documents the cut query matches and scores as the query does."""
 
     segment: _Segment
-    docs: list[int]  # ascending
+    docs: Any  # ascending: a list, or a numpy array when `vector` is given
+    vector: Any = None  # a vectors.VectorCut that makes the leaves and remembers them
 
     def query(self, query: Any) -> Any:
         kind = type(query)
@@ -272,6 +292,12 @@ class _Cut:
         if not _is_leaf(matcher):
             return matcher
         term = matcher.term()
+        fmt = self.segment.searcher.schema[term[0]].format
+        scorer = matcher.scorer if type(matcher) is W3LeafMatcher else matcher._scorer
+        if self.vector is not None:
+            ids = self.vector.postings(term)[0].tolist() if positions else []
+            values = self._positions(term, positions, ids)
+            return self.vector.leaf(matcher, values, fmt, scorer, term)
         all_ids, all_weights = self.segment.lists(term)
         ids, weights, lo = [], [], 0
         for d in self.docs:
@@ -281,14 +307,29 @@ class _Cut:
             if all_ids[lo] == d:
                 ids.append(d)
                 weights.append(all_weights[lo])
-        values = None
-        if positions:
-            reader = self.segment.searcher.reader()
-            found = _at(reader.postings(*term), sorted(positions), lambda m: m.value())
-            values = [found.get(d) for d in ids]
-        fmt = self.segment.searcher.schema[term[0]].format
-        scorer = matcher.scorer if type(matcher) is W3LeafMatcher else matcher._scorer
+        values = self._positions(term, positions, ids)
         return ListMatcher(ids, weights, values, fmt, scorer=scorer, term=term)
+
+    def _positions(
+        self, term: tuple[str, bytes], positions: set[int] | None, ids: list[int]
+    ) -> list[Any] | None:
+        """The term's positions in the documents `ids`, read where `positions` says."""
+        if not positions:
+            return None
+        reader = self.segment.searcher.reader()
+        found = _at(reader.postings(*term), sorted(positions), lambda m: m.value())
+        return [found.get(d) for d in ids]
+
+    def together(self, fieldname: str, words: list[bytes]) -> set[int]:
+        """The documents that hold every one of the words in the field."""
+        terms = [(fieldname, word) for word in words]
+        if self.vector is not None:
+            found: set[int] = self.vector.together(terms)
+            return found
+        together = set(self.docs)
+        for term in terms:
+            together.intersection_update(self.segment.lists(term)[0])
+        return together
 
 
 class _CutTerm(wq.Term):  # type: ignore[misc]
@@ -332,9 +373,7 @@ class _CutPhrase(wq.Phrase):  # type: ignore[misc]
                 return NullMatcher
             if (self.fieldname, words[-1]) not in searcher.reader():
                 return NullMatcher
-        together = set(self.cut.docs)
-        for word in words:
-            together.intersection_update(self.cut.segment.lists((self.fieldname, word))[0])
+        together = self.cut.together(self.fieldname, words)
         terms = [_CutTerm(wq.Term(self.fieldname, w), self.cut, together) for w in words]
         matcher = wq.SpanNear2(terms, slop=self.slop, ordered=True, mindist=1).matcher(
             searcher, context
