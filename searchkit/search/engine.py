@@ -157,8 +157,16 @@ class Engine:
             ]
         return docnums
 
-    def _docs(self, query: Any) -> list[int]:
-        """The documents a query matches, in order: what `docs_for_query` returns."""
+    def _docs(self, query: Any) -> Sequence[int]:
+        """The documents a query matches, in order: what `docs_for_query` returns. In an
+        index of `vector_min` documents or more, found as arrays (a list when few)."""
+        if self.reader.doc_count_all() >= self.vector_min:
+            from .vectors import match
+
+            matched: Sequence[int] = match(
+                self._postings, self.searcher.leaf_searchers(), query, self.vector_min
+            )
+            return matched
         docnums: list[int] = []
         for number, (searcher, offset) in enumerate(self.searcher.leaf_searchers()):
             found = segment_matches(self._postings, number, searcher, query)
@@ -195,11 +203,11 @@ class Engine:
     def _filter(
         self, docnums: Sequence[int], filters: Filters
     ) -> tuple[Sequence[int], Any, Sequence[int]]:
-        provider_docs = None
+        provider_docs: Sequence[int] | None = None
         if filters.providers:  # by name or by domain
             values = [v.lower() for v in filters.providers]
-            provider_docs = set(
-                self._docs(wq.Or([wq.Term(f, v) for v in values for f in ("provider", "domain")]))
+            provider_docs = self._docs(
+                wq.Or([wq.Term(f, v) for v in values for f in ("provider", "domain")])
             )
         counter = FacetCounter(self.columns, filters, provider_docs, vector_min=self.vector_min)
         return counter.run(docnums)

@@ -10,7 +10,7 @@ counts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from whoosh.util.times import datetime_to_long, long_to_datetime
@@ -47,12 +47,13 @@ class FacetCounter:
         self,
         columns: FacetColumns,
         filters: Filters,
-        provider_docs: Collection[int] | None = None,
+        provider_docs: Sequence[int] | None = None,
         *,
         vector_min: int = VECTOR_MIN,
     ) -> None:
         """`provider_docs`: the documents whose provider name or domain is one of the filter's
-        values (the columns hold names only); None when there is no provider filter. A match
+        values, in order (the columns hold names only); None when there is no provider
+        filter. A match
         set of `vector_min` documents or more is counted with numpy."""
         self.columns = columns
         self.topics = {t.casefold() for t in filters.topics}
@@ -95,7 +96,8 @@ class FacetCounter:
         first: dict[int, int] = {}  # a document holding each key
         dates: list[int] = []
         allowed: list[int] = []
-        provider_docs, want_kind, start, end = self.provider_docs, self.kind, self.start, self.end
+        provider_docs = None if self.provider_docs is None else set(self.provider_docs)
+        want_kind, start, end = self.kind, self.start, self.end
         want_topics = bool(self.topics)
         for d in docnums:
             kind, provider, topics = kinds[d], providers[d], topic_sets[d]

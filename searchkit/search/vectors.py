@@ -8,12 +8,12 @@ function gives exactly what the Python code it stands in for gives (tests compar
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..whoosh_seam.matching import segment_score_array
+from ..whoosh_seam.matching import segment_match_array, segment_score_array
 from .columns import MISSING_DATE, FacetColumns
 
 Counts = dict[str, Counter[str]]
@@ -24,7 +24,7 @@ class FacetCounter(Protocol):
 
     columns: FacetColumns
     topics: set[str]
-    provider_docs: Collection[int] | None
+    provider_docs: Sequence[int] | None
     kind: int | None
     start: int | None
     end: int | None
@@ -79,8 +79,7 @@ def count_facets(counter: FacetCounter, docnums: Sequence[int]) -> tuple[Any, Co
         ok_topic = passing[inverse.reshape(-1)]
     ok_provider = everything
     if counter.provider_docs is not None:
-        wanted = np.fromiter(counter.provider_docs, dtype=np.int64)
-        ok_provider = np.isin(docs, wanted)
+        ok_provider = np.isin(docs, as_docs(counter.provider_docs))
     ok_date = everything.copy()
     if counter.start is not None:
         ok_date &= published >= counter.start
@@ -182,3 +181,17 @@ def top_scored(
         found, score = found[keep], score[keep]
     order = np.lexsort((found, -score))[:limit]
     return [(int(d), float(s)) for d, s in zip(found[order], score[order], strict=True)]
+
+
+def match(postings: Any, leaves: Sequence[tuple[Any, int]], query: Any, few: int) -> Any:
+    """Engine._docs with arrays: the documents the query matches, in order; a list when they
+    are fewer than `few` (the Python code is faster on those)."""
+    parts = [
+        segment_match_array(postings, number, searcher, query) + offset
+        for number, (searcher, offset) in enumerate(leaves)
+    ]
+    found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+    if len(found) < few:
+        found_list: list[int] = found.tolist()
+        return found_list
+    return found

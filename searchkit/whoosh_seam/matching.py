@@ -54,6 +54,17 @@ def segment_matches(cache: PostingsCache, number: int, searcher: Any, query: Any
     return _Segment(cache, number, searcher).matches(query)
 
 
+def segment_match_array(cache: PostingsCache, number: int, searcher: Any, query: Any) -> Any:
+    """segment_matches as a sorted numpy array of document numbers (for large segments)."""
+    import numpy as np
+
+    if not FAST:
+        return np.array(sorted(query.docs(searcher)), dtype=np.int64)
+    from .vectors import match_array
+
+    return match_array(_Segment(cache, number, searcher), query)
+
+
 def segment_scores(
     cache: PostingsCache, number: int, searcher: Any, query: Any, docs: list[int], context: Any
 ) -> dict[int, float]:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh import query as wq
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.matching import (
     AndMaybeMatcher,
     FilterMatcher,
@@ -158,3 +159,39 @@ class VectorScores:
             mask[at] = True
             values[at] = np.fromiter(scores.values(), dtype=np.float64, count=len(scores))
         return mask, values
+
+
+def match_array(segment: Any, query: Any) -> Any:
+    """The documents (ascending local numbers, a numpy array) the query matches in the
+    segment, as `query.docs` finds them: ANDs and ORs of terms as array operations on
+    postings lists, other queries asked of Whoosh."""
+    kind = type(query)
+    if kind is wq.And and query.subqueries:
+        parts = sorted((match_array(segment, q) for q in query.subqueries), key=len)
+        found = parts[0]
+        for part in parts[1:]:
+            found = np.intersect1d(found, part, assume_unique=True)
+        return found
+    if kind is wq.Or and not query.minmatch:
+        parts = [match_array(segment, q) for q in query.subqueries]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    if kind is wq.Term:
+        searcher = segment.searcher
+        return _term_ids(segment, query.matcher(searcher, searcher.boolean_context()))
+    return np.array(sorted(query.docs(segment.searcher)), dtype=np.int64)
+
+
+def _term_ids(segment: Any, matcher: Any) -> Any:
+    kind = type(matcher)
+    if kind is WrappingMatcher:  # a boost
+        return _term_ids(segment, matcher.child)
+    if kind is FilterMatcher:  # the segment's deleted documents
+        ids = _term_ids(segment, matcher.child)
+        listed = np.isin(ids, np.fromiter(matcher._ids, dtype=np.int64))
+        return ids[listed != bool(matcher._exclude)]
+    if kind is NullMatcherClass:
+        return np.zeros(0, dtype=np.int64)
+    if type(matcher) in (W3LeafMatcher, ListMatcher) and matcher.term() is not None:
+        ids = segment.lists(matcher.term())[0]
+        return np.frombuffer(ids, dtype=np.uint32).astype(np.int64)
+    return np.array(list(matcher.all_ids()), dtype=np.int64)
