@@ -21,6 +21,7 @@ from .errors import (
     SeedsMismatchError,
 )
 from .filters import Filters
+from .options import SearchOptions
 from .reports import BuildProgress, Duplicate, IndexReport, SeedIssue
 from .results import (
     Document,
@@ -88,6 +89,7 @@ __all__ = [
     "Opened",
     "QueryError",
     "SearchIndex",
+    "SearchOptions",
     "SearchResults",
     "SearchkitError",
     "SeedError",

@@ -33,15 +33,14 @@ from .errors import (
 )
 from .filters import DateLike, Filters, FilterValueError, make_filters
 from .manifest import read_schema
+from .options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from .query import ParsedQuery, QueryParser
 from .reports import IndexReport, ProgressCallback
 from .results import SORTS, Document, Explanation, Hit, LinkedDocument, SearchResults, Sort
 from .results import ValueCount as ValueCount
 from .schema import schema_fingerprint
 from .search import Engine, SearchRequest, make_searcher, now_utc
-from .search.facets import VECTOR_MIN
 from .whoosh_seam.errors import opening, reading
-from .whoosh_seam.matching import DEFAULT_POSTINGS_CACHE
 from .whoosh_seam.storage import open_index as open_whoosh_index
 
 if TYPE_CHECKING:
@@ -77,21 +76,18 @@ class _Generation:
 
 class SearchIndex:
     """A searchable index. Safe to share between threads; picks up rebuilds by itself.
-    `postings_cache` bounds the postings each thread's searcher keeps in memory (12 bytes
-    each); match sets of `vector_min` documents or more are counted with numpy."""
+    `options` sets its searchers' memory and numpy use (SearchOptions)."""
 
     def __init__(
         self,
         index_dir: str | Path,
         *,
         clock: Callable[[], datetime] = now_utc,
-        postings_cache: int = DEFAULT_POSTINGS_CACHE,
-        vector_min: int = VECTOR_MIN,
+        options: SearchOptions = DEFAULT_SEARCH_OPTIONS,
     ) -> None:
         self.index_dir = Path(index_dir)
         self._clock = clock
-        self._postings_cache = postings_cache
-        self._vector_min = vector_min
+        self._options = options
         self._lock = threading.Lock()
         self._local = threading.local()
         self._current = _Generation(self.index_dir, st.require_store(self.index_dir))
@@ -146,12 +142,7 @@ class SearchIndex:
         if engine is None or getattr(local, "generation", None) is not gen:
             with reading(self.index_dir, gen.store):
                 searcher = make_searcher(gen.ix)
-            new = Engine(
-                searcher,
-                gen.ix.schema,
-                postings_cache=self._postings_cache,
-                vector_min=self._vector_min,
-            )
+            new = Engine(searcher, gen.ix.schema, options=self._options)
             with self._lock:
                 if engine is not None and engine in self._engines:
                     self._engines.remove(engine)
@@ -342,21 +333,15 @@ def open_index(
     path: str | Path | None = None,
     *,
     clock: Callable[[], datetime] = now_utc,
-    postings_cache: int = DEFAULT_POSTINGS_CACHE,
-    vector_min: int = VECTOR_MIN,
+    options: SearchOptions = DEFAULT_SEARCH_OPTIONS,
 ) -> SearchIndex:
     """Open the index at `path` (default: $SEARCHKIT_INDEX or ./index) for searching.
 
     Raises IndexNotFoundError when no index was built there. `clock` gives "now" for relative
-    dates such as "last week" (injectable for tests); `postings_cache` and `vector_min` are
-    as for SearchIndex.
+    dates such as "last week" (injectable for tests); `options` sets the searchers' memory
+    and numpy use (SearchOptions).
     """
-    return SearchIndex(
-        resolve_index_dir(path),
-        clock=clock,
-        postings_cache=postings_cache,
-        vector_min=vector_min,
-    )
+    return SearchIndex(resolve_index_dir(path), clock=clock, options=options)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,8 @@ from index_helpers import (
 
 import searchkit
 from searchkit import whoosh_seam
+from searchkit.options import ARRAYS_ALWAYS, ARRAYS_NEVER, SearchOptions
 from searchkit.search import engine as engine_module
-from searchkit.search.facets import VECTOR_MIN
 from searchkit.whoosh_seam import columns, errors, matching
 
 pytestmark = pytest.mark.seam
@@ -62,15 +62,15 @@ def test_the_fast_paths_are_taken_on_the_verified_whoosh() -> None:
     assert whoosh_seam.fast_paths() or os.environ.get(whoosh_seam.PATHS_ENV) == "public"
 
 
-@pytest.mark.parametrize("vector_min", [VECTOR_MIN, 0], ids=["python", "numpy"])
-def test_results_are_the_golden_ones(fixture_index: Path, vector_min: int) -> None:
+@pytest.mark.parametrize("options", [ARRAYS_NEVER, ARRAYS_ALWAYS], ids=["python", "numpy"])
+def test_results_are_the_golden_ones(fixture_index: Path, options: SearchOptions) -> None:
     """The committed dump of the fixtures' results (bench/dump_results.py) still holds: a
     change that alters results on purpose takes the dump again, in the same commit. Counted
     and ordered with numpy (as large match sets are), the results are the same."""
     golden = _golden()
     assert len(golden) > 300
     clock = lambda: dump_results.NOW  # noqa: E731
-    with searchkit.open_index(fixture_index, clock=clock, vector_min=vector_min) as ix:
+    with searchkit.open_index(fixture_index, clock=clock, options=options) as ix:
         for line in golden:
             got = json.loads(json.dumps(dump_results.run(ix, line["request"])))
             assert got == line["result"], line["request"]

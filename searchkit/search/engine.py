@@ -20,17 +20,17 @@ from whoosh import query as wq
 from ..dates import DateRange
 from ..errors import QueryError
 from ..filters import Filters
+from ..options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from ..query import ParsedQuery
 from ..results import Facet, Hit, SearchResults, Sort, Suggestion, ValueCount
 from ..whoosh_seam.matching import (
-    DEFAULT_POSTINGS_CACHE,
     PostingsCache,
     segment_matches,
     segment_scores,
 )
 from . import highlight, spelling
 from .columns import FacetColumns
-from .facets import VECTOR_MIN, FacetCounter, date_facet, from_long, to_long, value_facet
+from .facets import FacetCounter, date_facet, from_long, to_long, value_facet
 from .lookups import Documents
 from .ranking import RECENCY_POOL, RERANK_POOL, WEIGHTING, by_recency, by_title_coverage
 
@@ -56,19 +56,20 @@ class Engine:
         searcher: Any,
         schema: Any,
         *,
-        postings_cache: int = DEFAULT_POSTINGS_CACHE,
-        vector_min: int = VECTOR_MIN,
+        options: SearchOptions = DEFAULT_SEARCH_OPTIONS,
     ) -> None:
-        """`vector_min`: a match set of that many documents or more is counted and ordered
-        with numpy (the results are the same)."""
         self.searcher = searcher
         self.reader = searcher.reader()
         self.schema = schema
         self.analyzer = schema["title"].analyzer
         self.columns = FacetColumns(self.reader)
-        self._postings = PostingsCache(postings_cache)
+        self._postings = PostingsCache(options.postings_cache)
         self.documents = Documents(searcher)
-        self.vector_min = vector_min
+        # A large index is searched with arrays throughout; a small one where a set is large.
+        if self.reader.doc_count_all() >= options.vector_index_min:
+            self.vector_min = 0
+        else:
+            self.vector_min = options.vector_min
 
     def close(self) -> None:
         self.searcher.close()
@@ -159,13 +160,11 @@ class Engine:
 
     def _docs(self, query: Any) -> Sequence[int]:
         """The documents a query matches, in order: what `docs_for_query` returns. In an
-        index of `vector_min` documents or more, found as arrays (a list when few)."""
-        if self.reader.doc_count_all() >= self.vector_min:
+        index searched with arrays throughout, found as an array."""
+        if self.vector_min == 0:
             from .vectors import match
 
-            matched: Sequence[int] = match(
-                self._postings, self.searcher.leaf_searchers(), query, self.vector_min
-            )
+            matched: Sequence[int] = match(self._postings, self.searcher.leaf_searchers(), query)
             return matched
         docnums: list[int] = []
         for number, (searcher, offset) in enumerate(self.searcher.leaf_searchers()):

@@ -16,14 +16,12 @@ from datetime import UTC, datetime, timedelta
 from whoosh.util.times import datetime_to_long, long_to_datetime
 
 from ..filters import Filters
+from ..options import VECTOR_MIN
 from ..records import KIND_CODES
 from ..results import Facet, FacetValue, Granularity
 from .columns import KIND_NAMES, MISSING_DATE, FacetColumns
 
 _TICKS_PER_DAY = 86_400 * 1_000_000  # Whoosh stores datetimes as microseconds
-# A match set at least this large is counted with numpy (imported then): below it, Python is
-# as fast, and a short-lived command need not pay numpy's import.
-VECTOR_MIN = 20_000
 
 
 def to_long(dt: datetime | None) -> int | None:

@@ -183,15 +183,10 @@ def top_scored(
     return [(int(d), float(s)) for d, s in zip(found[order], score[order], strict=True)]
 
 
-def match(postings: Any, leaves: Sequence[tuple[Any, int]], query: Any, few: int) -> Any:
-    """Engine._docs with arrays: the documents the query matches, in order; a list when they
-    are fewer than `few` (the Python code is faster on those)."""
+def match(postings: Any, leaves: Sequence[tuple[Any, int]], query: Any) -> Any:
+    """Engine._docs with arrays: the documents the query matches, in order."""
     parts = [
         segment_match_array(postings, number, searcher, query) + offset
         for number, (searcher, offset) in enumerate(leaves)
     ]
-    found = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-    if len(found) < few:
-        found_list: list[int] = found.tolist()
-        return found_list
-    return found
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

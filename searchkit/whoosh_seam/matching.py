@@ -43,8 +43,6 @@ from whoosh.matching import (
 
 from . import FAST
 
-DEFAULT_POSTINGS_CACHE = 1_000_000  # postings kept in memory per searcher
-
 
 def segment_matches(cache: PostingsCache, number: int, searcher: Any, query: Any) -> set[int]:
     """The documents (numbers local to the segment) that `query` matches in segment `number`,
@@ -105,7 +103,7 @@ class PostingsCache:
     bytes each): matching and scoring start from them, and common words recur from query to
     query."""
 
-    def __init__(self, limit: int = DEFAULT_POSTINGS_CACHE) -> None:
+    def __init__(self, limit: int) -> None:
         self._lists: OrderedDict[tuple[int, tuple[str, bytes]], _Lists] = OrderedDict()
         self._size = 0
         self.limit = limit

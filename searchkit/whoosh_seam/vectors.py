@@ -170,15 +170,31 @@ def match_array(segment: Any, query: Any) -> Any:
         parts = sorted((match_array(segment, q) for q in query.subqueries), key=len)
         found = parts[0]
         for part in parts[1:]:
-            found = np.intersect1d(found, part, assume_unique=True)
+            found = _within(found, part)
         return found
     if kind is wq.Or and not query.minmatch:
         parts = [match_array(segment, q) for q in query.subqueries]
-        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        size = segment.searcher.reader().doc_count_all()
+        if sum(len(p) for p in parts) * 8 < size:
+            return np.unique(np.concatenate(parts))
+        seen = np.zeros(size, dtype=bool)  # many documents: mark them, then read them off
+        for part in parts:
+            seen[part] = True
+        return np.flatnonzero(seen)
     if kind is wq.Term:
         searcher = segment.searcher
         return _term_ids(segment, query.matcher(searcher, searcher.boolean_context()))
     return np.array(sorted(query.docs(segment.searcher)), dtype=np.int64)
+
+
+def _within(small: Any, large: Any) -> Any:
+    """The documents of `small` that are in `large` (both ascending, without repeats)."""
+    if not len(small) or not len(large):
+        return small[:0]
+    at = np.minimum(np.searchsorted(large, small), len(large) - 1)
+    return small[large[at] == small]
 
 
 def _term_ids(segment: Any, matcher: Any) -> Any:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import searchkit
+from searchkit.options import ARRAYS_ALWAYS, ARRAYS_NEVER
 
 from .search_helpers import FIXTURE_NOW
 
@@ -44,12 +45,12 @@ def _dump(results: searchkit.SearchResults) -> dict[str, object]:
 def test_numpy_counts_and_scores_what_python_does(
     fixture_index: Path, query: str, options: dict[str, object]
 ) -> None:
-    """Every match set counted, filtered, ordered and scored with numpy (vector_min=0) gives
+    """Every match set counted, filtered, ordered and scored with numpy (ARRAYS_ALWAYS) gives
     the very results of the document-by-document code, scores to the last bit."""
     clock = lambda: FIXTURE_NOW  # noqa: E731
     with (
-        searchkit.open_index(fixture_index, clock=clock, vector_min=10**9) as python,
-        searchkit.open_index(fixture_index, clock=clock, vector_min=0) as vectors,
+        searchkit.open_index(fixture_index, clock=clock, options=ARRAYS_NEVER) as python,
+        searchkit.open_index(fixture_index, clock=clock, options=ARRAYS_ALWAYS) as vectors,
     ):
         expected = _dump(python.search(query, **options))  # type: ignore[arg-type]
         assert _dump(vectors.search(query, **options)) == expected  # type: ignore[arg-type]

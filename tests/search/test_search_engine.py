@@ -19,6 +19,7 @@ from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
 
 from searchkit import store
+from searchkit.options import SearchOptions
 from searchkit.query import QueryParser
 from searchkit.search import Engine, make_searcher
 from searchkit.search.columns import KIND_NAMES, FacetColumns
@@ -161,7 +162,7 @@ def test_a_small_postings_cache_changes_nothing(
 
     eng, parser = engine
     wanted = answers(eng)
-    small, _ = open_engine(index_dir, postings_cache=5)
+    small, _ = open_engine(index_dir, options=SearchOptions(postings_cache=5))
     try:
         assert answers(small) == wanted
         cache = small._postings
