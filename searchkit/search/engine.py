@@ -21,6 +21,7 @@ from ..errors import QueryError
 from ..filters import Filters
 from ..query import ParsedQuery
 from ..results import Facet, Hit, SearchResults, Sort, Suggestion, ValueCount
+from ..whoosh_seam.expansion import Vocabularies
 from ..whoosh_seam.matching import (
     DEFAULT_POSTINGS_CACHE,
     PostingsCache,
@@ -28,6 +29,8 @@ from ..whoosh_seam.matching import (
     segment_scores,
 )
 from . import highlight, spelling
+from .budget import Budget
+from .expansion import Expansion
 from .facets import Columns, FacetCounter, date_facet, from_long, to_long, value_facet
 from .lookups import Documents
 from .ranking import RECENCY_POOL, RERANK_POOL, WEIGHTING, by_recency, by_title_coverage
@@ -58,6 +61,7 @@ class Engine:
         self.analyzer = schema["title"].analyzer
         self._columns: Columns | None = None
         self._postings = PostingsCache(postings_cache)
+        self._vocabularies = Vocabularies()  # for fuzzy words
         self.documents = Documents(searcher)
 
     @property
@@ -71,18 +75,32 @@ class Engine:
 
     # --- search ----------------------------------------------------------------------
 
-    def search(self, req: SearchRequest, *, parse_again: Any = None) -> SearchResults:
+    def search(
+        self, req: SearchRequest, *, parse_again: Any = None, budget: Budget | None = None
+    ) -> SearchResults:
         """Run a request. When nothing matches every word, the search falls back in turn to
-        the spelling-corrected query, to all words but one, then to any word (`relaxed`)."""
+        the spelling-corrected query, to all words but one, then to any word (`relaxed`).
+        Raises QueryLimitError when the query's patterns expand past limits.MAX_CLAUSES;
+        once the `budget` is spent, the stages left are cut short (`partial` says which)."""
         started = time.perf_counter()
+        budget = budget or Budget(None)
         parsed = req.parsed
-        matched = self._matches(parsed.query, parsed.date_range)
+        expansion = self._expansion(parsed)
+        expansion.check(parsed.query)
+        matched = self._matches(parsed.query, parsed.date_range, expansion, budget)
         allowed, counts, dates = self._filter(matched, req.filters)
         query, relaxed, showing, suggestion = parsed.query, False, None, None
-        if len(allowed) < SUGGEST_BELOW and not parsed.match_all and parse_again is not None:
-            corrected = self._correction(parsed.text, parse_again)
+        if (
+            len(allowed) < SUGGEST_BELOW
+            and not parsed.match_all
+            and parse_again is not None
+            and not budget.spent("spelling corrections were tried")
+        ):
+            corrected = self._correction(parsed.text, parse_again, expansion)
             if corrected is not None:
-                found = self._filtered(corrected.query, req.filters, corrected.date_range)
+                found = self._filtered(
+                    corrected.query, req.filters, corrected.date_range, expansion, budget
+                )
                 if len(found[0]) > len(allowed):
                     suggestion = Suggestion(corrected.text, len(found[0]))
                     if not allowed:
@@ -91,13 +109,15 @@ class Engine:
         # Relax the words only when they match nothing at all: when filters exclude every
         # match, an empty page that says so beats documents that lack the words.
         for fallback in parsed.fallbacks() if not matched and not showing else ():
-            allowed, counts, dates = self._filtered(fallback, req.filters, None)
+            if budget.spent("looser matches were tried"):
+                break
+            allowed, counts, dates = self._filtered(fallback, req.filters, None, expansion, budget)
             if allowed:
                 query, relaxed = fallback, True
                 break
-        ranked = self._rank(query, parsed, allowed, req)
+        ranked = self._rank(query, parsed, allowed, req, expansion, budget)
         start = (req.page - 1) * req.per_page
-        terms = self._highlight_terms(query, parsed)
+        terms = self._highlight_terms(query, parsed, expansion)
         hits = tuple(
             self.hit(start + i + 1, docnum, score, terms)
             for i, (docnum, score) in enumerate(ranked[start : start + req.per_page])
@@ -117,6 +137,7 @@ class Engine:
             relaxed=relaxed,
             showing=showing,
             parsed=str(query),
+            partial=budget.reason,
         )
 
     @staticmethod
@@ -129,14 +150,29 @@ class Engine:
             "published": date_facet(dates),
         }
 
-    def _filtered(
-        self, query: Any, filters: Filters, date_range: DateRange | None
-    ) -> tuple[list[int], Any, list[int]]:
-        return self._filter(self._matches(query, date_range), filters)
+    def _expansion(self, parsed: ParsedQuery) -> Expansion:
+        return Expansion(
+            self.searcher,
+            parsed.text,
+            dates=self.columns.all_published,
+            vocabularies=self._vocabularies,
+        )
 
-    def _matches(self, query: Any, date_range: DateRange | None) -> list[int]:
+    def _filtered(
+        self,
+        query: Any,
+        filters: Filters,
+        date_range: DateRange | None,
+        expansion: Expansion,
+        budget: Budget,
+    ) -> tuple[list[int], Any, list[int]]:
+        return self._filter(self._matches(query, date_range, expansion, budget), filters)
+
+    def _matches(
+        self, query: Any, date_range: DateRange | None, expansion: Expansion, budget: Budget
+    ) -> list[int]:
         """The documents a query matches, before drill-down filters."""
-        docnums = self._docs(query)
+        docnums = self._docs(query, expansion, budget)
         if date_range is not None:
             start, end = to_long(date_range.start), to_long(date_range.end)
             published = self.columns.published
@@ -150,15 +186,28 @@ class Engine:
             ]
         return docnums
 
-    def _docs(self, query: Any) -> list[int]:
-        """The documents a query matches, in order: what `docs_for_query` returns."""
+    def _docs(
+        self, query: Any, expansion: Expansion | None = None, budget: Budget | None = None
+    ) -> list[int]:
+        """The documents a query matches, in order: what `docs_for_query` returns (from the
+        segments searched before the budget ran out)."""
         docnums: list[int] = []
         for number, (searcher, offset) in enumerate(self.searcher.leaf_searchers()):
-            found = segment_matches(self._postings, number, searcher, query)
+            if number and budget is not None and budget.spent("every segment was searched"):
+                break
+            segment_query = expansion.segment(number, query) if expansion else query
+            found = segment_matches(self._postings, number, searcher, segment_query)
             docnums.extend(sorted(d + offset for d in found))
         return docnums
 
-    def _scored(self, query: Any, allowed: list[int], limit: int) -> list[tuple[int, float]] | None:
+    def _scored(
+        self,
+        query: Any,
+        allowed: list[int],
+        limit: int,
+        expansion: Expansion | None = None,
+        budget: Budget | None = None,
+    ) -> list[tuple[int, float]] | None:
         """The `limit` best of the allowed documents by Whoosh's score for the query, best
         first, ties in document order: Whoosh's top-N search with `filter=allowed`, scoring the
         allowed documents only. (Whoosh's own search, which swaps in cheaper matchers midway,
@@ -172,8 +221,11 @@ class Engine:
             docs = allowed[bisect_left(allowed, offset) : bisect_left(allowed, end)]
             if not docs:
                 continue
+            if scores and budget is not None and budget.spent("every match was scored"):
+                break  # the unscored matches follow the scored ones, in order (see _rank)
             local = [d - offset for d in docs]
-            found = segment_scores(self._postings, number, searcher, query, local, context)
+            segment_query = expansion.segment(number, query) if expansion else query
+            found = segment_scores(self._postings, number, searcher, segment_query, local, context)
             scores.extend((-score, d + offset) for d, score in found.items())
         if any(not neg < 0 for neg, _ in scores):
             return None
@@ -189,7 +241,13 @@ class Engine:
         return FacetCounter(self.columns, filters, provider_docs).run(docnums)
 
     def _rank(
-        self, query: Any, parsed: ParsedQuery, allowed: list[int], req: SearchRequest
+        self,
+        query: Any,
+        parsed: ParsedQuery,
+        allowed: list[int],
+        req: SearchRequest,
+        expansion: Expansion,
+        budget: Budget,
     ) -> list[tuple[int, float]]:
         sort = req.sort
         if not allowed:
@@ -210,7 +268,7 @@ class Engine:
         # neither repeats nor skips documents.
         head = RECENCY_POOL if sort == "recent-relevance" else RERANK_POOL
         limit = max(req.page * req.per_page, head)
-        ranked = self._scored(scored, allowed, limit)
+        ranked = self._scored(scored, allowed, limit, expansion, budget)
         if ranked is None:
             results = self.searcher.search(scored, filter=set(allowed), limit=limit)
             ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
@@ -231,13 +289,15 @@ class Engine:
         title: str = self.searcher.stored_fields(docnum).get("title", "")
         return title
 
-    def _highlight_terms(self, query: Any, parsed: ParsedQuery) -> frozenset[str]:
+    def _highlight_terms(
+        self, query: Any, parsed: ParsedQuery, expansion: Expansion
+    ) -> frozenset[str]:
         terms = set(parsed.terms)
         for leaf in query.leaves():
-            # Wildcards and fuzzy words expand to the index's words they match.
-            for fieldname, text in leaf.expanded_terms(self.reader):
-                if fieldname in ("title", "excerpt", "body"):
-                    terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+            if leaf.field() not in ("title", "excerpt", "body"):
+                continue
+            words = expansion.words(leaf)  # a wildcard or fuzzy word: the words it matched
+            terms |= _texts(leaf.expanded_terms(self.reader)) if words is None else words
         return frozenset(terms)
 
     def hit(self, rank: int, docnum: int, score: float, terms: frozenset[str]) -> Hit:
@@ -267,16 +327,31 @@ class Engine:
             links=len(doc.links),
         )
 
-    def _correction(self, text: str, parse_again: Any) -> ParsedQuery | None:
+    def _correction(self, text: str, parse_again: Any, expansion: Expansion) -> ParsedQuery | None:
         """The query with unknown words replaced from the index's vocabulary, parsed."""
         corrected = spelling.correct_text(self.reader, text)
         if corrected is None or corrected == text:
             return None
         try:
             parsed: ParsedQuery = parse_again(corrected)
-        except QueryError:  # a correction that does not parse is no suggestion
+            expansion.check(parsed.query)
+        except QueryError:  # a correction that does not parse, or goes past a cap: none
             return None
         return parsed
+
+    def query_terms(self, parsed: ParsedQuery) -> set[tuple[str, str]]:
+        """The (field, word) pairs of the index a parsed query searches, its patterns
+        expanded into the words they match."""
+        expansion = self._expansion(parsed)
+        expansion.check(parsed.query)
+        found: set[tuple[str, str]] = set()
+        for leaf in parsed.query.leaves():
+            words = expansion.words(leaf)
+            if words is None:
+                found |= {(f, t) for f, t in _pairs(leaf.existing_terms(self.reader))}
+            else:
+                found |= {(leaf.fieldname, word) for word in words}
+        return found
 
     def values(self, name: str) -> list[ValueCount]:
         """Every value of a facet ("topics" or "provider") with its document count."""
@@ -285,6 +360,15 @@ class Engine:
         _, counts, _ = counter.run(docnums)
         facet = value_facet(name, counts[name], (), limit=10**9)
         return [ValueCount(v.value, v.count) for v in facet.values]
+
+
+def _pairs(terms: Any) -> list[tuple[str, str]]:
+    """Whoosh's (field, text) term pairs, with text as text (Whoosh gives bytes or str)."""
+    return [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in terms]
+
+
+def _texts(terms: Any) -> set[str]:
+    return {text for _, text in _pairs(terms)}
 
 
 def now_utc() -> datetime:

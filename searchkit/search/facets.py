@@ -77,6 +77,10 @@ class Columns:
     def published(self, docnum: int) -> int:
         return self.row(docnum)[3]
 
+    def all_published(self) -> list[int]:
+        """Every document's date (a Whoosh long; 0 for none), by document number."""
+        return [row[3] for row in self.load_all()]
+
 
 Row = tuple[str, tuple[str, ...], str, int]
 

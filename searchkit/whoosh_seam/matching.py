@@ -20,7 +20,7 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as wq
@@ -37,6 +37,7 @@ from whoosh.matching import (
 )
 
 from . import FAST
+from .expansion import Expanded, Listed
 
 DEFAULT_POSTINGS_CACHE = 1_000_000  # postings kept in memory per searcher
 
@@ -141,6 +142,10 @@ class _Segment:
             return sets[0].intersection(*sets[1:])
         if kind is wq.Or and not query.minmatch:
             return set().union(*(self.matches(q) for q in query.subqueries))
+        if kind is Expanded:  # a pattern's words: what the Or of their terms matches
+            return set().union(*(self.matches(q) for q in query.terms))
+        if kind is Listed:
+            return set(query.documents)
         if kind is wq.Term:
             return self._ids(query.matcher(self.searcher, self.searcher.boolean_context()))
         return set(query.docs(self.searcher))
@@ -207,6 +212,10 @@ class _Cut:
 
     segment: _Segment
     docs: list[int]  # ascending
+    wanted: frozenset[int] = field(init=False)  # the same, to look up
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wanted", frozenset(self.docs))
 
     def query(self, query: Any) -> Any:
         kind = type(query)
@@ -217,6 +226,10 @@ class _Cut:
         if kind is wq.And or kind is wq.Or:
             cut = copy.copy(query)
             cut.subqueries = [self.query(q) for q in query.subqueries]
+            return cut
+        if kind is Expanded:
+            cut = copy.copy(query)
+            cut.terms = [self.query(q) for q in query.terms]
             return cut
         if kind is wq.AndMaybe or kind is wq.AndNot:
             cut = copy.copy(query)
@@ -235,14 +248,21 @@ class _Cut:
             return matcher
         term = matcher.term()
         all_ids, all_weights = self.segment.lists(term)
-        ids, weights, lo = [], [], 0
-        for d in self.docs:
-            lo = bisect_left(all_ids, d, lo)
-            if lo == len(all_ids):
-                break
-            if all_ids[lo] == d:
-                ids.append(d)
-                weights.append(all_weights[lo])
+        ids, weights = [], []
+        if len(all_ids) < len(self.docs):  # a rarer word: walk its postings
+            for d, w in zip(all_ids, all_weights, strict=True):
+                if d in self.wanted:
+                    ids.append(d)
+                    weights.append(w)
+        else:  # look each document up in the postings
+            lo = 0
+            for d in self.docs:
+                lo = bisect_left(all_ids, d, lo)
+                if lo == len(all_ids):
+                    break
+                if all_ids[lo] == d:
+                    ids.append(d)
+                    weights.append(all_weights[lo])
         values = None
         if positions:
             reader = self.segment.searcher.reader()
