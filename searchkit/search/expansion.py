@@ -89,6 +89,7 @@ class Expansion:
         self._vocabularies = vocabularies or Vocabularies()
         self._date_values: Sequence[int] | None = None
         self._words: dict[Any, list[list[Word]]] = {}  # pattern -> its words, by segment
+        self._fields: dict[tuple[int, str, float], Any] = {}  # a field's *, by segment
 
     def check(self, query: Any) -> None:
         """Expand the patterns of `query`: QueryLimitError when it would search more than
@@ -155,7 +156,7 @@ class Expansion:
 
         def swap(q: Any) -> Any:
             if field := _every_field(q):
-                return field_documents(wq.Every(field, boost=q.boost), self._readers[number])
+                return self._field_documents(number, field, q.boost)
             if isinstance(q, wq.NumericRange) and q.fieldname == "published" and self._dates:
                 return date_documents(q, self._readers[number], self._dated(q, number))
             if not _expands(q):
@@ -165,6 +166,16 @@ class Expansion:
             return Expanded(q, self._words[q][number])
 
         return query.accept(swap)
+
+    def _field_documents(self, number: int, field: str, boost: float) -> Any:
+        """A field's `*` in segment `number` (found once per search: it reads every document's
+        length in the field)."""
+        key = (number, field, boost)
+        found = self._fields.get(key)
+        if found is None:
+            found = field_documents(wq.Every(field, boost=boost), self._readers[number])
+            self._fields[key] = found
+        return found
 
     def _dated(self, q: Any, number: int) -> list[int]:
         """The documents of segment `number` (local numbers) whose date is in the range `q`."""
