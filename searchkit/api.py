@@ -32,6 +32,7 @@ from .errors import (
     SeedsFolderError,
 )
 from .filters import DateLike, Filters, FilterValueError, make_filters
+from .limits import DEFAULT_TIME_BUDGET
 from .manifest import read_schema
 from .options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from .query import ParsedQuery, QueryParser
@@ -39,7 +40,7 @@ from .reports import IndexReport, ProgressCallback
 from .results import SORTS, Document, Explanation, Hit, LinkedDocument, SearchResults, Sort
 from .results import ValueCount as ValueCount
 from .schema import schema_fingerprint
-from .search import Engine, SearchRequest, make_searcher, now_utc
+from .search import Budget, Engine, SearchRequest, make_searcher, now_utc
 from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.storage import open_index as open_whoosh_index
 
@@ -195,9 +196,14 @@ class SearchIndex:
         per_page: int = DEFAULT_PER_PAGE,
         facets: bool = True,
         facet_limit: int = DEFAULT_FACET_LIMIT,
+        time_budget: float | None = DEFAULT_TIME_BUDGET,
     ) -> SearchResults:
         """Ranked, faceted search. Narrow it with `filters` (a Filters value) or with the
-        filter keywords: topics (and providers) OR within, AND across; `until` inclusive."""
+        filter keywords: topics (and providers) OR within, AND across; `until` inclusive.
+
+        A query past a cap of searchkit.limits raises QueryLimitError. `time_budget` is the
+        seconds the search may take (None: no limit): once spent, the search returns what it
+        has found, with `partial` saying what was cut short."""
         if sort not in SORTS:
             raise QueryError(query, f"unknown sort {sort!r}", hint="use " + ", ".join(SORTS))
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE or facet_limit < 1:
@@ -206,13 +212,20 @@ class SearchIndex:
                 "page, per_page and facet_limit must be positive "
                 f"(per_page at most {MAX_PER_PAGE})",
             )
+        if time_budget is not None and not 0 < time_budget < float("inf"):
+            raise QueryError(
+                query, f"time_budget must be a positive number of seconds, not {time_budget}"
+            )
         now = self._clock()
         chosen = self._filters(query, filters, topics, providers, kind, since, until, now)
+        budget = Budget(time_budget)
 
         def work(engine: Engine, gen: _Generation) -> SearchResults:
-            parsed = gen.parser.parse(query, now=now)
-            request = SearchRequest(parsed, chosen, sort, page, per_page, facets, facet_limit)
-            return engine.search(request, parse_again=lambda t: gen.parser.parse(t, now=now))
+            def parse(text: str) -> ParsedQuery:
+                return gen.parser.parse(text, now=now)
+
+            request = SearchRequest(parse(query), chosen, sort, page, per_page, facets, facet_limit)
+            return engine.search(request, parse_again=parse, budget=budget)
 
         return self._run(work)
 
@@ -247,17 +260,8 @@ class SearchIndex:
         def matched_terms(engine: Engine, gen: _Generation) -> tuple[tuple[str, str], ...]:
             if top is None:
                 return ()
-            docnum = engine.documents.docnum(top.id)
-            if docnum is None:
-                return ()
             parsed = gen.parser.parse(query, now=self._clock())
-            return tuple(
-                sorted(
-                    (f, t.decode() if isinstance(t, bytes) else str(t))
-                    for f, t in parsed.query.existing_terms(engine.reader, expand=True)
-                    if engine.searcher.document_number(id=top.id) == docnum
-                )
-            )
+            return tuple(sorted(engine.query_terms(parsed)))
 
         return Explanation(
             query,

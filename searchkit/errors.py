@@ -9,6 +9,7 @@
     ├── SeedsMismatchError         the index was built from another seeds folder
     ├── SeedsFolderError           the seeds folder is missing or unreadable
     ├── QueryError                 a query or filter cannot be parsed (position and hint)
+    │   └── QueryLimitError        a query goes past a cap of searchkit.limits (which one)
     └── DocumentNotFoundError      no document with the given id
 
 Warnings (not errors) are SearchkitWarning: a Whoosh version searchkit was not verified with.
@@ -103,6 +104,9 @@ class SeedsFolderError(SearchkitError):
     """The seeds folder does not exist or is not a folder."""
 
 
+_QUOTED_QUERY = 80  # characters of a query quoted in its error's message (`query` has all)
+
+
 class QueryError(SearchkitError):
     """A query or a filter value cannot be understood."""
 
@@ -113,12 +117,32 @@ class QueryError(SearchkitError):
         self.message = message
         self.position = position
         self.hint = hint
-        text = f"bad query {query!r}: {message}"
+        shown = query if len(query) <= _QUOTED_QUERY else query[: _QUOTED_QUERY - 1] + "…"
+        text = f"bad query {shown!r}: {message}"
         if position is not None:
             text += f" (at character {position + 1})"
         if hint:
             text += f"; {hint}"
         super().__init__(text)
+
+
+class QueryLimitError(QueryError):
+    """A query asks for more than a cap of searchkit.limits allows: `limit` names the cap
+    (MAX_CLAUSES, ...), `value` is its value; the hint says how to narrow the query."""
+
+    def __init__(
+        self,
+        query: str,
+        message: str,
+        *,
+        limit: str,
+        value: float,
+        position: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.limit = limit
+        self.value = value
+        super().__init__(query, message, position=position, hint=hint)
 
 
 class DocumentNotFoundError(SearchkitError):

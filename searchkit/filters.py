@@ -110,4 +110,4 @@ def _bound(name: str, value: DateLike, now: datetime, *, end: bool) -> datetime 
     try:
         return dates.as_bound(value, now, end=end)
     except dates.DateSpecError as exc:
-        raise FilterValueError(name, str(exc)) from None
+        raise FilterValueError(name, str(exc), exc.hint) from None

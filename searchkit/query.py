@@ -17,17 +17,10 @@ from functools import partial
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.qparser import (
-    AndGroup,
-    FieldAliasPlugin,
-    FuzzyTermPlugin,
-    GtLtPlugin,
-    MultifieldParser,
-    OrGroup,
-)
+from whoosh.qparser import AndGroup, FieldAliasPlugin, GtLtPlugin, MultifieldParser, OrGroup
 from whoosh.qparser.plugins import PlusMinusPlugin
 
-from . import dates
+from . import dates, limits
 from .errors import QueryError
 from .filters import FilterValueError, resolve_kind
 from .schema import TEXT_FIELDS
@@ -92,7 +85,7 @@ class ParsedQuery:
 def _make_parser(schema: Any, *, any_word: bool = False) -> MultifieldParser:
     group = OrGroup.factory(0.9) if any_word else AndGroup
     parser = MultifieldParser(list(TEXT_FIELDS), schema, fieldboosts=TEXT_FIELDS, group=group)
-    parser.add_plugin(FuzzyTermPlugin())
+    limits.install(parser)  # boosts, fuzzy words and wildcards within the caps
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(PlusMinusPlugin())
     aliases: dict[str, list[str]] = {}
@@ -112,21 +105,25 @@ class QueryParser:
         self._any_parser = _make_parser(schema, any_word=True)
 
     def parse(self, text: str, *, now: datetime) -> ParsedQuery:
+        limits.check_text(text)  # first: what follows costs more the longer the text
         stripped = text.strip()
         if stripped in ("", "*", "*:*"):
             return ParsedQuery(text, wq.Every(), "*", (), frozenset(), True)
         _check_balance(text)
         ranges: list[dates.DateRange] = []
         resolved_parts: list[str] = []
+        moved: list[tuple[int, int, int]] = []  # (where, length written, length now)
 
         def replace(match: re.Match[str]) -> str:
             try:
                 rng = dates.parse_range(match.group(1), now)
             except dates.DateSpecError as exc:
-                raise QueryError(text, str(exc), position=match.start()) from None
+                raise QueryError(text, str(exc), position=match.start(), hint=exc.hint) from None
             ranges.append(rng)
             resolved_parts.append(f"date:{rng.describe()}")
-            return f"id:{_PLACEHOLDER.format(len(ranges) - 1)}"
+            placeholder = f"id:{_PLACEHOLDER.format(len(ranges) - 1)}"
+            moved.append((match.start(), len(match.group(0)), len(placeholder)))
+            return placeholder
 
         rewritten = _DATE_CLAUSE.sub(replace, text)
         leftover = re.search(r"(?<![\w:])(?:date|published):", rewritten, re.IGNORECASE)
@@ -141,7 +138,10 @@ class QueryParser:
         # Whoosh matches field names case-sensitively; Title: means title: here.
         rewritten = _FIELD_PREFIX.sub(lambda m: m.group(1).lower() + ":", rewritten)
         with parsing(text):
-            parsed = self._parser.parse(rewritten)
+            try:
+                parsed = self._parser.parse(rewritten)
+            except limits.Refusal as refusal:
+                raise refusal.error(text, _written(refusal.position, moved)) from None
         try:
             parsed = parsed.accept(lambda q: _rewrite(q, ranges))
         except _BadKind as exc:
@@ -153,6 +153,7 @@ class QueryParser:
             ) from None
         if parsed is wq.NullQuery or isinstance(parsed, type(wq.NullQuery)):
             parsed = self._stop_words_query(text)
+        self._check_limits(text, parsed, moved)
         parsed, date_range = _split_dates(parsed, ranges)
         resolved_iter = iter(resolved_parts)
         resolved = _DATE_CLAUSE.sub(lambda _m: next(resolved_iter), text)
@@ -180,6 +181,20 @@ class QueryParser:
             phrase,
             date_range,
         )
+
+    @staticmethod
+    def _check_limits(text: str, parsed: Any, moved: list[tuple[int, int, int]]) -> None:
+        """The caps on clauses and fuzzy words (searchkit.limits) that the parsed query shows.
+        A word without a field: is one fuzzy word however many fields it is searched in."""
+        leaves = list(parsed.leaves())
+        limits.check_clauses(text, len(leaves))
+        fuzzy: dict[tuple[str, int, int], int | None] = {}
+        for leaf in leaves:
+            if isinstance(leaf, wq.FuzzyTerm):
+                where = getattr(leaf, "startchar", None)
+                key = (leaf.text, leaf.maxdist, leaf.prefixlength)
+                fuzzy.setdefault(key, None if where is None else _written(where, moved))
+        limits.check_fuzzy(text, [(key[0], where) for key, where in fuzzy.items()])
 
     def _fallbacks(self, text: str) -> tuple[Any, ...]:
         """For plain words: all words but one (as alternatives), then any of the words. Only
@@ -235,6 +250,20 @@ def _check_balance(text: str) -> None:
         raise QueryError(text, "a '(' is not closed", position=opened[-1])
 
 
+def _written(position: int, moved: list[tuple[int, int, int]]) -> int:
+    """A position in the rewritten text as a position in the text written, `moved` being
+    the date clauses replaced (their place in the text written, their length there and in
+    the rewritten text)."""
+    shift = 0
+    for where, before, after in moved:
+        if position < where + shift:
+            break
+        if position < where + shift + after:
+            return where
+        shift += after - before
+    return position - shift
+
+
 def _check_fields(original: str, rewritten: str) -> None:
     known = set(FIELD_ALIASES)
     for match in _FIELD_PREFIX.finditer(rewritten):
@@ -257,7 +286,10 @@ def _check_fields(original: str, rewritten: str) -> None:
 
 
 def _rewrite(q: Any, ranges: list[dates.DateRange]) -> Any:
-    """Swap date placeholders for ranges, match providers by name or domain, map kinds."""
+    """Swap date placeholders for ranges, match providers by name or domain, map kinds; a
+    fuzzy word's exact prefix (`word~1/6`) is at most the word (Whoosh reads past its end)."""
+    if isinstance(q, wq.FuzzyTerm) and q.prefixlength > len(q.text):
+        q.prefixlength = len(q.text)  # (accept() hands this function a copy)
     if isinstance(q, wq.Term):
         field, value = q.fieldname, q.text
         if field == "id" and isinstance(value, str) and re.fullmatch(r"skdate\d+x", value):

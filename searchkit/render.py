@@ -272,6 +272,8 @@ def results_lines(
         )
     if results.relaxed:
         lines.append(palette.dim("No document has all the words; showing those with some."))
+    if results.partial:
+        lines.append(palette.dim(f"Partial results: {results.partial}."))
     for hit in results.hits:
         lines.extend(
             compact_hit_lines(hit, palette, width=width) if width else hit_lines(hit, palette)
@@ -368,4 +370,5 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "hits": [hit_json(h) for h in results.hits],
         "facets": facets,
         "suggestion": results.suggestion.query if results.suggestion else None,
+        "partial": results.partial,
     }

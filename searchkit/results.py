@@ -87,6 +87,8 @@ class SearchResults:
     relaxed: bool = False  # no document had every word; these have some of them
     showing: str | None = None  # nothing matched the query; these match this correction
     parsed: str = ""  # the Whoosh query, for :explain
+    # Why the results are incomplete: the search's time budget ran out (None: they are not).
+    partial: str | None = None
 
     @property
     def pages(self) -> int:

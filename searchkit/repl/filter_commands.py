@@ -64,7 +64,7 @@ def _bound(repl: Shell, spec: str, *, end: bool) -> datetime | None:
     try:
         return dates.as_bound(spec, repl.now(), end=end)
     except dates.DateSpecError as exc:
-        raise CommandError(str(exc)) from None
+        raise _date_error(exc) from None
 
 
 def cmd_since(repl: Shell, arg: str) -> Reply:
@@ -84,9 +84,13 @@ def cmd_date(repl: Shell, arg: str) -> Reply:
         try:
             span = dates.parse_range(arg, repl.now())
         except dates.DateSpecError as exc:
-            raise CommandError(str(exc)) from None
+            raise _date_error(exc) from None
         _set(repl, since=span.start, until=span.end)
     return repl.run_search(note=_date_note(repl))
+
+
+def _date_error(exc: dates.DateSpecError) -> CommandError:
+    return CommandError(f"{exc}; {exc.hint}" if exc.hint else str(exc))
 
 
 def _date_note(repl: Shell) -> str:

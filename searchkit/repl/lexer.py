@@ -1,5 +1,7 @@
 """Syntax highlighting of what is typed at the prompt: commands, fields, operators, phrases,
-dates. `lex` is a pure function over plain strings; `QueryLexer` adapts it to prompt-toolkit."""
+dates. `lex` is a pure function over plain strings; `QueryLexer` adapts it to prompt-toolkit.
+A line runs through it at every key, so only its first MAX_QUERY_LENGTH characters (all a
+query may have) are highlighted: a huge paste stays quick to edit."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.lexers import Lexer
 
+from ..limits import MAX_QUERY_LENGTH
 from ..query import FIELD_ALIASES
 
 Token = tuple[str, str]  # (class, text); "" is plain text
@@ -97,6 +100,8 @@ def lex_query(text: str) -> list[Token]:
 def lex(text: str, commands: Collection[str] = ()) -> list[Token]:
     """Tokens that cover `text` exactly. A line starting with ':' is a command; its name is
     checked against `commands` when given."""
+    if len(text) > MAX_QUERY_LENGTH:
+        return _merge([*lex(text[:MAX_QUERY_LENGTH], commands), ("", text[MAX_QUERY_LENGTH:])])
     stripped = text.lstrip()
     if not stripped.startswith(":"):
         return _merge(lex_query(text))

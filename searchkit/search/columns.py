@@ -73,6 +73,14 @@ class FacetColumns:
         value = self.dates[docnum]
         return value if value < MISSING_DATE else 0
 
+    def all_published(self) -> array[int]:
+        """Every document's date as a Whoosh long (0 for none), by document number."""
+        found = self._arrays.get("published-or-0")
+        if found is None:
+            found = array("q", [v if v < MISSING_DATE else 0 for v in self.dates])
+            self._arrays["published-or-0"] = found
+        return found
+
     # --- names of keys --------------------------------------------------------------------
 
     def _value(self, column: str, docnum: int) -> str:

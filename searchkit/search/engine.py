@@ -23,13 +23,17 @@ from ..filters import Filters
 from ..options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from ..query import ParsedQuery
 from ..results import Facet, Hit, SearchResults, Sort, Suggestion, ValueCount
+from ..whoosh_seam.expansion import Vocabularies
 from ..whoosh_seam.matching import (
     PostingsCache,
+    segment_match_array,
     segment_matches,
     segment_scores,
 )
 from . import highlight, spelling
+from .budget import Budget
 from .columns import FacetColumns
+from .expansion import Expansion
 from .facets import FacetCounter, date_facet, from_long, to_long, value_facet
 from .lookups import Documents
 from .ranking import RECENCY_POOL, RERANK_POOL, WEIGHTING, by_recency, by_title_coverage
@@ -64,6 +68,7 @@ class Engine:
         self.analyzer = schema["title"].analyzer
         self.columns = FacetColumns(self.reader)
         self._postings = PostingsCache(options.postings_cache)
+        self._vocabularies = Vocabularies()  # for fuzzy words
         self.documents = Documents(searcher)
         # A large index is searched with arrays throughout; a small one where a set is large.
         if self.reader.doc_count_all() >= options.vector_index_min:
@@ -76,18 +81,32 @@ class Engine:
 
     # --- search ----------------------------------------------------------------------
 
-    def search(self, req: SearchRequest, *, parse_again: Any = None) -> SearchResults:
+    def search(
+        self, req: SearchRequest, *, parse_again: Any = None, budget: Budget | None = None
+    ) -> SearchResults:
         """Run a request. When nothing matches every word, the search falls back in turn to
-        the spelling-corrected query, to all words but one, then to any word (`relaxed`)."""
+        the spelling-corrected query, to all words but one, then to any word (`relaxed`).
+        Raises QueryLimitError when the query's patterns expand past limits.MAX_CLAUSES;
+        once the `budget` is spent, the stages left are cut short (`partial` says which)."""
         started = time.perf_counter()
+        budget = budget or Budget(None)
         parsed = req.parsed
-        matched = self._matches(parsed.query, parsed.date_range)
+        expansion = self._expansion(parsed)
+        expansion.check(parsed.query)
+        matched = self._matches(parsed.query, parsed.date_range, expansion, budget)
         allowed, counts, dates = self._filter(matched, req.filters)
         query, relaxed, showing, suggestion = parsed.query, False, None, None
-        if len(allowed) < SUGGEST_BELOW and not parsed.match_all and parse_again is not None:
-            corrected = self._correction(parsed.text, parse_again)
+        if (
+            len(allowed) < SUGGEST_BELOW
+            and not parsed.match_all
+            and parse_again is not None
+            and not budget.spent("spelling corrections were tried")
+        ):
+            corrected = self._correction(parsed.text, parse_again, expansion)
             if corrected is not None:
-                found = self._filtered(corrected.query, req.filters, corrected.date_range)
+                found = self._filtered(
+                    corrected.query, req.filters, corrected.date_range, expansion, budget
+                )
                 if len(found[0]) > len(allowed):
                     suggestion = Suggestion(corrected.text, len(found[0]))
                     if not len(allowed):
@@ -96,13 +115,15 @@ class Engine:
         # Relax the words only when they match nothing at all: when filters exclude every
         # match, an empty page that says so beats documents that lack the words.
         for fallback in parsed.fallbacks() if not len(matched) and not showing else ():
-            allowed, counts, dates = self._filtered(fallback, req.filters, None)
+            if budget.spent("looser matches were tried"):
+                break
+            allowed, counts, dates = self._filtered(fallback, req.filters, None, expansion, budget)
             if len(allowed):
                 query, relaxed = fallback, True
                 break
-        ranked = self._rank(query, parsed, allowed, req)
+        ranked = self._rank(query, parsed, allowed, req, expansion, budget)
         start = (req.page - 1) * req.per_page
-        terms = self._highlight_terms(query, parsed)
+        terms = self._highlight_terms(query, parsed, expansion)
         hits = tuple(
             self.hit(start + i + 1, docnum, score, terms)
             for i, (docnum, score) in enumerate(ranked[start : start + req.per_page])
@@ -122,6 +143,7 @@ class Engine:
             relaxed=relaxed,
             showing=showing,
             parsed=str(query),
+            partial=budget.reason,
         )
 
     @staticmethod
@@ -134,14 +156,29 @@ class Engine:
             "published": date_facet(dates),
         }
 
-    def _filtered(
-        self, query: Any, filters: Filters, date_range: DateRange | None
-    ) -> tuple[Sequence[int], Any, Sequence[int]]:
-        return self._filter(self._matches(query, date_range), filters)
+    def _expansion(self, parsed: ParsedQuery) -> Expansion:
+        return Expansion(
+            self.searcher,
+            parsed.text,
+            dates=self.columns.all_published,
+            vocabularies=self._vocabularies,
+        )
 
-    def _matches(self, query: Any, date_range: DateRange | None) -> Sequence[int]:
+    def _filtered(
+        self,
+        query: Any,
+        filters: Filters,
+        date_range: DateRange | None,
+        expansion: Expansion,
+        budget: Budget,
+    ) -> tuple[Sequence[int], Any, Sequence[int]]:
+        return self._filter(self._matches(query, date_range, expansion, budget), filters)
+
+    def _matches(
+        self, query: Any, date_range: DateRange | None, expansion: Expansion, budget: Budget
+    ) -> Sequence[int]:
         """The documents a query matches, before drill-down filters."""
-        docnums = self._docs(query)
+        docnums = self._docs(query, expansion, budget)
         if date_range is not None:
             start, end = to_long(date_range.start), to_long(date_range.end)
             if len(docnums) >= self.vector_min:
@@ -158,22 +195,37 @@ class Engine:
             ]
         return docnums
 
-    def _docs(self, query: Any) -> Sequence[int]:
-        """The documents a query matches, in order: what `docs_for_query` returns. In an
-        index searched with arrays throughout, found as an array."""
-        if self.vector_min == 0:
-            from .vectors import match
-
-            matched: Sequence[int] = match(self._postings, self.searcher.leaf_searchers(), query)
-            return matched
-        docnums: list[int] = []
+    def _docs(
+        self, query: Any, expansion: Expansion | None = None, budget: Budget | None = None
+    ) -> Sequence[int]:
+        """The documents a query matches, in order: what `docs_for_query` returns (from the
+        segments searched before the budget ran out). An array in an index searched with
+        arrays throughout."""
+        parts: list[Any] = []
         for number, (searcher, offset) in enumerate(self.searcher.leaf_searchers()):
-            found = segment_matches(self._postings, number, searcher, query)
-            docnums.extend(sorted(d + offset for d in found))
-        return docnums
+            if number and budget is not None and budget.spent("every segment was searched"):
+                break
+            segment_query = expansion.segment(number, query) if expansion else query
+            if self.vector_min == 0:
+                parts.append(segment_match_array(self._postings, number, searcher, segment_query))
+                parts[-1] += offset
+            else:
+                found = segment_matches(self._postings, number, searcher, segment_query)
+                parts.append(sorted(d + offset for d in found))
+        if self.vector_min == 0:
+            from .vectors import joined
+
+            joined_parts: Sequence[int] = joined(parts)
+            return joined_parts
+        return [d for part in parts for d in part]
 
     def _scored(
-        self, query: Any, allowed: Sequence[int], limit: int
+        self,
+        query: Any,
+        allowed: Sequence[int],
+        limit: int,
+        expansion: Expansion | None = None,
+        budget: Budget | None = None,
     ) -> list[tuple[int, float]] | None:
         """The `limit` best of the allowed documents by Whoosh's score for the query, best
         first, ties in document order: Whoosh's top-N search with `filter=allowed`, scoring the
@@ -187,13 +239,24 @@ class Engine:
         if len(allowed) >= self.vector_min:
             from .vectors import top_scored
 
-            return top_scored(self._postings, leaves, ends, query, allowed, limit, context)
+            def segment_query(number: int) -> Any:
+                return expansion.segment(number, query) if expansion else query
+
+            def more(number: int) -> bool:
+                return budget is None or not budget.spent("every match was scored")
+
+            return top_scored(
+                self._postings, leaves, ends, segment_query, more, allowed, limit, context
+            )
         for number, ((searcher, offset), end) in enumerate(zip(leaves, ends, strict=True)):
             docs = allowed[bisect_left(allowed, offset) : bisect_left(allowed, end)]
             if not len(docs):
                 continue
+            if scores and budget is not None and budget.spent("every match was scored"):
+                break  # the unscored matches follow the scored ones, in order (see _rank)
             local = [int(d) - offset for d in docs]
-            found = segment_scores(self._postings, number, searcher, query, local, context)
+            segment_query = expansion.segment(number, query) if expansion else query
+            found = segment_scores(self._postings, number, searcher, segment_query, local, context)
             scores.extend((-score, d + offset) for d, score in found.items())
         if any(not neg < 0 for neg, _ in scores):
             return None
@@ -212,7 +275,13 @@ class Engine:
         return counter.run(docnums)
 
     def _rank(
-        self, query: Any, parsed: ParsedQuery, allowed: Sequence[int], req: SearchRequest
+        self,
+        query: Any,
+        parsed: ParsedQuery,
+        allowed: Sequence[int],
+        req: SearchRequest,
+        expansion: Expansion,
+        budget: Budget,
     ) -> list[tuple[int, float]]:
         sort = req.sort
         if not len(allowed):
@@ -237,7 +306,7 @@ class Engine:
         # neither repeats nor skips documents.
         head = RECENCY_POOL if sort == "recent-relevance" else RERANK_POOL
         limit = max(req.page * req.per_page, head)
-        ranked = self._scored(scored, allowed, limit)
+        ranked = self._scored(scored, allowed, limit, expansion, budget)
         if ranked is None:
             results = self.searcher.search(scored, filter={int(d) for d in allowed}, limit=limit)
             ranked = [(hit.docnum, float(hit.score or 0.0)) for hit in results]
@@ -258,13 +327,15 @@ class Engine:
         title: str = self.searcher.stored_fields(docnum).get("title", "")
         return title
 
-    def _highlight_terms(self, query: Any, parsed: ParsedQuery) -> frozenset[str]:
+    def _highlight_terms(
+        self, query: Any, parsed: ParsedQuery, expansion: Expansion
+    ) -> frozenset[str]:
         terms = set(parsed.terms)
         for leaf in query.leaves():
-            # Wildcards and fuzzy words expand to the index's words they match.
-            for fieldname, text in leaf.expanded_terms(self.reader):
-                if fieldname in ("title", "excerpt", "body"):
-                    terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+            if leaf.field() not in ("title", "excerpt", "body"):
+                continue
+            words = expansion.words(leaf)  # a wildcard or fuzzy word: the words it matched
+            terms |= _texts(leaf.expanded_terms(self.reader)) if words is None else words
         return frozenset(terms)
 
     def hit(self, rank: int, docnum: int, score: float, terms: frozenset[str]) -> Hit:
@@ -294,16 +365,31 @@ class Engine:
             links=len(doc.links),
         )
 
-    def _correction(self, text: str, parse_again: Any) -> ParsedQuery | None:
+    def _correction(self, text: str, parse_again: Any, expansion: Expansion) -> ParsedQuery | None:
         """The query with unknown words replaced from the index's vocabulary, parsed."""
         corrected = spelling.correct_text(self.reader, text)
         if corrected is None or corrected == text:
             return None
         try:
             parsed: ParsedQuery = parse_again(corrected)
-        except QueryError:  # a correction that does not parse is no suggestion
+            expansion.check(parsed.query)
+        except QueryError:  # a correction that does not parse, or goes past a cap: none
             return None
         return parsed
+
+    def query_terms(self, parsed: ParsedQuery) -> set[tuple[str, str]]:
+        """The (field, word) pairs of the index a parsed query searches, its patterns
+        expanded into the words they match."""
+        expansion = self._expansion(parsed)
+        expansion.check(parsed.query)
+        found: set[tuple[str, str]] = set()
+        for leaf in parsed.query.leaves():
+            words = expansion.words(leaf)
+            if words is None:
+                found |= {(f, t) for f, t in _pairs(leaf.existing_terms(self.reader))}
+            else:
+                found |= {(leaf.fieldname, word) for word in words}
+        return found
 
     def values(self, name: str) -> list[ValueCount]:
         """Every value of a facet ("topics" or "provider") with its document count."""
@@ -311,6 +397,15 @@ class Engine:
         _, counts, _ = counter.run(self.columns.live())
         facet = value_facet(name, counts[name], (), limit=10**9)
         return [ValueCount(v.value, v.count) for v in facet.values]
+
+
+def _pairs(terms: Any) -> list[tuple[str, str]]:
+    """Whoosh's (field, text) term pairs, with text as text (Whoosh gives bytes or str)."""
+    return [(f, t.decode("utf-8") if isinstance(t, bytes) else str(t)) for f, t in terms]
+
+
+def _texts(terms: Any) -> set[str]:
+    return {text for _, text in _pairs(terms)}
 
 
 def now_utc() -> datetime:

@@ -8,12 +8,12 @@ function gives exactly what the Python code it stands in for gives (tests compar
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
-from ..whoosh_seam.matching import segment_match_array, segment_score_array
+from ..whoosh_seam.matching import segment_score_array
 from .columns import MISSING_DATE, FacetColumns
 
 Counts = dict[str, Counter[str]]
@@ -153,22 +153,30 @@ def top_scored(
     postings: Any,
     leaves: Sequence[tuple[Any, int]],
     ends: Sequence[int],
-    query: Any,
+    query: Callable[[int], Any],
+    more: Callable[[int], bool],
     allowed: Sequence[int],
     limit: int,
     context: Any,
 ) -> list[tuple[int, float]] | None:
     """Engine._scored for many allowed documents: the `limit` best by score, ties in document
-    order; None when a score is not positive (see there)."""
+    order; None when a score is not positive (see there). `query(number)` is segment
+    `number`'s query; `more(number)` says whether to score segment `number` once one has been
+    (the time budget)."""
     docs = as_docs(allowed)
-    parts, scores = [], []
+    parts: list[Any] = []
+    scores: list[Any] = []
     for number, ((searcher, offset), end) in enumerate(zip(leaves, ends, strict=True)):
         lo, hi = np.searchsorted(docs, [offset, end])
         part = docs[lo:hi]
-        if len(part):
-            local = part - offset
-            parts.append(part)
-            scores.append(segment_score_array(postings, number, searcher, query, local, context))
+        if not len(part):
+            continue
+        if parts and not more(number):
+            break  # the unscored matches follow the scored ones, in order (see Engine._rank)
+        local = part - offset
+        parts.append(part)
+        segment = query(number)
+        scores.append(segment_score_array(postings, number, searcher, segment, local, context))
     if not parts:
         return []
     found, score = np.concatenate(parts), np.concatenate(scores)
@@ -183,10 +191,6 @@ def top_scored(
     return [(int(d), float(s)) for d, s in zip(found[order], score[order], strict=True)]
 
 
-def match(postings: Any, leaves: Sequence[tuple[Any, int]], query: Any) -> Any:
-    """Engine._docs with arrays: the documents the query matches, in order."""
-    parts = [
-        segment_match_array(postings, number, searcher, query) + offset
-        for number, (searcher, offset) in enumerate(leaves)
-    ]
+def joined(parts: Sequence[Any]) -> Any:
+    """Arrays of document numbers, one after the other, as one array."""
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)

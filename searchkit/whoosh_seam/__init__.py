@@ -16,6 +16,9 @@ named functions, and each has a twin that goes through Whoosh's public API inste
     commit_segments (writing)   none: a full build runs in one process, Whoosh's writer
     latest_generation (toc)     ``whoosh.index.open_dir(...).latest_generation()``
     dates_field (fields)        none needed: NUMERIC's own shift_step attribute
+    segment_words (expansion)   ``query.expanded_terms(segment reader)``
+    field_documents (expansion) Whoosh's Every on the field
+    date_documents (expansion)  Whoosh's DateRange
     ==========================  ==========================================================
 
 At import, the installed Whoosh's version is checked against VERIFIED_VERSIONS: the versions

@@ -24,7 +24,7 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from typing import Any
 
@@ -42,6 +42,7 @@ from whoosh.matching import (
 )
 
 from . import FAST
+from .expansion import Expanded, Listed
 
 
 def segment_matches(cache: PostingsCache, number: int, searcher: Any, query: Any) -> set[int]:
@@ -207,6 +208,10 @@ class _Segment:
             return sets[0].intersection(*sets[1:])
         if kind is wq.Or and not query.minmatch:
             return set().union(*(self.matches(q) for q in query.subqueries))
+        if kind is Expanded:  # a pattern's words: what the Or of their terms matches
+            return set().union(*(self.matches(q) for q in query.terms))
+        if kind is Listed:
+            return set(query.documents)
         if kind is wq.Term:
             return self._ids(query.matcher(self.searcher, self.searcher.boolean_context()))
         return set(query.docs(self.searcher))
@@ -274,6 +279,11 @@ class _Cut:
     segment: _Segment
     docs: Any  # ascending: a list, or a numpy array when `vector` is given
     vector: Any = None  # a vectors.VectorCut that makes the leaves and remembers them
+    wanted: frozenset[int] = field(init=False)  # the documents, to look up
+
+    def __post_init__(self) -> None:
+        wanted = frozenset(self.docs) if self.vector is None else frozenset()
+        object.__setattr__(self, "wanted", wanted)
 
     def query(self, query: Any) -> Any:
         kind = type(query)
@@ -284,6 +294,10 @@ class _Cut:
         if kind is wq.And or kind is wq.Or:
             cut = copy.copy(query)
             cut.subqueries = [self.query(q) for q in query.subqueries]
+            return cut
+        if kind is Expanded:
+            cut = copy.copy(query)
+            cut.terms = [self.query(q) for q in query.terms]
             return cut
         if kind is wq.AndMaybe or kind is wq.AndNot:
             cut = copy.copy(query)
@@ -308,14 +322,21 @@ class _Cut:
             values = self._positions(term, positions, ids)
             return self.vector.leaf(matcher, values, fmt, scorer, term)
         all_ids, all_weights = self.segment.lists(term)
-        ids, weights, lo = [], [], 0
-        for d in self.docs:
-            lo = bisect_left(all_ids, d, lo)
-            if lo == len(all_ids):
-                break
-            if all_ids[lo] == d:
-                ids.append(d)
-                weights.append(all_weights[lo])
+        ids, weights = [], []
+        if len(all_ids) < len(self.docs):  # a rarer word: walk its postings
+            for d, w in zip(all_ids, all_weights, strict=True):
+                if d in self.wanted:
+                    ids.append(d)
+                    weights.append(w)
+        else:  # look each document up in the postings
+            lo = 0
+            for d in self.docs:
+                lo = bisect_left(all_ids, d, lo)
+                if lo == len(all_ids):
+                    break
+                if all_ids[lo] == d:
+                    ids.append(d)
+                    weights.append(all_weights[lo])
         values = self._positions(term, positions, ids)
         return ListMatcher(ids, weights, values, fmt, scorer=scorer, term=term)
 

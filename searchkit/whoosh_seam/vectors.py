@@ -31,6 +31,7 @@ from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.util.numeric import byte_to_length
 
 from .columns import number_column
+from .expansion import Expanded, Listed
 
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -183,6 +184,11 @@ def match_array(segment: Any, query: Any) -> Any:
         for part in parts:
             seen[part] = True
         return np.flatnonzero(seen)
+    if kind is Expanded:  # a pattern's words: what the Or of their terms matches
+        parts = [match_array(segment, term) for term in query.terms]
+        return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+    if kind is Listed:
+        return np.array(query.documents, dtype=np.int64)
     if kind is wq.Term:
         searcher = segment.searcher
         return _term_ids(segment, query.matcher(searcher, searcher.boolean_context()))

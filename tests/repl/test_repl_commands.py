@@ -195,7 +195,10 @@ def test_date_takes_a_span_a_range_or_a_relative_spec(repl: Repl) -> None:
 def test_bad_dates_are_one_line_errors_and_change_nothing(repl: Repl) -> None:
     ok(repl, ":since 2020")
     assert "is not a date" in fail(repl, ":since someday")
+    assert "last 30 days" in fail(repl, ":since someday")  # the hint says what would do
     assert "ends before it starts" in fail(repl, ":date 2022 to 2021")
+    assert "0001-01-01 to 9999-12-31" in fail(repl, ":date 0000")
+    assert "before 0001-01-01" in fail(repl, ":until -99999999999d")
     assert repl.state.filters.since == datetime(2020, 1, 1, tzinfo=UTC)
     assert "no time between them" in fail(repl, ":until 2019")
 

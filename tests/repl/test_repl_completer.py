@@ -109,3 +109,14 @@ def test_the_numbers_follow_what_is_on_screen(repl: Repl) -> None:
     repl.handle(":next")
     numbers = repl.vocabulary().numbers
     assert [n for n, _ in numbers] == list(range(11, 21))
+
+
+def test_completion_of_a_huge_paste_is_empty() -> None:
+    """What is typed may be a 100,000-character paste (issue 10): nothing completes it."""
+    for typed in (
+        "topic:" + "x" * 100_000,
+        "x" * 100_000,
+        ":topic " + "y" * 100_000,
+        "(" * 100_000,
+    ):
+        assert complete(typed, VOCAB) == []

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from prompt_toolkit.document import Document
 from prompt_toolkit.validation import ValidationError
 
 from searchkit.api import SearchIndex
 from searchkit.errors import IndexNotFoundError, QueryError
+from searchkit.limits import MAX_QUERY_LENGTH
 from searchkit.repl import Repl
 from searchkit.repl.lexer import QueryLexer, lex
 from searchkit.repl.validator import Problem, QueryValidator, find_problem
@@ -111,3 +114,31 @@ def test_query_errors_without_a_position_point_at_the_end() -> None:
 
     problem = find_problem("the", parse=fails, commands=COMMANDS)
     assert problem == Problem("nothing searchable is left; try other words", 3)
+
+
+# --- bounded for any input (issue 10) ---------------------------------------------------------
+
+PASTE = "trump~2 OR title:(kim* AND date:2018) " * 3_000  # over 100,000 characters
+
+
+def test_a_huge_paste_is_flagged_at_the_length_cap(index: SearchIndex) -> None:
+    problem = find_problem(PASTE, parse=index.parse, commands=COMMANDS)
+    assert problem is not None
+    assert f"more than {MAX_QUERY_LENGTH:,}" in problem.message
+    assert problem.position == MAX_QUERY_LENGTH
+
+
+def test_a_huge_paste_is_highlighted_up_to_the_length_cap() -> None:
+    tokens = lex(PASTE, COMMANDS)
+    assert "".join(part for _, part in tokens) == PASTE
+    cls, rest = tokens[-1]
+    assert cls == "" and len(rest) >= len(PASTE) - MAX_QUERY_LENGTH
+    assert {"field", "operator", "modifier", "date"} <= {cls for cls, _ in tokens}
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=300) | st.text(alphabet=':"()*~^[]{}<>-+ adt', max_size=300))
+def test_validation_finds_a_problem_or_none_for_any_text(index: SearchIndex, text: str) -> None:
+    problem = find_problem(text, parse=index.parse, commands=COMMANDS)
+    assert problem is None or 0 <= problem.position <= len(text)
+    assert "".join(part for _, part in lex(text, COMMANDS)) == text

@@ -24,6 +24,7 @@ RESULT_KEYS = {
     "hits",
     "facets",
     "suggestion",
+    "partial",
 }
 HIT_KEYS = {
     "rank",
@@ -79,6 +80,7 @@ def test_json_has_the_documented_shape(fixture_index_dir: Path, ix: SearchIndex)
     assert (data["page"], data["per_page"]) == (1, 10)
     assert isinstance(data["took_ms"], int | float) and data["took_ms"] >= 0
     assert data["suggestion"] is None
+    assert data["partial"] is None
     api = ix.search("korea")
     assert data["total"] == api.total
     assert [h["id"] for h in data["hits"]] == [h.id for h in api.hits]

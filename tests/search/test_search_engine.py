@@ -23,8 +23,10 @@ from searchkit.options import SearchOptions
 from searchkit.query import QueryParser
 from searchkit.search import Engine, make_searcher
 from searchkit.search.columns import KIND_NAMES, FacetColumns
+from searchkit.search.expansion import Expansion
 from searchkit.search.facets import from_long
 from searchkit.search.ranking import RERANK_POOL
+from searchkit.whoosh_seam.expansion import Vocabularies, segment_words
 
 from .search_helpers import FIXTURE_NOW, FIXTURE_SEEDS, build, write_seed
 
@@ -41,12 +43,17 @@ QUERIES = [
     '"north korea"',
     '"south korea" talks',
     "kor*",
+    "kor?a trump",
     "trmp~",
+    "title:[kim to kor]",
     "title:korea",
     'topic:"world news"',
     "source:huffpost trump",
     "kind:related",
     "date:2018 trump",
+    "trump OR date:2018-03",
+    "korea NOT date:[2018-03 to 2018-06]",
+    "date:2018 ANDMAYBE korea",
     "gwen stefani",
     "*",
     "nothingatallxyz",
@@ -115,6 +122,11 @@ def queries(engine: Engine, parser: QueryParser) -> list[Any]:
     return out
 
 
+def expansion(engine: Engine, query: Any) -> Expansion:
+    """What a search expands a query with: patterns, a field's `*`, dates within a query."""
+    return Expansion(engine.searcher, str(query), dates=engine.columns.all_published)
+
+
 def whoosh_ranking(engine: Engine, query: Any, allowed: list[int], limit: int) -> Any:
     """Whoosh's top-N search, without swapping in cheaper matchers midway: that drops a
     document now and then (seen on a small index of several segments with deletions)."""
@@ -132,26 +144,64 @@ def exact_ranking(engine: Engine, query: Any, allowed: list[int], limit: int) ->
 
 @pytest.mark.usefixtures("or_matchers")
 def test_matches_are_whooshs(engine: tuple[Engine, QueryParser]) -> None:
+    """Also with the patterns expanded ahead (search/expansion.py): kor*, trmp~, north *."""
     eng, parser = engine
     for query in queries(eng, parser):
-        assert eng._docs(query) == sorted(eng.searcher.docs_for_query(query)), query
+        wanted = sorted(eng.searcher.docs_for_query(query))
+        assert eng._docs(query) == wanted, query
+        assert eng._docs(query, expansion(eng, query)) == wanted, query
 
 
 @pytest.mark.usefixtures("or_matchers")
 def test_scores_of_allowed_documents_are_whooshs(engine: tuple[Engine, QueryParser]) -> None:
+    """Scored as a search scores them, with the patterns expanded ahead."""
     eng, parser = engine
     for query in queries(eng, parser):
+        expanded = expansion(eng, query)
         matched = eng._docs(query)
         subsets = [matched, matched[::3], [d for d in matched if d % 2], matched[-1:]]
         for allowed in subsets:
             if not allowed:
                 continue
             for limit in (RERANK_POOL, 3):
-                ranked = eng._scored(query, allowed, limit)
+                ranked = eng._scored(query, allowed, limit, expanded)
                 if ranked is None:  # zero scores (NOT): left to Whoosh
                     continue
                 assert ranked == whoosh_ranking(eng, query, allowed, limit), (query, allowed)
                 assert ranked == exact_ranking(eng, query, allowed, limit), (query, allowed)
+
+
+@pytest.mark.parametrize("text", ["north *", "trmp~2 korea"])
+def test_costlier_patterns_match_and_score_as_whooshs(
+    engine: tuple[Engine, QueryParser], text: str
+) -> None:
+    """A field's `*` (found from the field's lengths) and a two-edit fuzzy word, expanded
+    ahead: the same matches and scores as Whoosh's (which is slow on these, so once)."""
+    eng, parser = engine
+    query = parser.parse(text, now=FIXTURE_NOW).query
+    expanded = expansion(eng, query)
+    matched = eng._docs(query, expanded)
+    assert matched == sorted(eng.searcher.docs_for_query(query))
+    assert eng._scored(query, matched, RERANK_POOL, expanded) == exact_ranking(
+        eng, query, matched, RERANK_POOL
+    )
+
+
+def test_fuzzy_words_match_the_words_whoosh_finds(engine: tuple[Engine, QueryParser]) -> None:
+    """A fuzzy word's automaton walked through a segment's words in memory finds what Whoosh
+    finds walking it through the field's term table, in the same order (a field that is no
+    text field, topic, is left to Whoosh)."""
+    eng, _ = engine
+    vocabularies = Vocabularies()
+    for number, (sub, _) in enumerate(eng.searcher.leaf_searchers()):
+        reader = sub.reader()
+        for text in ("trmp", "korea", "x", "stefanni", "wombatz", "caf"):
+            for maxdist, prefix in ((0, 0), (1, 0), (1, 2), (2, 0), (2, 1)):
+                prefix = min(prefix, len(text))  # (as the query parser clamps it)
+                for field in ("title", "provider_text", "topic"):
+                    leaf = wq.FuzzyTerm(field, text, maxdist=maxdist, prefixlength=prefix)
+                    whooshs = [word for _, word in leaf.expanded_terms(reader)]
+                    assert list(segment_words(leaf, number, reader, vocabularies)) == whooshs
 
 
 def test_a_small_postings_cache_changes_nothing(
