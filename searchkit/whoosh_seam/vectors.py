@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.matching import (
     AndMaybeMatcher,
     FilterMatcher,
@@ -178,7 +178,7 @@ def match_array(segment: Any, query: Any) -> Any:
         if not parts:
             return np.zeros(0, dtype=np.int64)
         size = segment.searcher.reader().doc_count_all()
-        if sum(len(p) for p in parts) * 8 < size:
+        if sum(len(p) for p in parts) * 64 < size:
             return np.unique(np.concatenate(parts))
         seen = np.zeros(size, dtype=bool)  # many documents: mark them, then read them off
         for part in parts:
@@ -189,10 +189,29 @@ def match_array(segment: Any, query: Any) -> Any:
         return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
     if kind is Listed:
         return np.array(query.documents, dtype=np.int64)
-    if kind is wq.Term:
-        searcher = segment.searcher
-        return _term_ids(segment, query.matcher(searcher, searcher.boolean_context()))
+    if kind is wq.Term and not query.minquality:
+        return _term_documents(segment, query)
     return np.array(sorted(query.docs(segment.searcher)), dtype=np.int64)
+
+
+def _term_documents(segment: Any, term: Any) -> Any:
+    """The documents a term matches, as Term.matcher() and the reader's postings() find
+    them, without building a matcher (and its scorer, which matching does not need)."""
+    reader = segment.searcher.reader()
+    schema = reader.schema
+    if term.fieldname not in schema:
+        return np.zeros(0, dtype=np.int64)
+    try:
+        text = schema[term.fieldname].to_bytes(term.text)
+    except ValueError:
+        return np.zeros(0, dtype=np.int64)
+    if (term.fieldname, text) not in reader:
+        return np.zeros(0, dtype=np.int64)
+    ids = np.frombuffer(segment.lists((term.fieldname, text))[0], dtype=np.uint32)
+    deleted = reader.deleted_docs_set
+    if deleted:
+        ids = ids[~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))]
+    return ids.astype(np.int64)
 
 
 def _within(small: Any, large: Any) -> Any:
@@ -201,19 +220,3 @@ def _within(small: Any, large: Any) -> Any:
         return small[:0]
     at = np.minimum(np.searchsorted(large, small), len(large) - 1)
     return small[large[at] == small]
-
-
-def _term_ids(segment: Any, matcher: Any) -> Any:
-    kind = type(matcher)
-    if kind is WrappingMatcher:  # a boost
-        return _term_ids(segment, matcher.child)
-    if kind is FilterMatcher:  # the segment's deleted documents
-        ids = _term_ids(segment, matcher.child)
-        listed = np.isin(ids, np.fromiter(matcher._ids, dtype=np.int64))
-        return ids[listed != bool(matcher._exclude)]
-    if kind is NullMatcherClass:
-        return np.zeros(0, dtype=np.int64)
-    if type(matcher) in (W3LeafMatcher, ListMatcher) and matcher.term() is not None:
-        ids = segment.lists(matcher.term())[0]
-        return np.frombuffer(ids, dtype=np.uint32).astype(np.int64)
-    return np.array(list(matcher.all_ids()), dtype=np.int64)
