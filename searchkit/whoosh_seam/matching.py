@@ -412,14 +412,23 @@ class _CutPhrase(wq.Phrase):  # type: ignore[misc]
 
 
 def _at(matcher: Any, docs: list[int], read: Callable[[Any], Any]) -> dict[int, Any]:
-    """`read(matcher)` at each of `docs` (ascending) the matcher matches, moving it there with
-    skip_to()."""
+    """`read(matcher)` at each of `docs` (ascending) the matcher matches. The matcher and the
+    documents leapfrog: the matcher skips to the next document, the documents to the next
+    match, so the cost follows the fewer of the two (a phrase of common words among many
+    documents matches few of them)."""
     out = {}
-    for d in docs:
-        if matcher.is_active() and matcher.id() < d:
-            matcher.skip_to(d)
-        if not matcher.is_active():
+    i, count = 0, len(docs)
+    while i < count and matcher.is_active():
+        found = matcher.id()
+        i = bisect_left(docs, found, i)
+        if i == count:
             break
-        if matcher.id() == d:
-            out[d] = read(matcher)
+        wanted = docs[i]
+        if found == wanted:
+            out[wanted] = read(matcher)
+            i += 1
+            if i < count:
+                matcher.skip_to(docs[i])
+        else:
+            matcher.skip_to(wanted)
     return out
