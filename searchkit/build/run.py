@@ -15,6 +15,7 @@ from ..reports import BuildProgress, IndexReport, ProgressCallback
 from ..scan import FileStat, scan_seeds
 from ..schema import schema_fingerprint
 from ..whoosh_seam.errors import opening, writing
+from ..whoosh_seam.storage import open_index
 from ..whoosh_seam.toc import latest_generation
 from .context import Context, Counts, make_report
 from .options import DEFAULT_OPTIONS, BuildOptions
@@ -133,11 +134,9 @@ def _read_existing(root: Path, notes: list[str]) -> tuple[mf.Manifest, Path] | N
 
 def _open_whoosh(root: Path, store: Path, notes: list[str]) -> Any:
     """The store's Whoosh index, or None (with a note) when it cannot be opened."""
-    from whoosh import index as whoosh_index
-
     try:
         with opening(root, store):
-            return whoosh_index.open_dir(str(store))
+            return open_index(store)
     except IndexCorruptError as exc:
         notes.append(f"{exc}; rebuilt it from scratch")
         return None
