@@ -12,7 +12,6 @@ from index_helpers import FIXTURE_SEEDS, seed_paths
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from searchkit.build.plan import make_plan, outcome_of
 from searchkit.loader import SeedFile, read_seed
 from searchkit.records import article_document, stub_document, to_fields
 from searchkit.schema import build_schema
@@ -26,11 +25,18 @@ def documents() -> list[dict[str, Any]]:
     """The Whoosh fields of every document of the fixture folder: articles, then stubs."""
     root = str(FIXTURE_SEEDS)
     loaded = [read_seed(root, SeedFile(p, 0, 0)) for p in seed_paths(FIXTURE_SEEDS)]
-    plan = make_plan([outcome_of(x) for x in loaded])
-    docs = [to_fields(article_document(x.seed)) for x in loaded if x.seed is not None]
-    for stub in plan.stubs:
-        assert stub.entry is not None
-        docs.append(to_fields(stub_document(stub.key, stub.entry, stub.topics)))
+    seeds = [x.seed for x in loaded if x.seed is not None]
+    identities = {seed.identity for seed in seeds}
+    docs = [to_fields(article_document(seed)) for seed in seeds]
+    # The stubs, each from its first citer's entry, with every citer's topics (in path order;
+    # the fixture has no duplicates).
+    stubs: dict[str, tuple[Any, list[str]]] = {}
+    for seed in seeds:
+        for key, entry in zip(seed.related_keys(), seed.related, strict=True):
+            if key not in identities:
+                stubs.setdefault(key, (entry, []))[1].extend(seed.topics)
+    for key, (entry, topics) in stubs.items():
+        docs.append(to_fields(stub_document(key, entry, topics)))
     return docs
 
 

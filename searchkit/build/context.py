@@ -10,7 +10,6 @@ from .. import manifest as mf
 from ..loader import Loaded
 from ..reports import Duplicate, IndexReport, ProgressCallback, SeedIssue
 from .options import BuildOptions
-from .plan import Outcome
 
 
 @dataclass
@@ -46,7 +45,7 @@ class Counts:
 
 
 def seed_state(
-    read: Loaded | Outcome, status: str, error: str | None = None, identity: str | None = None
+    read: Loaded, status: str, error: str | None = None, identity: str | None = None
 ) -> mf.SeedState:
     """The manifest state of a file a build read."""
     f = read.file

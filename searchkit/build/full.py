@@ -1,45 +1,48 @@
-"""A full build: every seed file read in path order into a new store, which then replaces the
-live one.
+"""A full build: every seed file read into a new store, which then replaces the live one.
 
-Parsing seeds and indexing documents are both CPU-bound Python, so a full build of
-`worker_min_files` files or more is shared between the main process and a worker (worker.py):
+Parsing seeds and indexing documents are CPU-bound Python, so a full build of
+`worker_min_files` files or more runs in `jobs` processes: this one and jobs - 1 workers
+(worker.py). Memory does not grow with the corpus beyond a few fixed-size fields per seed:
 
-1. The path-ordered seed files are cut into chunks. The main process claims chunks from the
-   front, the worker from the back, each claim made under a POSIX record lock, so the split
-   follows the speed of each side and every chunk is done once. Each process parses its
-   chunks and indexes every article that parses into its own segment.
-2. The two exchange what they found (an Outcome per file, without the related entries
-   themselves) and both work out the same Plan from it (plan.py). A stub is made from the
-   entry of its first citing seed, so the process that read that seed indexes it; the main
-   process, which reads the earlier seeds and so holds most stubs, hands the worker enough of
-   its own (entries included) that each indexes about half. Then each writes its segment.
-3. The main process deletes the duplicates from their segment and commits both segments in
-   one table of contents; then the store is switched.
+1. The seed files, in path order, go into a file table on disk (table.py) and are cut into
+   chunks. Each process claims the next chunk when it is ready for one (share.Claims), parses
+   its seeds and adds the article of every seed that parses to its own segment. Of each seed
+   it keeps a row of fixed-size fields (rows.py); a related entry is written to the process's
+   spill file the first time the process meets its key.
+2. The workers send their rows here, and the duplicates and stubs are decided from all the
+   rows at once, with array operations (decide.py).
+3. The stubs are dealt out to every process in turn; each reads their entries back from the
+   spill files and indexes them. Each process writes its segment, and this one commits them
+   all in one table of contents, having deleted the duplicates' articles from them. Then the
+   store is switched.
 
-If the worker dies, the main process does its share: before the exchange, by indexing the
-chunks the worker had claimed; after, by indexing the worker's documents again into a segment
-of its own. Writing segments in parallel uses Whoosh's internals (whoosh_seam.writing): on an
-unverified Whoosh the whole build runs in the main process, with Whoosh's own writer.
+If a worker dies, this process does its share: before the rows, by reading the chunks the
+worker had claimed; after, by indexing the worker's articles and stubs again into a segment
+of its own. Writing segments in several processes uses Whoosh's internals
+(whoosh_seam.writing): on an unverified Whoosh the whole build runs in this process, with
+Whoosh's own writer.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
+import math
 import pickle
 import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import manifest as mf
 from .. import store as st
-from ..documents import RelatedEntry
-from ..loader import SeedFile, load_seeds, seed_files
+from ..loader import read_seed
 from ..reports import BuildProgress, IndexReport
 from ..scan import FileStat
 from ..schema import build_schema, schema_fingerprint
@@ -55,10 +58,14 @@ from ..whoosh_seam.writing import (
     write_segment,
 )
 from ..workers import dump, start_child, stop_child
-from .context import Context, Counts, make_report, seed_state, stamp
-from .options import BuildOptions
-from .plan import MAIN, WORKER, Outcome, Plan, Stub, add_stub, index_chunk, make_plan, outcome_of
-from .worker import Claims
+from .context import Context, Counts, make_report
+from .decide import DUPLICATE_STATUS, Decision, Stubs, decide
+from .options import BuildOptions, jobs_for
+from .rows import FAILED, OK, EntryReader, Rows, Spill, key_of
+from .share import Claims, Share
+from .table import FileTable, write_table
+
+MAIN = 0  # this process's part number; workers are 1 .. jobs - 1
 
 
 def full_build(
@@ -78,45 +85,28 @@ def full_build(
     build = None
     options = ctx.options
     try:
-        total = len(paths)
-        on_progress = lambda done: ctx.report(BuildProgress("parse", done, total))  # noqa: E731
+        work = Path(tempfile.mkdtemp(prefix="build-", suffix=".tmp", dir=store))
+        write_table(work / "files", [(p, *files[p]) for p in paths])
+        del paths
         if store is not None:
-            ix = create_index(store, build_schema())
-            writer = segment_writer(ix, limitmb=options.writer_limit_mb)
-            build = FullBuild(writer, store, ctx.seeds_root, seed_files(files, paths), options)
-            plan = build.index(on_progress)
-        else:
-            loads = load_seeds(
-                ctx.seeds_root,
-                seed_files(files, paths),
-                on_progress=on_progress,
-                worker_min=options.parse_worker_min_files,
+            writer = segment_writer(
+                create_index(store, build_schema()), limitmb=options.writer_limit_mb
             )
-            plan = make_plan([outcome_of(loaded) for loaded in loads])
-        for outcome in plan.outcomes:
-            path = outcome.file.path
-            counts.count(old.seeds.get(path) if old else None, outcome.digest)
-            identity = outcome.identity
-            if identity is None:
-                manifest.seeds[path] = seed_state(outcome, mf.INVALID, outcome.error)
-            elif plan.articles[identity] != path:
-                winner = plan.articles[identity]
-                manifest.seeds[path] = seed_state(outcome, mf.DUPLICATE, winner, identity)
-            else:
-                manifest.seeds[path] = seed_state(outcome, mf.OK)
-        articles, stubs = len(plan.articles), len(plan.stubs)
-        if writer is not None and build is not None:
-            manifest.generation = writer.generation
-            manifest.counts = (articles + stubs, articles)
-            stamp(manifest)
+        build = FullBuild(writer, store, work, ctx.seeds_root, options)
+        total = len(build.table)
+        decision = build.read(lambda done: ctx.report(BuildProgress("parse", done, total)))
+        _fill_manifest(manifest, build, decision, old, counts)
+        articles, stubs = decision.articles, len(decision.stubs)
+        if writer is not None:
             assert store is not None
-            mf.write_manifest(store, manifest)
-            build.finish(plan, ctx.report)
+            manifest.generation = writer.generation
+            stubs = build.finish(decision, ctx.report, manifest)
             writer = None
-            if build.note:
-                ctx.notes.append(build.note)
             st.switch_store(ctx.root, store)
+        ctx.notes.extend(build.notes)
     except BaseException:
+        if build is not None:
+            build.close()  # first: the workers write into the store too
         if writer is not None:
             cancel(writer)
         if store is not None:
@@ -136,232 +126,353 @@ def full_build(
     )
 
 
-_GONE = object()  # what _receive returns when the worker died
+def _fill_manifest(
+    manifest: mf.Manifest,
+    build: FullBuild,
+    decision: Decision,
+    old: mf.Manifest | None,
+    counts: Counts,
+) -> None:
+    """Every seed's state, from the decision and the rows of every process."""
+    digests = bytearray(12 * len(decision.status))
+    errors: dict[int, str] = {}
+    for rows in build.parts:
+        files = np.frombuffer(rows.files, dtype=np.uint32).astype(np.int64)
+        if len(files):
+            view = np.frombuffer(digests, dtype="V12")
+            view[files] = np.frombuffer(bytes(rows.digests), dtype="V12")
+        for row, error in rows.errors.items():
+            errors[rows.files[row]] = error
+    table = build.table
+    status = decision.status
+    identities = build.duplicate_identities(decision)
+    for number, file in enumerate(table.files(0, len(table))):
+        digest = digests[12 * number : 12 * number + 12].hex()
+        if status[number] == FAILED:
+            digest = ""
+        counts.count(old.seeds.get(file.path) if old else None, digest)
+        code = int(status[number])
+        if code == OK:
+            state = mf.SeedState(file.mtime_ns, file.size, digest, mf.OK)
+        elif code == DUPLICATE_STATUS:
+            winner = table.files(int(decision.winner[number]), int(decision.winner[number]) + 1)
+            identity = identities.get(number)
+            state = mf.SeedState(
+                file.mtime_ns,
+                file.size,
+                digest if identity is not None else "",  # read again next time
+                mf.DUPLICATE,
+                winner[0].path,
+                identity,
+            )
+        else:
+            state = mf.SeedState(file.mtime_ns, file.size, digest, mf.INVALID, errors[number])
+        manifest.seeds[file.path] = state
+    manifest.counts = None  # set once the stubs are indexed (FullBuild.finish)
 
 
-class FullBuild:
-    """The documents of a full build of the seed `files` (in path order) into the new index at
-    `store`, by `writer` (a segment writer on it) and, for `options.worker_min_files` files or
-    more, by a worker too: `index()`, then `finish()`."""
+_GONE = object()  # what _Worker.receive returns when the worker died
 
-    def __init__(
-        self, writer: Any, store: Path, root: Path, files: Sequence[SeedFile], options: BuildOptions
-    ) -> None:
-        self._writer = writer
-        self._store = store
-        self._root = str(root)
-        self._files = files
-        self._options = options
-        size = options.chunk_size
-        self._chunks = [files[i : i + size] for i in range(0, len(files), size)]
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._sending: threading.Thread | None = None
-        self._theirs: list[Outcome] = []  # what the worker indexed, once it has said so
-        self._shared = False  # whether the worker took the plan and its stubs
-        self._handed: set[str] = set()  # stubs the main process handed to the worker
-        self.note: str | None = None  # why the worker did not do its share, if it did not
 
-    def index(self, on_progress: Callable[[int], None] | None = None) -> Plan:
-        """Parse every file, index every article that parses; the plan for the rest."""
-        total = len(self._files)
-        with tempfile.TemporaryFile() as counters:
-            counters.write(Claims.PAIR.pack(0, len(self._chunks)))
-            counters.flush()
-            claims = Claims(counters.fileno())
-            if (
-                total >= self._options.worker_min_files
-                and len(self._chunks) > 1
-                and can_write_in_parallel()
-            ):
-                self._start(claims.fd)
-            mine: list[Outcome] = []
-            seen: set[str] = set()  # the main process reads in path order: no duplicates
-            taken = 0  # the main process claims chunks 0, 1, ... in turn
-            while True:
-                k, back = claims.front()
-                if k is None:
-                    break
-                taken += 1
-                mine.extend(index_chunk(self._writer, self._root, self._chunks[k], MAIN, seen))
-                if on_progress is not None:
-                    # What the worker claimed:
-                    ahead = total - min(total, back * self._options.chunk_size)
-                    on_progress(min(total, len(mine) + ahead))
-            rows = self._receive("outcomes")
-            if rows is not _GONE and len(rows) != total - len(mine):
-                self._lost()  # not the files it claimed: do not trust it
-                rows = _GONE
-            if rows is _GONE:
-                # No worker, or it died before reporting: do what it had claimed.
-                for k in range(taken, len(self._chunks)):
-                    chunk = self._chunks[k]
-                    mine.extend(index_chunk(self._writer, self._root, chunk, MAIN, seen))
-                rows = []
-        if on_progress is not None:
-            on_progress(total)
-        start = len(mine)  # the worker read the files after the main process's
-        theirs = [
-            Outcome.from_row(self._files[start + i], row, WORKER) for i, row in enumerate(rows)
-        ]
-        self._theirs = theirs
-        plan = make_plan(mine + theirs)
-        if self._proc is not None:
-            # Earlier seeds cite first, so most stubs fall to the main process: it hands
-            # the worker enough of them, entries included, that each indexes half.
-            ours = [s for s in plan.stubs if s.part == MAIN]
-            handed = ours[len(plan.stubs) // 2 :]
-            entries = {s.key: s.entry for s in handed}
-            self._shared = self._send(("outcomes", ([o.row() for o in mine], entries)))
-            self._handed = set(entries) if self._shared else set()
-        return plan
+@dataclass
+class _Worker:
+    """A worker process of a build, and the thread writing to it."""
 
-    def finish(self, plan: Plan, report: Callable[[BuildProgress], None]) -> None:
-        """Index the stubs (half of them, when the worker does the other half), write the
-        segments, delete the duplicates from them and commit both in one table of contents."""
-        writer = self._writer
-        stubs = [
-            s
-            for s in plan.stubs
-            if not self._shared or (s.part == MAIN and s.key not in self._handed)
-        ]
-        # Progress counts every stub, as if the worker kept pace with this process.
-        total = len(plan.stubs)
-        report(BuildProgress("stubs", 0, total))
-        for done, stub in enumerate(stubs, 1):
-            add_stub(writer, stub)
-            if done % 256 == 0 or done == len(stubs):
-                report(BuildProgress("stubs", total * done // len(stubs), total))
-        report(BuildProgress("commit"))
-        if self._proc is None and not self._theirs:
-            commit(writer)  # built in one process: Whoosh's own commit
-            return
-        segments: dict[int, Any] = {}
-        mine = write_segment(writer)
-        if mine is not None:
-            segments[MAIN] = mine
-        drop = {(o.part, o.docnum) for o in plan.duplicates if o.docnum is not None}
-        theirs = self._receive("segment") if self._shared else _GONE
-        if theirs is _GONE and self._theirs:
-            self._lost()
-        if theirs is _GONE:
-            # The worker died after reporting: index its documents again, here.
-            dropped = {o.docnum for o in plan.duplicates if o.part == WORKER}
-            articles = [o for o in self._theirs if o.docnum is not None and o.docnum not in dropped]
-            stubs = [s for s in plan.stubs if s.part == WORKER or s.key in self._handed]
-            theirs = self._reindex(articles, stubs)
-            drop = {d for d in drop if d[0] != WORKER}
-        if theirs is not None:
-            segments[WORKER] = theirs
-        self._stop()
-        parts = list(segments)
-        deletions = [(parts.index(part), docnum) for part, docnum in drop]
-        commit_segments(writer, list(segments.values()), deletions)
-        # A worker that died leaves its folder of spilled postings behind.
-        for leftover in self._store.glob("worker-*.tmp"):
-            shutil.rmtree(leftover, ignore_errors=True)
+    part: int
+    proc: subprocess.Popen[bytes]
+    sending: threading.Thread | None = None
 
-    def close(self) -> None:
-        """Stop the worker, if it still runs (the build failed or is done)."""
-        self._stop()
-
-    # --- the worker ---------------------------------------------------------------------------
-
-    def _start(self, claims_fd: int) -> None:
-        job = {
-            "store": str(self._store),
-            "root": self._root,
-            "chunks": self._chunks,
-            "claims": claims_fd,
-            "limitmb": self._options.writer_limit_mb,
-        }
-        try:
-            self._proc = start_child(self._options.worker_command, pass_fds=(claims_fd,))
-        except OSError as exc:
-            self.note = f"could not start the build worker process ({exc}); built in one"
-            return
-        self._send(("job", job))
-
-    def _send(self, message: tuple[str, Any]) -> bool:
-        """Pickle `message` to the worker, writing it from a thread so that neither side
-        waits on the other (the worker reads it when it needs it). False if it died."""
-        proc = self._proc
-        if proc is None or proc.stdin is None:
+    def send(self, message: tuple[str, Any]) -> bool:
+        """Pickle `message` to the worker from a thread, so that neither side waits on the
+        other; False if it died."""
+        proc = self.proc
+        if proc.stdin is None:
             return False
-        if self._sending is not None:
-            self._sending.join()
-        data = _dumps(message)
-        stdin = proc.stdin
+        if self.sending is not None:
+            self.sending.join()
+        buffer = io.BytesIO()
+        dump(message, buffer)
+        data, stdin = buffer.getvalue(), proc.stdin
 
         def write() -> None:
             with contextlib.suppress(OSError, ValueError):
                 stdin.write(data)
                 stdin.flush()
 
-        self._sending = threading.Thread(target=write, daemon=True)
-        self._sending.start()
+        self.sending = threading.Thread(target=write, daemon=True)
+        self.sending.start()
         return proc.poll() is None
 
-    def _receive(self, tag: str) -> Any:
+    def receive(self, tag: str) -> Any:
         """The worker's next message, which must be `tag`; _GONE if the worker died."""
-        proc = self._proc
-        if proc is None or proc.stdout is None:
+        if self.proc.stdout is None:
             return _GONE
         try:
-            got, value = pickle.load(proc.stdout)
+            got, value = pickle.load(self.proc.stdout)
         except Exception:  # EOF, a truncated pickle: the worker is gone
-            got, value = None, None
-        if got != tag:
-            self._lost()
             return _GONE
-        return value
+        return value if got == tag else _GONE
 
-    def _lost(self) -> None:
-        proc = self._proc
-        self._stop()
-        if self.note is None and proc is not None:
-            self.note = (
-                f"the build worker process stopped early (exit status {proc.returncode}); "
-                "its share was indexed by the main process"
-            )
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()  # before joining the sender, which may be blocked writing to it
+        if self.sending is not None:
+            self.sending.join()
+        stop_child(self.proc)
 
-    def _stop(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.kill()  # before joining the sender, which may be blocked writing to it
-        if self._sending is not None:
-            self._sending.join()
-        stop_child(proc)
 
-    def _reindex(self, articles: list[Outcome], stubs: list[Stub]) -> Any:
-        """A segment with the articles of `articles`, read again, and the `stubs`; None when
-        there are none."""
-        if not articles and not stubs:
-            return None
-        ix = open_index(self._store)
-        tempname = f"redo-{os.getpid()}.tmp"
-        limitmb = self._options.writer_limit_mb
-        writer = segment_writer(ix, limitmb=limitmb, tempname=tempname, shared=True)
+class FullBuild:
+    """The documents of a full build of the files in the table at `work/files` into the new
+    index at `store` by `writer` (a segment writer on it; None for a dry run, which only
+    reads), shared with worker processes when there are enough files: `read()`, then
+    `finish()`."""
+
+    def __init__(
+        self,
+        writer: Any | None,
+        store: Path | None,
+        work: Path,
+        root: Path,
+        options: BuildOptions,
+    ) -> None:
+        self.writer = writer
+        self.store = store
+        self.work = work
+        self.root = str(root)
+        self.options = options
+        self.table = FileTable(work / "files")
+        size = options.chunk_size
+        self.chunks = math.ceil(len(self.table) / size)
+        self.claims = Claims.create(self.chunks)
+        parallel = writer is None or can_write_in_parallel()
+        jobs = jobs_for(options) if len(self.table) >= options.worker_min_files else 1
+        self.jobs = max(1, min(jobs, self.chunks)) if parallel else 1
+        self.share = Share(
+            writer,
+            self.root,
+            self.table,
+            size,
+            MAIN,
+            Spill(self._spill(MAIN)),
+            skip_duplicates=not parallel,
+        )
+        self.workers: dict[int, _Worker] = {}
+        self.parts: list[Rows] = [self.share.rows]
+        self.notes: list[str] = []
+        self._lost: dict[int, str] = {}  # part -> why it stopped
+
+    def _spill(self, part: int) -> Path:
+        return self.work / f"spill-{part}"
+
+    # --- reading -------------------------------------------------------------------------
+
+    def read(self, on_progress: Callable[[int], None] | None = None) -> Decision:
+        """Parse every file and index every article that parses; then decide duplicates and
+        stubs from what every process read."""
+        total, size = len(self.table), self.options.chunk_size
+        for part in range(1, self.jobs):
+            self._start(part)
+        claims = self.claims
+
+        def progress() -> None:
+            if on_progress is not None:
+                on_progress(min(total, claims.claimed() * size))
+
+        self.share.read(claims, progress)
+        self.parts.extend(Rows() for _ in range(1, self.jobs))
+        for part, worker in list(self.workers.items()):
+            data = worker.receive("rows")
+            if data is _GONE:
+                self._lose(part)
+                # The chunks it claimed are read here, and indexed into this segment.
+                for k in claims.owned_by(part):
+                    self.share.read_chunk(k)
+                    progress()
+                continue
+            self.parts[part] = Rows.from_bytes(data)
+        self.share.spill.close()
+        if on_progress is not None:
+            on_progress(total)
+        return decide(self.parts, total)
+
+    def duplicate_identities(self, decision: Decision) -> dict[int, str]:
+        """The identity of each duplicate seed (file number -> identity), read again: rows
+        keep only its key. A seed changed since it was read is left out (it is read again
+        next time)."""
+        found = {}
+        for rows in self.parts:
+            files = np.frombuffer(rows.files, dtype=np.uint32).astype(np.int64)
+            if not len(files):
+                continue
+            for row in np.flatnonzero(decision.status[files] == DUPLICATE_STATUS).tolist():
+                number = int(files[row])
+                (file,) = self.table.files(number, number + 1)
+                seed = read_seed(self.root, file).seed
+                key = bytes(rows.identities[16 * row : 16 * row + 16])
+                if seed is not None and key_of(seed.identity) == key:
+                    found[number] = seed.identity
+        return found
+
+    # --- stubs and segments ----------------------------------------------------------------
+
+    def finish(
+        self,
+        decision: Decision,
+        report: Callable[[BuildProgress], None],
+        manifest: mf.Manifest,
+    ) -> int:
+        """Index the stubs (dealt out to every process), write the segments, delete the
+        duplicates from them and commit them, with `manifest` (its counts set here) written
+        first. The number of stubs indexed."""
+        writer, stubs = self.writer, decision.stubs
+        assert writer is not None
+        parts = [MAIN, *self.workers]
+        dealt = {
+            part: stubs.take(np.arange(i, len(stubs), len(parts))) for i, part in enumerate(parts)
+        }
+        for part, worker in list(self.workers.items()):
+            if not worker.send(("stubs", dealt[part])):
+                self._lose(part)
+        entries = EntryReader({p: self._spill(p) for p in range(self.jobs)})
+        total = len(stubs)
+        mine = dealt[MAIN]
+        report(BuildProgress("stubs", 0, total))
+        done = [0]
+
+        def on_stub() -> None:
+            done[0] += 1
+            if done[0] % 256 == 0 or done[0] == len(mine):
+                report(BuildProgress("stubs", total * done[0] // max(1, len(mine)), total))
+
         try:
-            files = [o.file for o in articles]
-            entries: dict[str, RelatedEntry] = {}  # the stubs' entries, from the seeds read again
-            for outcome in index_chunk(writer, self._root, files, WORKER):
-                for key, related in zip(outcome.keys, outcome.entries, strict=True):
-                    entries.setdefault(key, related)
-            for stub in stubs:
-                entry = stub.entry or entries.get(stub.key)
-                if entry is not None:  # else its seed changed since: the next run sees it
-                    add_stub(writer, stub, entry)
+            added = self.share.add_stubs(mine.orders(), entries, on_stub)
+            report(BuildProgress("commit"))
+            segments: dict[int, Any] = {}
+            if self.jobs == 1 and not can_write_in_parallel():
+                manifest.counts = (decision.articles + added, decision.articles)
+                _stamp_and_write(manifest, self.store)
+                commit(writer)  # Whoosh's own writer, in one process
+                return added
+            segment = write_segment(writer)
+            if segment is not None:
+                segments[MAIN] = segment
+            for part, worker in list(self.workers.items()):
+                got: Any = worker.receive("segment") if part not in self._lost else _GONE
+                if got is _GONE:
+                    self._lose(part)
+                    continue
+                segment, their_added = got
+                added += their_added
+                if segment is not None:
+                    segments[part] = segment
+            for part in sorted(p for p in self._lost if p in dealt):
+                segment, redone = self._redo(part, decision, dealt[part], entries)
+                added += redone
+                if segment is not None:
+                    segments[-part] = segment  # never numbered like a live part
+        finally:
+            entries.close()
+        order = list(segments)
+        deletions = [
+            (order.index(part), docnum) for part, docnum in decision.deletions if part in segments
+        ]
+        manifest.counts = (decision.articles + added, decision.articles)
+        _stamp_and_write(manifest, self.store)
+        commit_segments(writer, [segments[p] for p in order], deletions)
+        self._stop_all()
+        return added
+
+    def _redo(
+        self, part: int, decision: Decision, stubs: Stubs, entries: EntryReader
+    ) -> tuple[Any, int]:
+        """A segment with the articles of the lost worker `part` (read again) and its stubs;
+        (None, 0) when there are none."""
+        rows = self.parts[part]
+        files = np.frombuffer(rows.files, dtype=np.uint32).astype(np.int64)
+        ours = files[decision.status[files] == OK] if len(files) else files
+        if not len(ours) and not len(stubs):
+            return None, 0
+        assert self.store is not None
+        ix = open_index(self.store)
+        writer = segment_writer(
+            ix, limitmb=self.options.writer_limit_mb, tempname=f"redo-{part}.tmp", shared=True
+        )
+        try:
+            share = Share(writer, self.root, self.table, 1, MAIN, Spill(self._spill(-part)))
+            for number in ours.tolist():
+                (file,) = self.table.files(number, number + 1)
+                share.record(number, read_seed(self.root, file))
+            share.spill.close()
+            added = share.add_stubs(stubs.orders(), entries)
             segment = write_segment(writer)
         except BaseException:
             cancel(writer)
             raise
         release(writer)
-        return segment
+        return segment, added
+
+    # --- the workers ---------------------------------------------------------------------
+
+    def _start(self, part: int) -> None:
+        job = {
+            "part": part,
+            "store": str(self.store) if self.store is not None else None,
+            "root": self.root,
+            "table": str(self.work / "files"),
+            "chunk_size": self.options.chunk_size,
+            "claims": self.claims.fd,
+            "spills": {p: str(self._spill(p)) for p in range(self.jobs)},
+            "limitmb": self.options.writer_limit_mb,
+        }
+        try:
+            proc = start_child(self.options.worker_command, pass_fds=(self.claims.fd,))
+        except OSError as exc:
+            self._note(f"could not start a build worker process ({exc}); its share was done here")
+            return
+        worker = self.workers[part] = _Worker(part, proc)
+        if not worker.send(("job", job)):
+            self._lose(part)
+
+    def _lose(self, part: int) -> None:
+        worker = self.workers.pop(part, None)
+        if worker is None:
+            return
+        worker.stop()
+        self._lost[part] = f"exit status {worker.proc.returncode}"
+        self._note(
+            "a build worker process stopped early; its share was indexed by the main process"
+        )
+
+    def _note(self, note: str) -> None:
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def _stop_all(self) -> None:
+        for worker in self.workers.values():
+            worker.stop()
+        self.workers.clear()
+
+    def close(self) -> None:
+        """Stop the workers, if they still run, and remove the build's working files."""
+        self._stop_all()
+        if self.claims.fd >= 0:
+            self.claims.close()
+            self.claims.fd = -1
+        self.share.spill.close()
+        shutil.rmtree(self.work, ignore_errors=True)
+        if self.store is not None:
+            # A worker that died leaves its folder of spilled postings behind.
+            for pattern in ("worker-*.tmp", "redo-*.tmp"):
+                for leftover in self.store.glob(pattern):
+                    shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _dumps(message: tuple[str, Any]) -> bytes:
-    buffer = io.BytesIO()
-    dump(message, buffer)
-    return buffer.getvalue()
+def _stamp_and_write(manifest: mf.Manifest, store: Path | None) -> None:
+    from .context import stamp
+
+    assert store is not None
+    stamp(manifest)
+    mf.write_manifest(store, manifest)
+
+
+__all__ = ["FullBuild", "full_build"]

@@ -6,7 +6,7 @@ import sys
 from dataclasses import dataclass
 
 from ..loader import PARSE_WORKER_MIN_FILES
-from ..scan import PARALLEL_STAT_MIN_FILES, STAT_HELPER
+from ..scan import PARALLEL_STAT_MIN_FILES, STAT_HELPER, usable_cores
 
 DEFAULT_WORKER_COMMAND = (sys.executable, "-m", "searchkit._build_worker")
 
@@ -16,12 +16,12 @@ class BuildOptions:
     """Settings of a build's processes and memory. The defaults suit any machine; tests and
     benchmarks change them to reach every path on small folders."""
 
-    # A full build of this many seed files or more is shared with a worker process.
+    # A full build of this many seed files or more is shared with worker processes.
     worker_min_files: int = 400
-    # Seed files per claim when a full build is shared: small enough that both sides
+    # Seed files per claim when a full build is shared: small enough that the processes
     # finish close together.
     chunk_size: int = 32
-    # How the worker of a full build is started (argv; the job comes on its stdin).
+    # How a worker of a full build is started (argv; the job comes on its stdin).
     worker_command: tuple[str, ...] = DEFAULT_WORKER_COMMAND
     # Postings each writer keeps in memory before spilling them to run files.
     writer_limit_mb: float = 128
@@ -31,8 +31,14 @@ class BuildOptions:
     parallel_stat_min_files: int = PARALLEL_STAT_MIN_FILES
     # The helper that stats the second half (argv; the folder is appended).
     stat_helper: tuple[str, ...] = STAT_HELPER
-    # Cores to plan for (None: as many as the operating system gives this process).
-    cores: int | None = None
+    # Processes a full build runs in, this one included (None: one per core this process
+    # may use); the scan of a large folder is shared between two when there are two.
+    jobs: int | None = None
 
 
 DEFAULT_OPTIONS = BuildOptions()
+
+
+def jobs_for(options: BuildOptions) -> int:
+    """The processes a full build with `options` may run in."""
+    return max(1, options.jobs if options.jobs is not None else usable_cores())

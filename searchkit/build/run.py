@@ -77,7 +77,7 @@ def _build(
     files = scan_seeds(
         seeds_root,
         parallel_min=options.parallel_stat_min_files,
-        cores=options.cores,
+        cores=options.jobs,
         helper=options.stat_helper,
     )
     scan = mf.scan_fingerprint(files)
