@@ -1,0 +1,38 @@
+"""How a build runs (not what it builds): process and memory settings with their defaults."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from ..loader import PARSE_WORKER_MIN_FILES
+from ..scan import PARALLEL_STAT_MIN_FILES, STAT_HELPER
+
+DEFAULT_WORKER_COMMAND = (sys.executable, "-m", "searchkit._build_worker")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    """Settings of a build's processes and memory. The defaults suit any machine; tests and
+    benchmarks change them to reach every path on small folders."""
+
+    # A full build of this many seed files or more is shared with a worker process.
+    worker_min_files: int = 400
+    # Seed files per claim when a full build is shared: small enough that both sides
+    # finish close together.
+    chunk_size: int = 32
+    # How the worker of a full build is started (argv; the job comes on its stdin).
+    worker_command: tuple[str, ...] = DEFAULT_WORKER_COMMAND
+    # Postings each writer keeps in memory before spilling them to run files.
+    writer_limit_mb: float = 128
+    # An incremental run parses this many changed seed files or more in a worker process.
+    parse_worker_min_files: int = PARSE_WORKER_MIN_FILES
+    # A folder with this many seed files or more is stat-ed by two processes.
+    parallel_stat_min_files: int = PARALLEL_STAT_MIN_FILES
+    # The helper that stats the second half (argv; the folder is appended).
+    stat_helper: tuple[str, ...] = STAT_HELPER
+    # Cores to plan for (None: as many as the operating system gives this process).
+    cores: int | None = None
+
+
+DEFAULT_OPTIONS = BuildOptions()

@@ -1,0 +1,158 @@
+"""Bring an index in step with its seeds folder: take the lock, read what the index knows,
+scan the folder, and pick the build that fits (none, incremental or full)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from .. import manifest as mf
+from .. import store as st
+from ..config import DEFAULT_SEEDS_DIR
+from ..errors import IndexCorruptError, SeedsMismatchError
+from ..reports import BuildProgress, IndexReport, ProgressCallback
+from ..scan import FileStat, scan_seeds
+from ..schema import schema_fingerprint
+from ..whoosh_seam.errors import opening, writing
+from ..whoosh_seam.toc import latest_generation
+from .context import Context, Counts, make_report
+from .options import DEFAULT_OPTIONS, BuildOptions
+
+
+def build_index(
+    seeds_dir: str | Path | None = None,
+    index_dir: str | Path = "index",
+    *,
+    full: bool = False,
+    dry_run: bool = False,
+    wait: float | None = None,
+    progress: ProgressCallback | None = None,
+    options: BuildOptions = DEFAULT_OPTIONS,
+) -> IndexReport:
+    """Bring the index at `index_dir` in step with the seeds folder; return what changed.
+
+    `seeds_dir` defaults to the folder the index was built from (or `seeds` for a new index);
+    naming another folder than the index's is refused unless `full` is set. `wait` is how long
+    to wait for another writer, in seconds (None: fail at once with IndexLockedError).
+    `progress` is called with BuildProgress values as the build goes; `options` says how the
+    build runs (processes, memory). Never prints.
+    """
+    started = time.perf_counter()
+    root = Path(index_dir)
+    report = progress if progress is not None else _ignore
+    with writing(root):
+        if dry_run:
+            return _build(root, seeds_dir, full, True, report, started, options)
+        with st.write_lock(root, wait=wait):
+            st.remove_orphan_stores(root)
+            return _build(root, seeds_dir, full, False, report, started, options)
+
+
+def _ignore(_progress: BuildProgress) -> None:
+    pass
+
+
+def _build(
+    root: Path,
+    seeds_dir: str | Path | None,
+    full: bool,
+    dry_run: bool,
+    report: ProgressCallback,
+    started: float,
+    options: BuildOptions,
+) -> IndexReport:
+    notes: list[str] = []
+    existing = _read_existing(root, notes)
+    if seeds_dir is None:
+        remembered = existing[0].seeds_dir if existing else mf.remembered_seeds_dir(root)
+        seeds_root = Path(remembered or DEFAULT_SEEDS_DIR)
+    else:
+        seeds_root = Path(seeds_dir)
+    seeds_root = seeds_root.resolve()
+    if existing and not full and Path(existing[0].seeds_dir) != seeds_root:
+        raise SeedsMismatchError(str(root), existing[0].seeds_dir, str(seeds_root))
+    report(BuildProgress("scan"))
+    files = scan_seeds(
+        seeds_root,
+        parallel_min=options.parallel_stat_min_files,
+        cores=options.cores,
+        helper=options.stat_helper,
+    )
+    scan = mf.scan_fingerprint(files)
+    ctx = Context(root.resolve(), seeds_root, started, notes, report, scan, options)
+    old = None
+    if existing is not None:
+        old, store = existing
+        if not full and old.scan == ctx.scan and old.counts is not None:
+            return _unchanged(ctx, old, len(files), dry_run=dry_run)
+        try:
+            old.seeds.load()
+        except IndexCorruptError as exc:
+            notes.append(f"{exc}; rebuilt it from scratch")
+            old = None
+        if old is not None and not full:
+            ix = _open_whoosh(root, store, notes)
+            if ix is not None:
+                return _incremental(ctx, files, ix, old, store, dry_run=dry_run)
+    from .full import full_build  # only a build that rebuilds needs the segment writer
+
+    return full_build(ctx, files, old, dry_run=dry_run)
+
+
+def _incremental(
+    ctx: Context,
+    files: dict[str, FileStat],
+    ix: Any,
+    old: mf.Manifest,
+    store: Path,
+    *,
+    dry_run: bool,
+) -> IndexReport:
+    from .incremental import incremental_build  # a no-op run need not load it
+
+    return incremental_build(ctx, files, ix, old, store, dry_run=dry_run)
+
+
+def _read_existing(root: Path, notes: list[str]) -> tuple[mf.Manifest, Path] | None:
+    """The live store's manifest, and the store; None when there is none to update (a note
+    says why when there is an index that cannot be used)."""
+    try:
+        store = st.current_store(root)
+        if store is None:
+            return None
+        manifest = mf.read_manifest(store, latest_generation(store))
+    except IndexCorruptError as exc:
+        notes.append(f"{exc}; rebuilt it from scratch")
+        return None
+    if manifest.schema != schema_fingerprint():
+        notes.append("the index was built by another version of searchkit; rebuilt it from scratch")
+        return None
+    return manifest, store
+
+
+def _open_whoosh(root: Path, store: Path, notes: list[str]) -> Any:
+    """The store's Whoosh index, or None (with a note) when it cannot be opened."""
+    from whoosh import index as whoosh_index
+
+    try:
+        with opening(root, store):
+            return whoosh_index.open_dir(str(store))
+    except IndexCorruptError as exc:
+        notes.append(f"{exc}; rebuilt it from scratch")
+        return None
+
+
+def _unchanged(ctx: Context, manifest: mf.Manifest, files: int, *, dry_run: bool) -> IndexReport:
+    """The report of a build that found the folder exactly as the manifest describes it."""
+    assert manifest.counts is not None
+    documents, articles = manifest.counts
+    return make_report(
+        ctx,
+        manifest,
+        Counts(unchanged=files),
+        full=False,
+        dry_run=dry_run,
+        changed=False,
+        documents=(documents, articles, documents - articles),
+    )
