@@ -6,6 +6,8 @@
     incremental.py  an incremental build: rewrite what changed seeds own or cite
     context.py      what a build's stages share, and its report
     options.py      BuildOptions: processes and memory
+
+Each stage is a module of its own.
 """
 
 from __future__ import annotations
