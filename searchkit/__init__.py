@@ -9,16 +9,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    DiskFullError,
     DocumentNotFoundError,
-    IndexCorruptError,
+    IndexDamagedError,
     IndexLockedError,
     IndexNotFoundError,
     IndexWriteError,
     QueryError,
+    Remedy,
     SearchkitError,
     SeedError,
     SeedsFolderError,
     SeedsMismatchError,
+    SeedsUnreadableError,
 )
 from .filters import Filters
 from .reports import BuildProgress, Duplicate, IndexReport, SeedIssue
@@ -71,6 +74,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "BuildOptions",
     "BuildProgress",
+    "DiskFullError",
     "Document",
     "DocumentNotFoundError",
     "Duplicate",
@@ -78,7 +82,7 @@ __all__ = [
     "FacetValue",
     "Filters",
     "Hit",
-    "IndexCorruptError",
+    "IndexDamagedError",
     "IndexLockedError",
     "IndexNotFoundError",
     "IndexReport",
@@ -87,6 +91,7 @@ __all__ = [
     "LinkedDocument",
     "Opened",
     "QueryError",
+    "Remedy",
     "SearchIndex",
     "SearchResults",
     "SearchkitError",
@@ -94,6 +99,7 @@ __all__ = [
     "SeedIssue",
     "SeedsFolderError",
     "SeedsMismatchError",
+    "SeedsUnreadableError",
     "Span",
     "Suggestion",
     "ValueCount",

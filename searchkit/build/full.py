@@ -39,13 +39,13 @@ from typing import Any
 from .. import manifest as mf
 from .. import store as st
 from ..documents import RelatedEntry
+from ..errors import IndexDamagedError, SearchkitError, SeedsUnreadableError
 from ..loader import SeedFile, load_seeds, seed_files
 from ..reports import BuildProgress, IndexReport
-from ..scan import FileStat
 from ..schema import build_schema, schema_fingerprint
 from ..whoosh_seam.writing import (
+    abandon,
     can_write_in_parallel,
-    cancel,
     commit,
     commit_segments,
     create_index,
@@ -55,24 +55,42 @@ from ..whoosh_seam.writing import (
     write_segment,
 )
 from ..workers import dump, start_child, stop_child
-from .context import Context, Counts, make_report, seed_state, stamp
+from .context import (
+    INDEX_BYTES_PER_SEED_BYTE,
+    SEGMENT_PEAK,
+    Context,
+    Counts,
+    make_report,
+    rebuilt_note,
+    seed_state,
+    stamp,
+    warning_notes,
+)
 from .options import BuildOptions
 from .plan import MAIN, WORKER, Outcome, Plan, Stub, add_stub, index_chunk, make_plan, outcome_of
 from .worker import Claims
 
 
-def full_build(
-    ctx: Context, files: dict[str, FileStat], old: mf.Manifest | None, *, dry_run: bool
-) -> IndexReport:
-    """Build a new store from every seed file in `files` and switch to it (unless `dry_run`);
-    `old` is the manifest of the index it replaces, if any."""
+def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> IndexReport:
+    """Build a new store from every seed file the scan found and switch to it (unless
+    `dry_run`); `old` is the manifest of the index it replaces (None: there is none, or it
+    is damaged).
+
+    Seeds that cannot be read keep the index as it was (SeedsUnreadableError) unless there
+    is no sound index to keep: then they are listed with the errors and read again next
+    time. Whatever fails, everything the build wrote is removed."""
+    files = ctx.found.files
     paths = sorted(files)
     counts = Counts()
     if old is not None:
         counts.removed = sum(1 for p in old.seeds if p not in files)
+    may_keep = old is not None  # an index to keep, if it is sound, should seeds not be read
+    if may_keep and ctx.found.unreadable:
+        may_keep = _keep_a_sound_index(ctx, list(ctx.found.unreadable.items()))
     manifest = mf.Manifest(
-        seeds_dir=str(ctx.seeds_root), schema=schema_fingerprint(), scan=ctx.scan
+        seeds_dir=str(ctx.seeds_root), schema=schema_fingerprint(), scan=ctx.fingerprint
     )
+    ctx.space.bytes = _space_needed(ctx)
     store = None if dry_run else st.new_store(ctx.root)
     writer = None
     build = None
@@ -93,10 +111,16 @@ def full_build(
                 worker_min=options.parse_worker_min_files,
             )
             plan = make_plan([outcome_of(loaded) for loaded in loads])
+        unread = []
         for outcome in plan.outcomes:
             path = outcome.file.path
-            counts.count(old.seeds.get(path) if old else None, outcome.digest)
             identity = outcome.identity
+            if outcome.failed:
+                unread.append((path, outcome.error or ""))
+                manifest.seeds[path] = seed_state(outcome, mf.INVALID, outcome.error)
+                continue
+            counts.count(old.seeds.get(path) if old else None, outcome.digest)
+            ctx.notes += warning_notes(path, outcome.warnings)
             if identity is None:
                 manifest.seeds[path] = seed_state(outcome, mf.INVALID, outcome.error)
             elif plan.articles[identity] != path:
@@ -104,6 +128,8 @@ def full_build(
                 manifest.seeds[path] = seed_state(outcome, mf.DUPLICATE, winner, identity)
             else:
                 manifest.seeds[path] = seed_state(outcome, mf.OK)
+        if unread and may_keep:
+            _keep_a_sound_index(ctx, unread)
         articles, stubs = len(plan.articles), len(plan.stubs)
         if writer is not None and build is not None:
             manifest.generation = writer.generation
@@ -117,8 +143,10 @@ def full_build(
                 ctx.notes.append(build.note)
             st.switch_store(ctx.root, store)
     except BaseException:
+        if build is not None:
+            build.close()  # first: the worker writes into the store too
         if writer is not None:
-            cancel(writer)
+            abandon(writer)
         if store is not None:
             shutil.rmtree(store, ignore_errors=True)
         raise
@@ -134,6 +162,35 @@ def full_build(
         changed=not dry_run,
         documents=(articles + stubs, articles, stubs),
     )
+
+
+def _keep_a_sound_index(ctx: Context, unread: list[tuple[str, str]]) -> bool:
+    """A full build that could not read `unread` ((path, reason) pairs) keeps the index it
+    would replace, if that index is sound: SeedsUnreadableError. A damaged index is replaced
+    all the same: False (with a note), and the build goes on."""
+    from ..stats import index_stats  # reads every file of the index, as a search would
+
+    try:
+        index_stats(ctx.root)
+    except IndexDamagedError as exc:
+        ctx.notes.append(rebuilt_note(exc))
+        return False
+    except SearchkitError as exc:
+        ctx.notes.append(f"the index could not be used ({exc}); rebuilt it from scratch")
+        return False
+    raise SeedsUnreadableError(str(ctx.root), str(ctx.seeds_root), sorted(unread))
+
+
+def _space_needed(ctx: Context) -> int:
+    """About how many bytes the build needs at its peak: its new segment twice, the segment
+    being as large as the live store, or (for a first build) its seeds' size times
+    INDEX_BYTES_PER_SEED_BYTE."""
+    with contextlib.suppress(SearchkitError, OSError):
+        live = st.current_store(ctx.root)
+        if live is not None:
+            return SEGMENT_PEAK * st.store_size(live)
+    seeds = sum(size for _, size in ctx.found.files.values())
+    return SEGMENT_PEAK * INDEX_BYTES_PER_SEED_BYTE * seeds
 
 
 _GONE = object()  # what _receive returns when the worker died
@@ -355,7 +412,7 @@ class FullBuild:
                     add_stub(writer, stub, entry)
             segment = write_segment(writer)
         except BaseException:
-            cancel(writer)
+            abandon(writer)
             raise
         release(writer)
         return segment

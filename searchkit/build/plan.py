@@ -36,21 +36,33 @@ class Outcome:
     entries: tuple[RelatedEntry, ...] = ()  # those entries, if this process read the seed
     docnum: int | None = None  # the article's number in its segment; None if not indexed
     part: int = MAIN  # the process that read it, and the segment its article went to
+    failed: bool = False  # the file could not be read (Loaded.failed)
+    warnings: tuple[str, ...] = ()  # what the seed's parse left out (Seed.warnings)
 
     def row(self) -> tuple[Any, ...]:
         """What the other process needs of it (plain values: cheap to pickle)."""
-        return (self.digest, self.error, self.identity, self.topics, self.keys, self.docnum)
+        return (
+            self.digest,
+            self.error,
+            self.identity,
+            self.topics,
+            self.keys,
+            self.docnum,
+            self.failed,
+            self.warnings,
+        )
 
     @classmethod
     def from_row(cls, file: SeedFile, row: tuple[Any, ...], part: int) -> Outcome:
-        digest, error, identity, topics, keys, docnum = row
-        return cls(file, digest, error, identity, topics, keys, (), docnum, part)
+        digest, error, identity, topics, keys, docnum, failed, warnings = row
+        return cls(file, digest, error, identity, topics, keys, (), docnum, part, failed, warnings)
 
 
 def outcome_of(loaded: Loaded, docnum: int | None = None, part: int = MAIN) -> Outcome:
     seed = loaded.seed
     if seed is None:
-        return Outcome(loaded.file, loaded.digest, error=loaded.error or "cannot be parsed")
+        error = loaded.error or "cannot be parsed"
+        return Outcome(loaded.file, loaded.digest, error=error, failed=loaded.failed)
     return Outcome(
         loaded.file,
         loaded.digest,
@@ -60,6 +72,7 @@ def outcome_of(loaded: Loaded, docnum: int | None = None, part: int = MAIN) -> O
         entries=seed.related,
         docnum=docnum,
         part=part,
+        warnings=seed.warnings,
     )
 
 

@@ -9,7 +9,6 @@ main process is gone.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import pickle
@@ -18,7 +17,7 @@ import sys
 from typing import Any
 
 from ..loader import SeedFile
-from ..whoosh_seam.writing import open_index, release, segment_writer, write_segment
+from ..whoosh_seam.writing import abandon, open_index, release, segment_writer, write_segment
 from ..workers import dump
 from .plan import MAIN, WORKER, Outcome, add_stub, index_chunk, make_plan
 
@@ -87,8 +86,7 @@ def worker_main() -> None:
         release(writer)
         _send(("segment", segment))
     except BaseException:
-        with contextlib.suppress(Exception):
-            writer.cancel()
+        abandon(writer)
         raise
 
 
