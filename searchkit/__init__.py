@@ -9,17 +9,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
+    DiskFullError,
     DocumentNotFoundError,
-    IndexCorruptError,
+    IndexDamagedError,
     IndexLockedError,
     IndexNotFoundError,
     IndexWriteError,
     QueryError,
     QueryLimitError,
+    Remedy,
     SearchkitError,
     SeedError,
     SeedsFolderError,
     SeedsMismatchError,
+    SeedsUnreadableError,
 )
 from .filters import Filters
 from .options import SearchOptions
@@ -73,6 +76,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "BuildOptions",
     "BuildProgress",
+    "DiskFullError",
     "Document",
     "DocumentNotFoundError",
     "Duplicate",
@@ -80,7 +84,7 @@ __all__ = [
     "FacetValue",
     "Filters",
     "Hit",
-    "IndexCorruptError",
+    "IndexDamagedError",
     "IndexLockedError",
     "IndexNotFoundError",
     "IndexReport",
@@ -90,6 +94,7 @@ __all__ = [
     "Opened",
     "QueryError",
     "QueryLimitError",
+    "Remedy",
     "SearchIndex",
     "SearchOptions",
     "SearchResults",
@@ -98,6 +103,7 @@ __all__ = [
     "SeedIssue",
     "SeedsFolderError",
     "SeedsMismatchError",
+    "SeedsUnreadableError",
     "Span",
     "Suggestion",
     "ValueCount",

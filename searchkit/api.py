@@ -24,7 +24,7 @@ from . import store as st
 from .config import DEFAULT_SEEDS_DIR, resolve_index_dir
 from .errors import (
     DocumentNotFoundError,
-    IndexCorruptError,
+    IndexDamagedError,
     IndexLockedError,
     IndexWriteError,
     QueryError,
@@ -63,9 +63,8 @@ class _Generation:
             self.generation = self.ix.latest_generation()
         if read_schema(store, self.generation) != schema_fingerprint():
             # Read by this version, the documents would give wrong facets or none.
-            raise IndexCorruptError(
-                f"the index at {index_dir} was built by another version of searchkit: "
-                "rebuild it with `searchkit index`"
+            raise IndexDamagedError(
+                str(index_dir), "was built by another version of searchkit", str(store)
             )
         self.store = store
         self.parser = QueryParser(self.ix.schema)
@@ -122,13 +121,13 @@ class SearchIndex:
                 with reading(self.index_dir, current.store):
                     if current.is_current(store):
                         return current
-            except IndexCorruptError:
+            except IndexDamagedError:
                 pass  # its files changed under it: open the newest
             while True:
                 try:
                     self._current = _Generation(self.index_dir, store)
                     return self._current
-                except IndexCorruptError:
+                except IndexDamagedError:
                     # A full build may have switched to a new store, and removed this one,
                     # between reading CURRENT and opening the store: open the new one.
                     newer = st.require_store(self.index_dir)
@@ -160,7 +159,7 @@ class SearchIndex:
         try:
             with reading(self.index_dir, gen.store):
                 return work(engine, gen)
-        except IndexCorruptError:
+        except IndexDamagedError:
             if self._moved(gen):
                 engine, gen = self._engine()
                 with reading(self.index_dir, gen.store):
@@ -374,11 +373,15 @@ def open_or_build(
     seeds folder, without waiting for another writer; when that fails (the folder is gone,
     another process is writing, the index is damaged) the index is opened as it is and the
     error returned. Raises IndexNotFoundError when there is no index and nothing to build it
-    from."""
+    from, IndexDamagedError when the index is damaged and was not rebuilt."""
     root = resolve_index_dir(index_dir)
     report = None
     error: SearchkitError | None = None
-    if st.current_store(root) is None:
+    try:
+        present = st.current_store(root) is not None
+    except IndexDamagedError:
+        present = True  # an update rebuilds it; opening it says what is damaged
+    if not present:
         seeds = Path(seeds_dir) if seeds_dir is not None else Path(DEFAULT_SEEDS_DIR)
         if seeds.is_dir():
             if on_first_build is not None:
@@ -387,7 +390,7 @@ def open_or_build(
     elif update:
         try:
             report = _build(seeds_dir, root, progress=progress, wait=0.0)
-        except (SeedsFolderError, IndexLockedError, IndexCorruptError, IndexWriteError) as exc:
+        except (SeedsFolderError, IndexLockedError, IndexDamagedError, IndexWriteError) as exc:
             error = exc
     return Opened(SearchIndex(root, clock=clock), report, error)
 

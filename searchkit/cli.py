@@ -16,6 +16,7 @@ from typing import Any
 
 from .config import resolve_index_dir, resolve_seeds_dir
 from .errors import QueryError, SearchkitError
+from .messages import error_line
 from .render import (
     Palette,
     hit_json,
@@ -37,9 +38,11 @@ EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = """exit status:
   0  success: every seed file is indexed
-  1  fatal error (no index, index locked, unreadable seeds folder, ...)
+  1  fatal error, nothing changed (no index, index locked, damaged index, seeds folder
+     missing or unreadable, full disk, index folder not writable, a full build that
+     could not read some seeds)
   2  usage error (unknown option, bad query)
-  3  some seed files were skipped or are stale; the index was still updated
+  3  some seed files were skipped, unreadable or stale; the index was still updated
 """
 
 
@@ -295,7 +298,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _echo(f"searchkit: {sanitize(str(exc))}", err=True)
         return EXIT_USAGE
     except SearchkitError as exc:
-        _echo(f"searchkit: {sanitize(str(exc))}", err=True)
+        line = error_line(exc, index_arg=getattr(args, "index", None))
+        _echo(f"searchkit: {sanitize(line)}", err=True)
         return EXIT_ERROR
     except KeyboardInterrupt:
         _echo("searchkit: interrupted", err=True)

@@ -2,7 +2,9 @@
 
 A seed is YAML frontmatter plus an optional Markdown body (docs/DOCUMENTS.md). This module turns
 its text into a frozen :class:`Seed` or raises :class:`SeedError` naming the file and the reason.
-It knows nothing about the index.
+A flaw that costs only part of a seed (a malformed `related` entry, a URL that is not text)
+leaves that part out and is kept in `Seed.warnings`, so the article stays searchable. Messages
+show values as the seed wrote them, not as Python sees them. It knows nothing about the index.
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ class Seed:
     published_flag: bool | None = None
     images: tuple[Image, ...] = ()
     related: tuple[RelatedEntry, ...] = ()
+    warnings: tuple[str, ...] = ()  # what was left out, and why
 
     @property
     def identity(self) -> str:
@@ -116,6 +119,43 @@ def normalize_url(url: str) -> str:
     return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, "")).strip()
 
 
+def kind_of(value: Any) -> str:
+    """What a YAML value is, in the seed's terms ("a list", "a number"), for messages."""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, datetime | date):
+        return "a date"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "a YAML value of another kind"
+
+
+MAX_SHOWN = 60  # characters of a value a message shows
+
+
+def shown(value: Any) -> str:
+    """A scalar as the seed wrote it, near enough (text in quotes, dates in ISO 8601), else
+    what it is: for messages, instead of Python's repr."""
+    if isinstance(value, str):
+        text = value if len(value) <= MAX_SHOWN else value[: MAX_SHOWN - 1] + "…"
+        return f'"{text}"'
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return kind_of(value)
+
+
 def to_utc(value: Any, field: str) -> datetime | None:
     """A timestamp as an aware UTC datetime; None when absent. Raises ValueError when bad."""
     if value is None or value == "":
@@ -129,15 +169,17 @@ def to_utc(value: Any, field: str) -> datetime | None:
         try:
             dt = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{field} {value!r} is not an ISO 8601 date or timestamp") from None
+            raise ValueError(
+                f"{field} {shown(value)} is not an ISO 8601 date or timestamp"
+            ) from None
     else:
-        raise ValueError(f"{field} {value!r} is not an ISO 8601 date or timestamp")
+        raise ValueError(f"{field} is {kind_of(value)}, not an ISO 8601 date or timestamp")
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     try:
         return dt.astimezone(UTC)
     except OverflowError:
-        raise ValueError(f"{field} {value!r} is out of range") from None
+        raise ValueError(f"{field} {shown(value)} is out of range in UTC") from None
 
 
 def _text(value: Any, field: str, *, required: bool = False) -> str:
@@ -146,7 +188,7 @@ def _text(value: Any, field: str, *, required: bool = False) -> str:
             raise ValueError(f"{field} is missing")
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float | datetime | date):
-        raise ValueError(f"{field} must be text, not {type(value).__name__}")
+        raise ValueError(f"{field} must be text, not {kind_of(value)}")
     text = collapse(str(value))
     if required and not text:
         raise ValueError(f"{field} is empty")
@@ -177,8 +219,15 @@ def _quality(value: Any) -> int | None:
     return q if q is not None and 0 <= q <= 100 else None
 
 
-def _url(value: Any, field: str) -> str | None:
-    text = _text(value, field)
+def _url(value: Any, field: str, warnings: list[str]) -> str | None:
+    """A normalised URL; None (with a warning) for a value that is not text, which is no
+    URL and must not become an identity."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        warnings.append(f"{field} is {kind_of(value)} ({shown(value)}), not a URL: ignored")
+        return None
+    text = collapse(value)
     return normalize_url(text) if text else None
 
 
@@ -188,7 +237,7 @@ def _topics(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise ValueError(f"topics must be a list of strings, not {type(value).__name__}")
+        raise ValueError(f"topics must be a list of text, not {kind_of(value)}")
     seen: set[str] = set()
     topics: list[str] = []
     for item in value:
@@ -228,40 +277,59 @@ def _images(value: Any, field: str) -> tuple[Image, ...]:
     return tuple(images)
 
 
-def _related(value: Any) -> tuple[RelatedEntry, ...]:
+def _related(value: Any, warnings: list[str]) -> tuple[RelatedEntry, ...]:
+    """The related entries; a malformed one is left out with a warning (the article and its
+    other entries stay), as is a `related` that is not a list."""
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise ValueError(f"related must be a list, not {type(value).__name__}")
+        warnings.append(f"related is {kind_of(value)}, not a list of entries: ignored")
+        return ()
     entries = []
     for i, item in enumerate(value):
         field = f"related[{i}]"
         if not isinstance(item, Mapping):
-            raise ValueError(f"{field} must be a mapping, not {type(item).__name__}")
-        title = _text(item.get("title"), f"{field}.title")
-        if not title:
-            continue  # an entry without a title has nothing to show or search
-        entries.append(
-            RelatedEntry(
-                position=i,
-                title=title,
-                excerpt=_text(item.get("excerpt"), f"{field}.excerpt"),
-                published=to_utc(item.get("publishedDateTime"), f"{field}.publishedDateTime"),
-                url=_url(item.get("webUrl"), f"{field}.webUrl")
-                or _url(item.get("originalUrl"), f"{field}.originalUrl"),
-                amp_url=_optional_text(item.get("ampWebUrl"), f"{field}.ampWebUrl"),
-                type=_optional_text(item.get("type"), f"{field}.type"),
-                provider=_provider(item.get("provider"), f"{field}.provider"),
-                quality=_quality(item.get("quality")),
-                images=_images(item.get("images"), f"{field}.images"),
-            )
-        )
+            warnings.append(f"{field} is {kind_of(item)}, not a mapping of fields: left out")
+            continue
+        try:
+            entry = _related_entry(item, i, field, warnings)
+        except (ValueError, TypeError, OverflowError) as exc:
+            warnings.append(f"{field} left out: {exc}")
+            continue
+        if entry is not None:
+            entries.append(entry)
     return tuple(entries)
 
 
+def _related_entry(
+    item: Mapping[str, Any], i: int, field: str, warnings: list[str]
+) -> RelatedEntry | None:
+    title = _text(item.get("title"), f"{field}.title")
+    if not title:
+        return None  # an entry without a title has nothing to show or search
+    return RelatedEntry(
+        position=i,
+        title=title,
+        excerpt=_text(item.get("excerpt"), f"{field}.excerpt"),
+        published=to_utc(item.get("publishedDateTime"), f"{field}.publishedDateTime"),
+        url=_url(item.get("webUrl"), f"{field}.webUrl", warnings)
+        or _url(item.get("originalUrl"), f"{field}.originalUrl", warnings),
+        amp_url=_optional_text(item.get("ampWebUrl"), f"{field}.ampWebUrl"),
+        type=_optional_text(item.get("type"), f"{field}.type"),
+        provider=_provider(item.get("provider"), f"{field}.provider"),
+        quality=_quality(item.get("quality")),
+        images=_images(item.get("images"), f"{field}.images"),
+    )
+
+
 def seed_from_mapping(path: str, meta: Mapping[str, Any], body: str = "") -> Seed:
-    """Build a Seed from already-loaded frontmatter. Raises ValueError naming the bad field."""
+    """Build a Seed from already-loaded frontmatter. Raises ValueError naming the bad field;
+    what only costs part of the seed is left out and listed in Seed.warnings."""
     published = meta.get("published")
+    warnings: list[str] = []
+    web_url = _url(meta.get("webUrl"), "webUrl", warnings)
+    original_url = _url(meta.get("originalUrl"), "originalUrl", warnings)
+    related = _related(meta.get("related"), warnings)
     return Seed(
         path=path,
         title=_text(meta.get("title"), "title", required=True),
@@ -270,8 +338,8 @@ def seed_from_mapping(path: str, meta: Mapping[str, Any], body: str = "") -> See
         topics=_topics(meta.get("topics")),
         provider=_provider(meta.get("provider"), "provider"),
         published=to_utc(meta.get("publishedDateTime"), "publishedDateTime"),
-        web_url=_url(meta.get("webUrl"), "webUrl"),
-        original_url=_url(meta.get("originalUrl"), "originalUrl"),
+        web_url=web_url,
+        original_url=original_url,
         amp_url=_optional_text(meta.get("ampWebUrl"), "ampWebUrl"),
         cdn_amp_url=_optional_text(meta.get("cdnAmpWebUrl"), "cdnAmpWebUrl"),
         category=_optional_text(meta.get("category"), "category"),
@@ -280,7 +348,8 @@ def seed_from_mapping(path: str, meta: Mapping[str, Any], body: str = "") -> See
         heat=_int(meta.get("heat")),
         published_flag=published if isinstance(published, bool) else None,
         images=_images(meta.get("images"), "images"),
-        related=_related(meta.get("related")),
+        related=related,
+        warnings=tuple(warnings),
     )
 
 
@@ -339,7 +408,7 @@ def parse_seed_text(path: str, text: str) -> Seed:
         # PyYAML's constructors raise these for values such as 2021-02-30 or !!int "high".
         raise SeedError(path, f"invalid YAML value: {exc}") from None
     if not isinstance(meta, Mapping):
-        kind = "empty" if meta is None else f"a {type(meta).__name__}"
+        kind = kind_of(meta)
         raise SeedError(path, f"the frontmatter must be a YAML mapping of fields, but it is {kind}")
     try:
         return seed_from_mapping(path, meta, body)

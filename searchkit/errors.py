@@ -3,11 +3,13 @@
     SearchkitError                 base class: catch this to handle any searchkit failure
     ├── SeedError                  a seed file cannot be read or parsed (path, reason, line, column)
     ├── IndexNotFoundError         no index at the given folder: run `searchkit index`
-    ├── IndexCorruptError          the index folder exists but cannot be read
+    ├── IndexDamagedError          the index folder exists but a file of it cannot be used
     ├── IndexWriteError            a build cannot write the index folder (permissions, disk)
+    │   └── DiskFullError          ... because the disk is full (names the device)
     ├── IndexLockedError           another process is writing the index (names its pid)
     ├── SeedsMismatchError         the index was built from another seeds folder
-    ├── SeedsFolderError           the seeds folder is missing or unreadable
+    ├── SeedsFolderError           the seeds folder is missing or unreadable as a whole
+    ├── SeedsUnreadableError       a full build could not read some seeds and kept the index
     ├── QueryError                 a query or filter cannot be parsed (position and hint)
     │   └── QueryLimitError        a query goes past a cap of searchkit.limits (which one)
     └── DocumentNotFoundError      no document with the given id
@@ -16,9 +18,25 @@ Warnings (not errors) are SearchkitWarning: a Whoosh version searchkit was not v
 
 Whoosh's errors are translated at one boundary, searchkit/whoosh_seam/errors.py; YAML's where
 seeds are parsed (documents.py). Both chain the original (``raise ... from exc``).
+
+Errors carry facts (paths, counts, errno) and, where one fix applies, the fix as data
+(`remedy`, a Remedy); the command line and the REPL phrase it as the command to run.
 """
 
 from __future__ import annotations
+
+import enum
+import errno
+from collections.abc import Sequence
+
+
+class Remedy(enum.Enum):
+    """What fixes an error, as data; the command line and the REPL say it as a command."""
+
+    REBUILD_FULL = "rebuild_full"  # rebuild the index from scratch: build_index(..., full=True)
+    FREE_SPACE = "free_space"  # free space on the device, then build again
+    MAKE_WRITABLE = "make_writable"  # let this user write the index folder, or use another one
+    MAKE_READABLE = "make_readable"  # let this user read the seed files named, then build again
 
 
 class SearchkitError(Exception):
@@ -60,19 +78,71 @@ class IndexNotFoundError(SearchkitError):
         )
 
 
-class IndexCorruptError(SearchkitError):
-    """The index folder exists but its contents cannot be read."""
+class IndexDamagedError(SearchkitError):
+    """A file of the index folder cannot be used. `where` is the file (or the store folder),
+    `what` says what is wrong with it ("is not UTF-8 text", "cannot be read: ..."); `remedy`
+    is Remedy.REBUILD_FULL: a full build replaces every damaged file."""
+
+    def __init__(
+        self, index_dir: str, what: str, where: str, *, remedy: Remedy = Remedy.REBUILD_FULL
+    ) -> None:
+        self.index_dir = index_dir
+        self.what = what
+        self.where = where
+        self.remedy = remedy
+        super().__init__(
+            f"the index at {index_dir} is damaged ({where} {what}): "
+            "rebuild it from scratch with a full build"
+        )
+
+
+# errno values that mean "this user may not write there"
+_NOT_ALLOWED = {errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 class IndexWriteError(SearchkitError):
-    """A build cannot write the index folder: permissions, a full disk, an I/O error."""
+    """A build cannot write the index folder: permissions, a full disk, an I/O error.
+    `remedy` is Remedy.MAKE_WRITABLE when the folder is not writable, else None."""
 
     def __init__(self, index_dir: str, exc: OSError) -> None:
         self.index_dir = index_dir
         self.errno = exc.errno
         self.filename = exc.filename
-        where = f" ({exc.filename})" if exc.filename else ""
-        super().__init__(f"cannot write the index at {index_dir}: {exc.strerror or exc}{where}")
+        self.reason = exc.strerror or str(exc)
+        self.remedy: Remedy | None = Remedy.MAKE_WRITABLE if exc.errno in _NOT_ALLOWED else None
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f" ({self.filename})" if self.filename else ""
+        return f"cannot write the index at {self.index_dir}: {self.reason}{where}"
+
+
+class DiskFullError(IndexWriteError):
+    """A build ran out of space on `device` (a mount point, or the folder where none is
+    known); it needed about `needed_bytes` (None: unknown). Nothing it wrote is left behind
+    and the index is as it was before."""
+
+    def __init__(
+        self, index_dir: str, exc: OSError, *, device: str, needed_bytes: int | None
+    ) -> None:
+        self.device = device
+        self.needed_bytes = needed_bytes
+        super().__init__(index_dir, exc)
+        self.remedy = Remedy.FREE_SPACE
+
+    @property
+    def needed_mb(self) -> int | None:
+        """needed_bytes in whole megabytes, rounded up (at least 1)."""
+        if self.needed_bytes is None:
+            return None
+        return max(1, -(-self.needed_bytes // 1_000_000))
+
+    def _message(self) -> str:
+        needed = f" (needed about {self.needed_mb} MB)" if self.needed_bytes is not None else ""
+        return (
+            f"no space left on {self.device}{needed}: the index at {self.index_dir} "
+            "was left as it was"
+        )
 
 
 class IndexLockedError(SearchkitError):
@@ -101,7 +171,41 @@ class SeedsMismatchError(SearchkitError):
 
 
 class SeedsFolderError(SearchkitError):
-    """The seeds folder does not exist or is not a folder."""
+    """The seeds folder as a whole cannot be read: it does not exist, is not a folder, or
+    cannot be listed or entered. A build that meets this changes nothing."""
+
+    def __init__(self, seeds_dir: str, reason: str, *, missing: bool = False) -> None:
+        self.seeds_dir = seeds_dir
+        self.reason = reason
+        self.missing = missing  # it does not exist (another folder may have been meant)
+        super().__init__(f"the seeds folder {seeds_dir} {reason}")
+
+
+class SeedsUnreadableError(SearchkitError):
+    """A full build could not read some seed files or folders (`unreadable`: (path, reason)
+    pairs, paths relative to the seeds folder), so it kept the index it would have replaced.
+    `remedy` is Remedy.MAKE_READABLE."""
+
+    SHOWN = 3  # paths named in the message; `unreadable` has them all
+
+    def __init__(
+        self, index_dir: str, seeds_dir: str, unreadable: Sequence[tuple[str, str]]
+    ) -> None:
+        self.index_dir = index_dir
+        self.seeds_dir = seeds_dir
+        self.unreadable = tuple(unreadable)
+        self.remedy = Remedy.MAKE_READABLE
+        super().__init__(
+            f"the full build of the index at {index_dir} could not read {self.summary()} "
+            f"in {seeds_dir}, so the index was left as it was"
+        )
+
+    def summary(self) -> str:
+        """How many paths could not be read, naming the first few with their reason."""
+        count = len(self.unreadable)
+        named = "; ".join(f"{p} ({why})" for p, why in self.unreadable[: self.SHOWN])
+        more = f"; and {count - self.SHOWN} more" if count > self.SHOWN else ""
+        return f"{count} seed path{'' if count == 1 else 's'}: {named}{more}"
 
 
 _QUOTED_QUERY = 80  # characters of a query quoted in its error's message (`query` has all)

@@ -7,6 +7,7 @@ processes in build/.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import pickle
@@ -36,12 +37,15 @@ class SeedFile:
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
-    """The outcome of reading one seed file: a Seed, or the error that stopped it."""
+    """The outcome of reading one seed file: a Seed, or the error that stopped it. `failed`:
+    the file could not be read at all (it is unreadable, not invalid: a build keeps what it
+    had of it and reads it again next time)."""
 
     file: SeedFile
     digest: str
     seed: Seed | None = None
     error: str | None = None
+    failed: bool = False
 
 
 def seed_files(stats: dict[str, FileStat], paths: Iterable[str]) -> list[SeedFile]:
@@ -66,7 +70,7 @@ def read_seed(root: str, file: SeedFile) -> Loaded:
                     error=(f"the file is {size:,} bytes; seeds may be at most 1 MiB"),
                 )
     except OSError as exc:
-        return Loaded(file, "", error=f"cannot read the file: {exc.strerror}")
+        return Loaded(file, "", error=read_failure(exc), failed=True)
     digest = digest_bytes(data)
     try:
         return Loaded(file, digest, seed=parse_seed_bytes(file.path, data))
@@ -74,6 +78,13 @@ def read_seed(root: str, file: SeedFile) -> Loaded:
         return Loaded(file, digest, error=exc.detail)
     except Exception as exc:  # a parser bug must cost one seed, not the whole build
         return Loaded(file, digest, error=f"cannot be parsed ({type(exc).__name__}: {exc})")
+
+
+def read_failure(exc: OSError) -> str:
+    """Why a seed file the scan found could not be read, and what to do."""
+    if exc.errno == errno.ENOENT:
+        return "the file vanished while the build ran; the next run reads it again"
+    return f"cannot read the file ({exc.strerror}); make it readable for this user"
 
 
 def load_seeds(

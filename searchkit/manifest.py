@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import IndexCorruptError
-from .store import atomic_write, current_store
+from .errors import IndexDamagedError
+from .store import STORE_PREFIX, atomic_write, current_store
 
 MANIFEST_FORMAT = 2  # a JSON header line, then packed columns (1: a JSON row per seed)
 
@@ -40,13 +40,20 @@ class SeedState:
     status: str = OK
     error: str | None = None  # why it failed; for a duplicate, the path indexed instead
     identity: str | None = None  # kept for duplicates, whose identity is not in the index
+    # The file could not be read (stat-ed, opened, read) by the build that wrote this state:
+    # the next build reads it again, whatever its mtime and size say. Always stale or invalid.
+    failed: bool = False
 
     @property
-    def extra(self) -> tuple[str, str | None, str | None] | None:
-        """(status, error, identity) when any differs from a plain indexed seed's, else None."""
+    def extra(self) -> Extra | None:
+        """(status, error, identity, failed) when any differs from a plain indexed seed's,
+        else None."""
         if self.status == OK and self.error is None and self.identity is None:
             return None
-        return (self.status, self.error, self.identity)
+        return (self.status, self.error, self.identity, self.failed)
+
+
+Extra = tuple[str, str | None, str | None, bool]  # SeedState.extra
 
 
 class SeedStates(MutableMapping[str, SeedState]):
@@ -62,7 +69,7 @@ class SeedStates(MutableMapping[str, SeedState]):
     def __init__(self) -> None:
         self._stats: dict[str, tuple[int, int]] = {}  # path -> (mtime_ns, size)
         self._digests: dict[str, str] = {}
-        self._extra: dict[str, tuple[str, str | None, str | None]] = {}  # the unusual ones
+        self._extra: dict[str, Extra] = {}  # the unusual ones
         self._packed: bytes | None = None  # the columns as read, until decoded
         self._layout: dict[str, int] = {}  # how they are laid out (see pack)
         self._source: Path | None = None  # the manifest they were read from, for errors
@@ -72,7 +79,7 @@ class SeedStates(MutableMapping[str, SeedState]):
         cls,
         data: bytes,
         layout: dict[str, int],
-        extra: dict[str, tuple[str, str | None, str | None]],
+        extra: dict[str, Extra],
         source: Path,
     ) -> SeedStates:
         """States whose columns are `data` laid out as `layout` (both made by pack()),
@@ -83,7 +90,7 @@ class SeedStates(MutableMapping[str, SeedState]):
         return states
 
     def load(self) -> None:
-        """Decode the columns now; IndexCorruptError if they cannot be read."""
+        """Decode the columns now; IndexDamagedError if they cannot be read."""
         if self._packed is None:
             return
         data, self._packed = memoryview(self._packed), None
@@ -106,9 +113,9 @@ class SeedStates(MutableMapping[str, SeedState]):
             if not self._extra.keys() <= self._stats.keys():
                 raise ValueError("a seed state names a path that is not in the manifest")
         except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-            raise IndexCorruptError(
-                f"{self._source} cannot be read ({exc}): rebuild the index with "
-                "`searchkit index --full`"
+            source = self._source or Path("manifest")
+            raise IndexDamagedError(
+                str(source.parent.parent), f"cannot be read ({exc})", str(source)
             ) from None
 
     def pack(self) -> tuple[dict[str, int], bytes]:
@@ -183,11 +190,18 @@ class SeedStates(MutableMapping[str, SeedState]):
     def issues(self) -> Iterator[tuple[str, str, str | None, str | None]]:
         """(path, status, error, identity) of the unusual seeds, in no order; this never
         needs the columns decoded."""
-        for path, (status, error, identity) in self._extra.items():
+        for path, (status, error, identity, _failed) in self._extra.items():
             yield path, status, error, identity
 
-    def extra_json(self) -> dict[str, list[str | None]]:
-        return {p: list(e) for p, e in self._extra.items()}
+    def failed(self) -> list[str]:
+        """The seeds the last build could not read, to be read again whatever their mtime
+        and size; this never needs the columns decoded."""
+        return [path for path, extra in self._extra.items() if extra[3]]
+
+    def extra_json(self) -> dict[str, list[str | bool | None]]:
+        """The unusual states for the header: [status, error, identity], and `true` after
+        them when the read failed (so a manifest without failures reads as before)."""
+        return {p: list(e if e[3] else e[:3]) for p, e in self._extra.items()}
 
 
 def _pack_ints(values: list[int]) -> bytes:
@@ -258,7 +272,7 @@ class Manifest:
             # Format 1 (one JSON object, a row per seed) came with schema version 2, whose
             # indexes are rebuilt anyway.
             raise ValueError(f"written by an earlier searchkit (format {head.get('format')!r})")
-        extra = {p: (e[0], e[1], e[2]) for p, e in head["unusual"].items()}
+        extra = {p: (e[0], e[1], e[2], e[3:] == [True]) for p, e in head["unusual"].items()}
         seeds = SeedStates.packed(rest, head["columns"], extra, source)
         return cls(
             seeds_dir=head["seeds_dir"],
@@ -281,17 +295,18 @@ def write_manifest(store: Path, manifest: Manifest) -> None:
 
 
 def read_manifest(store: Path, generation: int) -> Manifest:
+    """The manifest of `generation` in `store`; IndexDamagedError if it is missing or cannot
+    be read."""
     path = manifest_path(store, generation)
+    index_dir = str(store.parent)
     try:
         return Manifest.from_bytes(path.read_bytes(), path)
     except FileNotFoundError:
-        raise IndexCorruptError(
-            f"{path} is missing: rebuild the index with `searchkit index --full`"
-        ) from None
+        raise IndexDamagedError(index_dir, "is missing", str(path)) from None
+    except OSError as exc:
+        raise IndexDamagedError(index_dir, f"cannot be read: {exc.strerror}", str(path)) from None
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise IndexCorruptError(
-            f"{path} cannot be read ({exc}): rebuild the index with `searchkit index --full`"
-        ) from None
+        raise IndexDamagedError(index_dir, f"cannot be read ({exc})", str(path)) from None
 
 
 def read_schema(store: Path, generation: int) -> str | None:
@@ -302,30 +317,42 @@ def read_schema(store: Path, generation: int) -> str | None:
         with open(path, "rb") as fh:
             schema = json.loads(fh.readline()).get("schema")
     except FileNotFoundError:
-        raise IndexCorruptError(
-            f"{path} is missing: rebuild the index with `searchkit index --full`"
-        ) from None
+        raise IndexDamagedError(str(store.parent), "is missing", str(path)) from None
     except (OSError, ValueError, AttributeError) as exc:
-        raise IndexCorruptError(
-            f"{path} cannot be read ({exc}): rebuild the index with `searchkit index --full`"
-        ) from None
+        raise IndexDamagedError(str(store.parent), f"cannot be read ({exc})", str(path)) from None
     return schema if isinstance(schema, str) else None
 
 
 def remembered_seeds_dir(root: Path) -> str | None:
     """The seeds folder of the newest manifest in the index, even one that cannot be used any
-    more (built by another schema, say), so a rebuild reads the same folder; None if none."""
+    more (built by another schema, or with CURRENT damaged: then the newest store's), so a
+    rebuild reads the same folder; None if none."""
     try:
-        store = current_store(root)
-        if store is None:
-            return None
+        live = current_store(root)
+        stores = [live] if live is not None else []
+    except IndexDamagedError:
+        try:
+            found = [s for s in root.glob(f"{STORE_PREFIX}*") if s.is_dir()]
+            stores = sorted(found, key=lambda s: s.stat().st_mtime, reverse=True)
+        except OSError:
+            stores = []
+    for store in stores:
+        seeds_dir = _seeds_dir_of(store)
+        if seeds_dir is not None:
+            return seeds_dir
+    return None
+
+
+def _seeds_dir_of(store: Path) -> str | None:
+    """The seeds folder named by the newest manifest of `store`, if any can be read."""
+    try:
         newest = max(
             store.glob("manifest-*.json"),
             key=lambda p: int(p.stem.split("-")[1]) if p.stem.split("-")[1].isdigit() else -1,
         )
         with open(newest, "rb") as fh:
             seeds_dir = json.loads(fh.readline()).get("seeds_dir")
-    except (IndexCorruptError, OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError):
         return None
     return seeds_dir if isinstance(seeds_dir, str) else None
 
@@ -334,5 +361,5 @@ def prune_manifests(store: Path, keep: int) -> None:
     """Remove manifests of generations other than `keep` (and stray temporary files)."""
     for entry in store.iterdir():
         name = entry.name
-        if name.startswith("manifest-") and name != f"manifest-{keep}.json":
+        if name.startswith(("manifest-", ".manifest-")) and name != f"manifest-{keep}.json":
             entry.unlink(missing_ok=True)

@@ -10,6 +10,10 @@ A full build writes a new store and switches CURRENT when it is complete; an inc
 commits into the current store. Whoosh commits a generation by renaming its table of contents,
 and the manifest for generation N is written before that rename, so a reader (or a writer
 killed at any moment) always finds a complete index and the manifest that matches it.
+
+Whatever is in the folder, a writer holding the lock can start afresh: a CURRENT or a lock
+file that is damaged (even replaced by a folder) is replaced, and taking or releasing the lock
+needs no free space on the disk.
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import IndexCorruptError, IndexLockedError, IndexNotFoundError
+from .errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexWriteError
 
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = "write.lock"
@@ -32,12 +37,28 @@ STORE_PREFIX = "store-"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` by a file holding `data`, all or nothing: a failure (a full disk) leaves
+    `path` as it was and no temporary file behind."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _clear_folder(path: Path) -> None:
+    """Remove a folder found where the index keeps a file (damage): moved aside first, so
+    that no other process can take it for the file meanwhile."""
+    aside = path.with_name(f".{path.name}.damaged-{os.getpid()}")
+    with contextlib.suppress(FileNotFoundError):
+        os.rename(path, aside)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 # --- stores --------------------------------------------------------------------------------
@@ -54,21 +75,25 @@ def current_store(root: Path) -> Path | None:
         # CURRENT was read: only a name that stays wrong is damage.
         again = _read_current(root)
         if again == name:
-            raise IndexCorruptError(
-                f"{root / CURRENT_FILE} names {name!r}, which is not a store in {root}: "
-                "rebuild with `searchkit index --full`"
-            )
+            what = f'names "{name}", which is not a store folder' if name else "is empty"
+            raise IndexDamagedError(str(root), what, str(root / CURRENT_FILE))
         name = again
     return None
 
 
 def _read_current(root: Path) -> str | None:
+    path = root / CURRENT_FILE
     try:
-        return (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+        return path.read_bytes().decode("utf-8").strip()
     except FileNotFoundError:
         return None
+    except NotADirectoryError:
+        return None  # the index folder is a file: there is no index in it
     except OSError as exc:
-        raise IndexCorruptError(f"cannot read {root / CURRENT_FILE}: {exc.strerror}") from None
+        what = f"cannot be read: {exc.strerror}"
+        raise IndexDamagedError(str(root), what, str(path)) from None
+    except UnicodeDecodeError:
+        raise IndexDamagedError(str(root), "is not UTF-8 text", str(path)) from None
 
 
 def require_store(root: Path) -> Path:
@@ -87,26 +112,71 @@ def new_store(root: Path) -> Path:
 
 def switch_store(root: Path, store: Path) -> None:
     """Make `store` the live one, then remove every other store (the lock is held)."""
-    atomic_write(root / CURRENT_FILE, store.name.encode() + b"\n")
+    current = root / CURRENT_FILE
+    if current.is_dir() and not current.is_symlink():
+        _clear_folder(current)  # damage that a file cannot replace atomically
+    atomic_write(current, store.name.encode() + b"\n")
     for entry in root.iterdir():
-        if entry.name.startswith(STORE_PREFIX) and entry != store and entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
+        if entry.name.startswith(STORE_PREFIX) and entry != store:
+            _remove(entry)
 
 
 def remove_orphan_stores(root: Path) -> None:
-    """Remove stores left by killed full builds (the lock is held, so none is in use). With an
-    unreadable CURRENT every store is an orphan: the build that follows starts afresh."""
+    """Remove stores left by killed full builds (the lock is held, so none is in use). With a
+    damaged CURRENT nothing is removed: the full build that follows switches to a new store,
+    which removes the others, and a build that fails first leaves them as they were."""
     try:
         live = current_store(root)
-    except IndexCorruptError:
-        live = None
+    except IndexDamagedError:
+        return
     for entry in root.iterdir():
-        if entry.name.startswith(STORE_PREFIX) and entry != live and entry.is_dir():
-            shutil.rmtree(entry, ignore_errors=True)
+        if entry.name.startswith(STORE_PREFIX) and entry != live:
+            _remove(entry)
+
+
+def _remove(entry: Path) -> None:
+    """Remove a store, or whatever damage took its name (a file)."""
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.rmtree(entry, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            entry.unlink()
 
 
 def store_size(store: Path) -> int:
     return sum(f.stat().st_size for f in store.iterdir() if f.is_file())
+
+
+def device_of(path: Path) -> str:
+    """The mount point that holds `path`, with its file-system type ("/srv (ext4)"), for a
+    full-disk message; the nearest existing folder of `path` where that is not known (no
+    /proc/self/mountinfo)."""
+    folder = Path(os.path.abspath(path))
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        device = folder.stat().st_dev
+        real = os.path.realpath(folder)
+        best = ("", "")
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                fields = line.split()
+                major, minor = fields[2].split(":")
+                point = _unescape_mount(fields[4])
+                if (
+                    os.makedev(int(major), int(minor)) == device
+                    and (real == point or real.startswith(point.rstrip("/") + "/"))
+                    and len(point) > len(best[0])
+                ):
+                    best = (point, fields[fields.index("-", 6) + 1])
+    except (OSError, ValueError, IndexError):
+        return str(folder)
+    return f"{best[0]} ({best[1]})" if best[0] else str(folder)
+
+
+def _unescape_mount(field: str) -> str:
+    """A mountinfo path field: spaces, tabs, newlines and backslashes are octal escapes."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
 
 
 # --- the write lock -----------------------------------------------------------------------
@@ -118,11 +188,20 @@ def write_lock(root: Path, *, wait: float | None = None) -> Iterator[None]:
     lock left by a killed process never blocks the next writer.
 
     `wait` is how many seconds to wait for another writer (None: fail at once; inf: forever).
+    Neither taking nor releasing it needs free space: the holder's pid is written into the
+    lock file when there is room, for the message another writer gets.
     """
     if root.exists() and not root.is_dir():
-        raise IndexCorruptError(f"{root} is a file, not an index folder: choose another --index")
+        raise IndexWriteError(
+            str(root), NotADirectoryError(errno.ENOTDIR, "it is a file, not a folder", str(root))
+        )
     root.mkdir(parents=True, exist_ok=True)
-    fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = root / LOCK_FILE
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except IsADirectoryError:
+        _clear_folder(lock)  # damage: no writer ever locks a folder
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + wait if wait is not None else None
         while True:
@@ -135,12 +214,14 @@ def write_lock(root: Path, *, wait: float | None = None) -> Iterator[None]:
                 if deadline is None or time.monotonic() >= deadline:
                     raise IndexLockedError(str(root), _lock_holder(fd)) from None
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # a full disk: the lock holds without the pid
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

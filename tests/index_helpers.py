@@ -220,6 +220,7 @@ def run_cli(
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     timeout: float = 120,
+    input_text: str | None = None,
 ) -> CliResult:
     proc = subprocess.run(
         [sys.executable, "-m", "searchkit", *map(str, args)],
@@ -228,6 +229,7 @@ def run_cli(
         capture_output=True,
         text=True,
         timeout=timeout,
+        input=input_text,
     )
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
@@ -294,7 +296,7 @@ def expected_documents(folder: Path, *, skip: Iterable[str] = ()) -> Expected:
         if path in skipped:
             continue
         meta = load_meta(folder / path)
-        url = meta.get("webUrl") or meta.get("originalUrl")
+        url = _text_url(meta.get("webUrl")) or _text_url(meta.get("originalUrl"))
         identity = norm_url(url) if url else path
         if identity in exp.articles:
             exp.duplicates[path] = exp.articles[identity]
@@ -303,9 +305,9 @@ def expected_documents(folder: Path, *, skip: Iterable[str] = ()) -> Expected:
         topics = list(meta.get("topics") or [])
         exp.topics[identity] = topics
         for n, entry in enumerate(meta.get("related") or [], 1):
-            if not entry.get("title"):
-                continue
-            entry_url = entry.get("webUrl") or entry.get("originalUrl")
+            if not isinstance(entry, dict) or not entry.get("title"):
+                continue  # left out (docs/DOCUMENTS.md)
+            entry_url = _text_url(entry.get("webUrl")) or _text_url(entry.get("originalUrl"))
             key = norm_url(entry_url) if entry_url else f"{identity}#related-{n}"
             cited.setdefault(key, []).append((path, entry, topics))
     for key, citers in cited.items():
@@ -318,6 +320,11 @@ def expected_documents(folder: Path, *, skip: Iterable[str] = ()) -> Expected:
             union += [t for t in topics if t.casefold() not in {u.casefold() for u in union}]
         exp.topics[key] = union
     return exp
+
+
+def _text_url(value: Any) -> str | None:
+    """A URL field as docs/DOCUMENTS.md reads it: text, or nothing."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 @cache

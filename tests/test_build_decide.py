@@ -39,7 +39,7 @@ seeds = st.lists(
 def _loaded(i: int, kind: str, url: str, topics: list[str], cites: list[str]) -> Loaded:
     file = SeedFile(f"{i:03d}.md", 0, 0)
     if kind == "failed":
-        return Loaded(file, "", error="cannot read the file")
+        return Loaded(file, "", error="cannot read the file", failed=True)
     if kind == "invalid":
         return Loaded(file, digest_bytes(b"x"), error="cannot be parsed")
     entries = [related(f"Entry {i}.{j}", u) for j, u in enumerate(cites)]
@@ -102,7 +102,7 @@ def test_decisions_from_rows_follow_the_rules(specs, processes, chunk, rng) -> N
         for i, loaded in enumerate(loads):
             status = int(decision.status[i])
             if loaded.seed is None:
-                assert status == (FAILED if getattr(loaded, "failed", False) else INVALID)
+                assert status == (FAILED if loaded.failed else INVALID)
             elif i in duplicates:
                 assert status == DUPLICATE_STATUS
                 assert int(decision.winner[i]) == duplicates[i]

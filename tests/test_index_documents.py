@@ -213,17 +213,6 @@ def test_only_visible_seed_files_with_seed_suffixes_are_read(tmp_path: Path):
     assert seed_paths(seeds) == sorted(paths)  # the independent helper agrees
 
 
-def test_symlink_leaving_the_seeds_folder_is_not_followed(tmp_path: Path):
-    seeds = tmp_path / "seeds"
-    write_file(seeds / "a.md", seed_text("Inside", "https://s.example/in"))
-    write_file(tmp_path / "outside" / "b.md", seed_text("Outside", "https://s.example/out"))
-    (seeds / "link").symlink_to(tmp_path / "outside", target_is_directory=True)
-    (seeds / "alias.md").symlink_to(seeds / "a.md")  # inside: followed, a duplicate of a.md
-    report = searchkit.build_index(seeds, tmp_path / "index")
-    assert set(stored_docs(tmp_path / "index")) == {"https://s.example/in"}
-    assert [d.path for d in report.duplicates] == ["alias.md"]
-
-
 # --- the fixture folder ---------------------------------------------------------------------------
 
 

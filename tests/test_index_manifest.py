@@ -24,7 +24,8 @@ _states = hs.builds(
     status=hs.sampled_from([store.OK, store.DUPLICATE, store.STALE, store.INVALID]),
     error=hs.none() | hs.text(max_size=20),
     identity=hs.none() | hs.text(max_size=20),
-)
+    failed=hs.booleans(),
+).filter(lambda s: not s.failed or s.status in (store.STALE, store.INVALID))
 
 
 @given(hs.dictionaries(_paths, _states, max_size=20))
@@ -35,9 +36,25 @@ def test_seed_states_survive_a_round_trip(states: dict[str, store.SeedState]) ->
     back = store.Manifest.from_bytes(manifest.to_bytes(), Path("manifest-3.json"))
     assert dict(back.seeds) == states
     assert sorted(back.seeds.issues()) == sorted(
-        (p, *s.extra) for p, s in states.items() if s.extra is not None
+        (p, *s.extra[:3]) for p, s in states.items() if s.extra is not None
     )
+    assert sorted(back.seeds.failed()) == sorted(p for p, s in states.items() if s.failed)
     assert dict(back.seeds.stats) == {p: (s.mtime_ns, s.size) for p, s in states.items()}
+
+
+def test_a_manifest_without_failed_reads_reads_as_before() -> None:
+    """A failed read is a fourth value after [status, error, identity], written only when
+    true: manifests written before it existed read the same."""
+    manifest = store.Manifest(seeds_dir="/s", schema="x", generation=3, built_at=1.5)
+    manifest.seeds["a.md"] = store.SeedState(1, 2, "d", store.STALE, "bad date")
+    manifest.seeds["b.md"] = store.SeedState(1, 2, "", store.STALE, "unreadable", failed=True)
+    head = json.loads(manifest.to_bytes().partition(b"\n")[0])
+    assert head["unusual"] == {
+        "a.md": ["stale", "bad date", None],
+        "b.md": ["stale", "unreadable", None, True],
+    }
+    back = store.Manifest.from_bytes(manifest.to_bytes(), Path("manifest-3.json"))
+    assert back.seeds["a.md"].failed is False and back.seeds.failed() == ["b.md"]
 
 
 def test_a_deleted_or_replaced_state_leaves_no_trace() -> None:

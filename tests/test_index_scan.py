@@ -1,16 +1,22 @@
 """Scanning the seeds folder: a large folder is stat-ed by two processes, and finds exactly
-what one process finds."""
+what one process finds; what could not be stat-ed or listed is told from what is gone (the
+permission cases are in test_faults_permissions.py)."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
+import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from index_helpers import seed_text, write_file
 
-from searchkit import scan
+import searchkit
+from searchkit import SeedIssue, scan
 
 
 @pytest.fixture
@@ -27,14 +33,14 @@ def folder(tmp_path: Path) -> Path:
     return seeds
 
 
-def _one_process(folder: Path) -> dict[str, scan.FileStat]:
+def _one_process(folder: Path) -> scan.Scan:
     return scan.scan_seeds(folder, parallel_min=10**9)
 
 
 def test_two_processes_find_what_one_finds(folder: Path) -> None:
     expected = _one_process(folder)
-    assert len(expected) == 43  # 40 + UPPER.TXT + folder.md/inner.md + link.md
-    assert "folder.md/inner.md" in expected and ".hidden.md" not in expected
+    assert len(expected.files) == 43  # 40 + UPPER.TXT + folder.md/inner.md + link.md
+    assert "folder.md/inner.md" in expected.files and ".hidden.md" not in expected.files
     assert scan.scan_seeds(folder, parallel_min=10, cores=2) == expected
 
 
@@ -42,3 +48,54 @@ def test_a_failing_helper_costs_nothing_but_time(folder: Path) -> None:
     expected = _one_process(folder)
     failing = (sys.executable, "-c", "import sys; sys.exit(3)")
     assert scan.scan_seeds(folder, parallel_min=10, cores=2, helper=failing) == expected
+
+
+def test_the_helper_tells_what_it_could_not_stat_as_this_process_does(folder: Path) -> None:
+    """A name gone since the listing (ENOENT: gone) and one that cannot be stat-ed (here
+    ENOTDIR) come back with their errno from both ways of stat-ing."""
+    names = [f"s{i:02d}.md" for i in range(40)] + ["vanished.md", "s00.md/not-a-folder.md"]
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        here = dict(scan._stat_files(str(folder), fd, names, parallel_min=None, helper=()))
+        both = dict(
+            scan._stat_files(str(folder), fd, names, parallel_min=10, helper=scan.STAT_HELPER)
+        )
+    finally:
+        os.close(fd)
+    assert both == here
+    assert here["vanished.md"] == errno.ENOENT
+    assert here["s00.md/not-a-folder.md"] == errno.ENOTDIR
+
+
+def test_a_folder_that_vanishes_during_the_scan_is_unreadable_then_gone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Listed, then gone before it is read: its seeds are kept this time (the folder may
+    have been renamed, or unmounted), and removed by the run that no longer lists it."""
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    write_file(seeds / "a.md", seed_text("Stays", "https://v.example/a"))
+    write_file(seeds / "sub" / "b.md", seed_text("Vanishes", "https://v.example/b"))
+    assert searchkit.build_index(seeds, index).ok
+    write_file(seeds / "c.md", seed_text("New", "https://v.example/c"))  # not a no-op run
+    real_scandir = os.scandir
+    listed: list[int] = []
+
+    def scandir(target: Any) -> Any:
+        if listed:
+            return real_scandir(target)
+        listed.append(target)  # the seeds folder, the first the scan lists
+        listing = list(real_scandir(target))
+        shutil.rmtree(seeds / "sub")  # right after it was listed
+        return contextlib.nullcontext(listing)
+
+    monkeypatch.setattr(scan.os, "scandir", scandir)
+    report = searchkit.build_index(seeds, index)
+    monkeypatch.undo()
+    assert (report.removed, report.documents, report.stale) == (0, 3, ("sub/b.md",))
+    vanished = "the folder vanished during the scan; the next run reads it again"
+    assert report.errors == (
+        SeedIssue("sub/", vanished),
+        SeedIssue("sub/b.md", f"its folder sub/ could not be read: {vanished}"),
+    )
+    again = searchkit.build_index(seeds, index)
+    assert (again.ok, again.removed, again.documents) == (True, 1, 2)

@@ -292,7 +292,7 @@ def test_a_store_replaced_mid_search_is_searched_again(
                 old = live_store(index)
                 searchkit.build_index(FIXTURE_SEEDS, index, full=True)
                 assert not old.exists()
-                raise errors.IndexCorruptError("the store went away")
+                raise errors.IndexDamagedError(str(index), "went away", str(old))
             return real(self, *args, **kwargs)
 
         monkeypatch.setattr(engine_module.Engine, "search", once_damaged)

@@ -42,13 +42,13 @@ import numpy as np
 
 from .. import manifest as mf
 from .. import store as st
+from ..errors import IndexDamagedError, SearchkitError, SeedsUnreadableError
 from ..loader import read_seed
 from ..reports import BuildProgress, IndexReport
-from ..scan import FileStat
 from ..schema import build_schema, schema_fingerprint
 from ..whoosh_seam.writing import (
+    abandon,
     can_write_in_parallel,
-    cancel,
     commit,
     commit_segments,
     create_index,
@@ -58,7 +58,16 @@ from ..whoosh_seam.writing import (
     write_segment,
 )
 from ..workers import dump, start_child, stop_child
-from .context import Context, Counts, make_report
+from .context import (
+    INDEX_BYTES_PER_SEED_BYTE,
+    SEGMENT_PEAK,
+    Context,
+    Counts,
+    make_report,
+    rebuilt_note,
+    stamp,
+    warning_notes,
+)
 from .decide import DUPLICATE_STATUS, Decision, Stubs, decide
 from .options import BuildOptions, jobs_for
 from .rows import FAILED, OK, EntryReader, Rows, Spill, key_of
@@ -68,18 +77,26 @@ from .table import FileTable, write_table
 MAIN = 0  # this process's part number; workers are 1 .. jobs - 1
 
 
-def full_build(
-    ctx: Context, files: dict[str, FileStat], old: mf.Manifest | None, *, dry_run: bool
-) -> IndexReport:
-    """Build a new store from every seed file in `files` and switch to it (unless `dry_run`);
-    `old` is the manifest of the index it replaces, if any."""
+def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> IndexReport:
+    """Build a new store from every seed file the scan found and switch to it (unless
+    `dry_run`); `old` is the manifest of the index it replaces (None: there is none, or it
+    is damaged).
+
+    Seeds that cannot be read keep the index as it was (SeedsUnreadableError) unless there
+    is no sound index to keep: then they are listed with the errors and read again next
+    time. Whatever fails, everything the build wrote is removed."""
+    files = ctx.found.files
     paths = sorted(files)
     counts = Counts()
     if old is not None:
         counts.removed = sum(1 for p in old.seeds if p not in files)
+    may_keep = old is not None  # an index to keep, if it is sound, should seeds not be read
+    if may_keep and ctx.found.unreadable:
+        may_keep = _keep_a_sound_index(ctx, list(ctx.found.unreadable.items()))
     manifest = mf.Manifest(
-        seeds_dir=str(ctx.seeds_root), schema=schema_fingerprint(), scan=ctx.scan
+        seeds_dir=str(ctx.seeds_root), schema=schema_fingerprint(), scan=ctx.fingerprint
     )
+    ctx.space.bytes = _space_needed(ctx)
     store = None if dry_run else st.new_store(ctx.root)
     writer = None
     build = None
@@ -95,7 +112,9 @@ def full_build(
         build = FullBuild(writer, store, work, ctx.seeds_root, options)
         total = len(build.table)
         decision = build.read(lambda done: ctx.report(BuildProgress("parse", done, total)))
-        _fill_manifest(manifest, build, decision, old, counts)
+        unread = _fill_manifest(ctx, manifest, build, decision, old, counts)
+        if unread and may_keep:
+            _keep_a_sound_index(ctx, unread)
         articles, stubs = decision.articles, len(decision.stubs)
         if writer is not None:
             assert store is not None
@@ -108,7 +127,7 @@ def full_build(
         if build is not None:
             build.close()  # first: the workers write into the store too
         if writer is not None:
-            cancel(writer)
+            abandon(writer)
         if store is not None:
             shutil.rmtree(store, ignore_errors=True)
         raise
@@ -127,15 +146,18 @@ def full_build(
 
 
 def _fill_manifest(
+    ctx: Context,
     manifest: mf.Manifest,
     build: FullBuild,
     decision: Decision,
     old: mf.Manifest | None,
     counts: Counts,
-) -> None:
-    """Every seed's state, from the decision and the rows of every process."""
+) -> list[tuple[str, str]]:
+    """Every seed's state, from the decision and the rows of every process; the seeds that
+    could not be read, with why."""
     digests = bytearray(12 * len(decision.status))
     errors: dict[int, str] = {}
+    warnings: dict[int, tuple[str, ...]] = {}
     for rows in build.parts:
         files = np.frombuffer(rows.files, dtype=np.uint32).astype(np.int64)
         if len(files):
@@ -143,32 +165,71 @@ def _fill_manifest(
             view[files] = np.frombuffer(bytes(rows.digests), dtype="V12")
         for row, error in rows.errors.items():
             errors[rows.files[row]] = error
+        for row, warned in rows.warnings.items():
+            warnings[rows.files[row]] = warned
     table = build.table
     status = decision.status
     identities = build.duplicate_identities(decision)
+    unread = []
     for number, file in enumerate(table.files(0, len(table))):
-        digest = digests[12 * number : 12 * number + 12].hex()
-        if status[number] == FAILED:
-            digest = ""
-        counts.count(old.seeds.get(file.path) if old else None, digest)
         code = int(status[number])
+        if code == FAILED:
+            error = errors[number]
+            unread.append((file.path, error))
+            manifest.seeds[file.path] = mf.SeedState(
+                file.mtime_ns, file.size, "", mf.INVALID, error, failed=True
+            )
+            continue
+        digest = digests[12 * number : 12 * number + 12].hex()
+        counts.count(old.seeds.get(file.path) if old else None, digest)
+        if number in warnings:
+            ctx.notes += warning_notes(file.path, warnings[number])
         if code == OK:
             state = mf.SeedState(file.mtime_ns, file.size, digest, mf.OK)
         elif code == DUPLICATE_STATUS:
-            winner = table.files(int(decision.winner[number]), int(decision.winner[number]) + 1)
+            winner = int(decision.winner[number])
             identity = identities.get(number)
             state = mf.SeedState(
                 file.mtime_ns,
                 file.size,
                 digest if identity is not None else "",  # read again next time
                 mf.DUPLICATE,
-                winner[0].path,
+                table.files(winner, winner + 1)[0].path,
                 identity,
             )
         else:
             state = mf.SeedState(file.mtime_ns, file.size, digest, mf.INVALID, errors[number])
         manifest.seeds[file.path] = state
-    manifest.counts = None  # set once the stubs are indexed (FullBuild.finish)
+    return unread
+
+
+def _keep_a_sound_index(ctx: Context, unread: list[tuple[str, str]]) -> bool:
+    """A full build that could not read `unread` ((path, reason) pairs) keeps the index it
+    would replace, if that index is sound: SeedsUnreadableError. A damaged index is replaced
+    all the same: False (with a note), and the build goes on."""
+    from ..stats import index_stats  # reads every file of the index, as a search would
+
+    try:
+        index_stats(ctx.root)
+    except IndexDamagedError as exc:
+        ctx.notes.append(rebuilt_note(exc))
+        return False
+    except SearchkitError as exc:
+        ctx.notes.append(f"the index could not be used ({exc}); rebuilt it from scratch")
+        return False
+    raise SeedsUnreadableError(str(ctx.root), str(ctx.seeds_root), sorted(unread))
+
+
+def _space_needed(ctx: Context) -> int:
+    """About how many bytes the build needs at its peak: its new segment twice, the segment
+    being as large as the live store, or (for a first build) its seeds' size times
+    INDEX_BYTES_PER_SEED_BYTE."""
+    with contextlib.suppress(SearchkitError, OSError):
+        live = st.current_store(ctx.root)
+        if live is not None:
+            return SEGMENT_PEAK * st.store_size(live)
+    seeds = sum(size for _, size in ctx.found.files.values())
+    return SEGMENT_PEAK * INDEX_BYTES_PER_SEED_BYTE * seeds
 
 
 _GONE = object()  # what _Worker.receive returns when the worker died
@@ -406,7 +467,7 @@ class FullBuild:
             added = share.add_stubs(stubs.orders(), entries)
             segment = write_segment(writer)
         except BaseException:
-            cancel(writer)
+            abandon(writer)
             raise
         release(writer)
         return segment, added
@@ -468,8 +529,6 @@ class FullBuild:
 
 
 def _stamp_and_write(manifest: mf.Manifest, store: Path | None) -> None:
-    from .context import stamp
-
     assert store is not None
     stamp(manifest)
     mf.write_manifest(store, manifest)

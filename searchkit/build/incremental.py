@@ -5,6 +5,11 @@ the files whose content changed; works out exactly which documents they own or t
 article, the stubs they cite and cited, identities that move between seeds: ChangePlan), reading
 everything else it needs from the index itself; and commits the rewrites as a new Whoosh
 generation, whose manifest is written first.
+
+Seeds the build cannot read (the scan could not stat them or their folder, or reading them
+failed) are neither removed nor rewritten: their documents stay as they were (stale), and
+the manifest marks them failed so that the next build reads them again. A build that fails
+while writing (a full disk) removes what it wrote, even when Whoosh's own cleanup fails.
 """
 
 from __future__ import annotations
@@ -27,20 +32,25 @@ from ..records import (
     to_fields,
 )
 from ..reports import BuildProgress, IndexReport
-from ..scan import FileStat
-from ..whoosh_seam.writing import cancel, commit, segment_writer
-from .context import Context, Counts, make_report, stamp
+from ..whoosh_seam.errors import reading
+from ..whoosh_seam.writing import abandon, commit, discard_uncommitted, segment_writer
+from .context import (
+    INDEX_BYTES_PER_SEED_BYTE,
+    SEGMENT_PEAK,
+    Context,
+    Counts,
+    make_report,
+    stamp,
+    warning_notes,
+)
 
 
 def incremental_build(
-    ctx: Context,
-    files: dict[str, FileStat],
-    ix: Any,
-    old: mf.Manifest,
-    store: Path,
-    *,
-    dry_run: bool,
+    ctx: Context, ix: Any, old: mf.Manifest, store: Path, *, dry_run: bool
 ) -> IndexReport:
+    """Bring the store's index in step with the scan (ctx.found), as a new generation.
+    Raises IndexDamagedError, before writing anything, when the index cannot be read."""
+    files = ctx.found.files
     counts = Counts()
     manifest = mf.Manifest(
         seeds_dir=old.seeds_dir,
@@ -48,24 +58,31 @@ def incremental_build(
         generation=old.generation,
         built_at=old.built_at,
         seeds=old.seeds.copy(),
-        scan=ctx.scan,
+        scan=ctx.fingerprint,
     )
     old_stats = old.seeds.stats
-    removed = sorted(old_stats.keys() - files.keys())
+    missing = old_stats.keys() - files.keys()
+    reasons = {p: ctx.found.unreadable_reason(p) for p in missing}
+    unreadable = {p: why for p, why in reasons.items() if why is not None}
+    removed = sorted(p for p, why in reasons.items() if why is None)
+    failed = set(old.seeds.failed())
     get = old_stats.get
-    suspects = [SeedFile(p, *f) for p, f in files.items() if get(p) != f]
+    suspects = [SeedFile(p, *f) for p, f in files.items() if get(p) != f or p in failed]
     counts.removed = len(removed)
     counts.unchanged = len(files) - len(suspects)
-    loaded = _load_changed(ctx, suspects, old, manifest, counts)
+    ctx.space.bytes = _space_needed(suspects, mf.manifest_path(store, old.generation))
+    loaded = _load_changed(ctx, suspects, old, manifest, counts, failed)
     for path in removed:
         del manifest.seeds[path]
-    manifest_dirty = bool(removed or suspects)
+    for path, why in unreadable.items():
+        manifest.seeds[path] = _unreadable(manifest.seeds[path], why)
+    manifest_dirty = bool(removed or suspects or unreadable)
     writes: dict[str, IndexDocument | None] = {}
     if not (loaded or removed) and old.counts is not None:
         documents, articles = old.counts  # nothing to write: the index need not be read
         doc_counts = (documents, articles, documents - articles)
     else:
-        with ix.searcher() as searcher:
+        with reading(ctx.root, store), ix.searcher() as searcher:
             if loaded or removed:
                 writes = ChangePlan(ctx, searcher, old, manifest, loaded, removed).derive()
             doc_counts = _doc_counts(searcher, writes, old.counts)
@@ -81,8 +98,9 @@ def incremental_build(
             documents=doc_counts,
         )
     if writes:
-        writer = segment_writer(ix, limitmb=ctx.options.writer_limit_mb)
+        writer = None
         try:
+            writer = segment_writer(ix, limitmb=ctx.options.writer_limit_mb)
             for doc_id, doc in writes.items():
                 if doc is None:
                     writer.delete_by_term("id", doc_id)
@@ -94,7 +112,11 @@ def incremental_build(
             mf.write_manifest(store, manifest)
             commit(writer)
         except BaseException:
-            cancel(writer)
+            if writer is not None:
+                abandon(writer)
+            committed = discard_uncommitted(store)
+            if committed >= 0:
+                mf.prune_manifests(store, committed)
             raise
         mf.prune_manifests(store, manifest.generation)
     else:
@@ -104,18 +126,42 @@ def incremental_build(
     )
 
 
+def _space_needed(suspects: Sequence[SeedFile], manifest: Path) -> int:
+    """About how many bytes the build needs at its peak: a segment of the changed seeds,
+    twice, and a new manifest."""
+    try:
+        manifest_bytes = manifest.stat().st_size
+    except OSError:
+        manifest_bytes = 0
+    changed = sum(f.size for f in suspects)
+    return SEGMENT_PEAK * INDEX_BYTES_PER_SEED_BYTE * changed + manifest_bytes
+
+
+def _unreadable(state: mf.SeedState, why: str) -> mf.SeedState:
+    """The state of a seed the scan could not read: what it had in the index stays (stale)."""
+    status = mf.STALE if state.status in (mf.OK, mf.STALE) else mf.INVALID
+    return mf.SeedState(state.mtime_ns, state.size, state.digest, status, why, failed=True)
+
+
 def _load_changed(
     ctx: Context,
     suspects: Sequence[SeedFile],
     old: mf.Manifest,
     manifest: mf.Manifest,
     counts: Counts,
+    failed: set[str],
 ) -> dict[str, Loaded]:
-    """Parse the files whose content changed; a file only touched keeps its state."""
+    """Parse the files whose content changed, and those the last build could not read; a
+    file only touched keeps its state."""
     changed: list[SeedFile] = []
     for f in suspects:
         state = old.seeds.get(f.path)
-        if state is not None and state.size == f.size and state.digest == _digest(ctx, f):
+        if (
+            f.path not in failed
+            and state is not None
+            and state.size == f.size
+            and state.digest == _digest(ctx, f)
+        ):
             manifest.seeds[f.path] = mf.SeedState(
                 f.mtime_ns, f.size, state.digest, state.status, state.error, state.identity
             )
@@ -130,7 +176,10 @@ def _load_changed(
         on_progress=lambda d: ctx.report(BuildProgress("parse", d, total)),
         worker_min=ctx.options.parse_worker_min_files,
     ):
-        counts.count(old.seeds.get(item.file.path), item.digest)
+        if not item.failed:
+            counts.count(old.seeds.get(item.file.path), item.digest)
+        if item.seed is not None:
+            ctx.notes += warning_notes(item.file.path, item.seed.warnings)
         loaded[item.file.path] = item
     return loaded
 
@@ -215,7 +264,7 @@ class ChangePlan:
             else:
                 status = mf.STALE if path in old_docs else mf.INVALID
                 self.manifest.seeds[path] = mf.SeedState(
-                    f.mtime_ns, f.size, item.digest, status, item.error
+                    f.mtime_ns, f.size, item.digest, status, item.error, failed=item.failed
                 )
         for identity in identities:
             self._resolve_identity(identity, old_docs)
@@ -270,7 +319,13 @@ class ChangePlan:
         state = self.manifest.seeds[path]
         if state.status == mf.STALE:
             self.manifest.seeds[path] = mf.SeedState(
-                state.mtime_ns, state.size, state.digest, mf.INVALID, state.error
+                state.mtime_ns,
+                state.size,
+                state.digest,
+                mf.INVALID,
+                state.error,
+                None,
+                state.failed,
             )
         else:
             self.manifest.seeds[path] = mf.SeedState(

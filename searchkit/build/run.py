@@ -1,5 +1,10 @@
 """Bring an index in step with its seeds folder: take the lock, read what the index knows,
-scan the folder, and pick the build that fits (none, incremental or full)."""
+scan the folder, and pick the build that fits (none, incremental or full).
+
+A build either completes or leaves the index as it was, and says which: a full disk, an
+unwritable folder or (for a full build) seeds it could not read raise an error after
+removing everything the build wrote.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +15,14 @@ from typing import Any
 from .. import manifest as mf
 from .. import store as st
 from ..config import DEFAULT_SEEDS_DIR
-from ..errors import IndexCorruptError, SeedsMismatchError
+from ..errors import IndexDamagedError, SeedsMismatchError
 from ..reports import BuildProgress, IndexReport, ProgressCallback
-from ..scan import FileStat, scan_seeds
+from ..scan import scan_seeds
 from ..schema import schema_fingerprint
 from ..whoosh_seam.errors import opening, writing
 from ..whoosh_seam.storage import open_index
 from ..whoosh_seam.toc import latest_generation
-from .context import Context, Counts, make_report
+from .context import Context, Counts, SpaceNeeded, link_notes, make_report, rebuilt_note
 from .options import DEFAULT_OPTIONS, BuildOptions
 
 
@@ -38,16 +43,23 @@ def build_index(
     to wait for another writer, in seconds (None: fail at once with IndexLockedError).
     `progress` is called with BuildProgress values as the build goes; `options` says how the
     build runs (processes, memory). Never prints.
+
+    Raises SeedsFolderError (the seeds folder cannot be read as a whole), IndexWriteError
+    (DiskFullError: the disk is full) and SeedsUnreadableError (a full build could not read
+    some seeds and its index would have replaced a sound one); each leaves the index as it
+    was. Seeds that cannot be read by an incremental build are listed in the report's
+    errors and keep their last indexed version.
     """
     started = time.perf_counter()
     root = Path(index_dir)
     report = progress if progress is not None else _ignore
-    with writing(root):
+    space = SpaceNeeded()
+    with writing(root, needed=space.get):
         if dry_run:
-            return _build(root, seeds_dir, full, True, report, started, options)
+            return _build(root, seeds_dir, full, True, report, started, options, space)
         with st.write_lock(root, wait=wait):
             st.remove_orphan_stores(root)
-            return _build(root, seeds_dir, full, False, report, started, options)
+            return _build(root, seeds_dir, full, False, report, started, options, space)
 
 
 def _ignore(_progress: BuildProgress) -> None:
@@ -62,6 +74,7 @@ def _build(
     report: ProgressCallback,
     started: float,
     options: BuildOptions,
+    space: SpaceNeeded,
 ) -> IndexReport:
     notes: list[str] = []
     existing = _read_existing(root, notes)
@@ -74,45 +87,52 @@ def _build(
     if existing and not full and Path(existing[0].seeds_dir) != seeds_root:
         raise SeedsMismatchError(str(root), existing[0].seeds_dir, str(seeds_root))
     report(BuildProgress("scan"))
-    files = scan_seeds(
+    found = scan_seeds(
         seeds_root,
         parallel_min=options.parallel_stat_min_files,
         cores=options.jobs,
         helper=options.stat_helper,
     )
-    scan = mf.scan_fingerprint(files)
-    ctx = Context(root.resolve(), seeds_root, started, notes, report, scan, options)
+    fingerprint = mf.scan_fingerprint(found.files)
+    notes += link_notes(found)
+    ctx = Context(
+        root.resolve(), seeds_root, started, notes, report, fingerprint, options, found, space
+    )
     old = None
     if existing is not None:
         old, store = existing
-        if not full and old.scan == ctx.scan and old.counts is not None:
-            return _unchanged(ctx, old, len(files), dry_run=dry_run)
+        if (
+            not full
+            and old.scan == fingerprint
+            and old.counts is not None
+            and not found.problems
+            and not old.seeds.failed()
+        ):
+            return _unchanged(ctx, old, len(found.files), dry_run=dry_run)
         try:
             old.seeds.load()
-        except IndexCorruptError as exc:
-            notes.append(f"{exc}; rebuilt it from scratch")
+        except IndexDamagedError as exc:
+            notes.append(rebuilt_note(exc))
             old = None
         if old is not None and not full:
             ix = _open_whoosh(root, store, notes)
             if ix is not None:
-                return _incremental(ctx, files, ix, old, store, dry_run=dry_run)
+                try:
+                    return _incremental(ctx, ix, old, store, dry_run=dry_run)
+                except IndexDamagedError as exc:  # found while reading, before any write
+                    notes.append(rebuilt_note(exc))
+                    old = None
     from .full import full_build  # only a build that rebuilds needs the segment writer
 
-    return full_build(ctx, files, old, dry_run=dry_run)
+    return full_build(ctx, old, dry_run=dry_run)
 
 
 def _incremental(
-    ctx: Context,
-    files: dict[str, FileStat],
-    ix: Any,
-    old: mf.Manifest,
-    store: Path,
-    *,
-    dry_run: bool,
+    ctx: Context, ix: Any, old: mf.Manifest, store: Path, *, dry_run: bool
 ) -> IndexReport:
     from .incremental import incremental_build  # a no-op run need not load it
 
-    return incremental_build(ctx, files, ix, old, store, dry_run=dry_run)
+    return incremental_build(ctx, ix, old, store, dry_run=dry_run)
 
 
 def _read_existing(root: Path, notes: list[str]) -> tuple[mf.Manifest, Path] | None:
@@ -123,8 +143,8 @@ def _read_existing(root: Path, notes: list[str]) -> tuple[mf.Manifest, Path] | N
         if store is None:
             return None
         manifest = mf.read_manifest(store, latest_generation(store))
-    except IndexCorruptError as exc:
-        notes.append(f"{exc}; rebuilt it from scratch")
+    except IndexDamagedError as exc:
+        notes.append(rebuilt_note(exc))
         return None
     if manifest.schema != schema_fingerprint():
         notes.append("the index was built by another version of searchkit; rebuilt it from scratch")
@@ -137,8 +157,8 @@ def _open_whoosh(root: Path, store: Path, notes: list[str]) -> Any:
     try:
         with opening(root, store):
             return open_index(store)
-    except IndexCorruptError as exc:
-        notes.append(f"{exc}; rebuilt it from scratch")
+    except IndexDamagedError as exc:
+        notes.append(rebuilt_note(exc))
         return None
 
 

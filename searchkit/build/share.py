@@ -128,7 +128,7 @@ class Share:
             rows.identities += bytes(16)
             rows.topics.append(0)
             rows.docnums.append(NO_DOCUMENT)
-            rows.status.append(FAILED if getattr(loaded, "failed", False) else INVALID)
+            rows.status.append(FAILED if loaded.failed else INVALID)
             rows.errors[row] = loaded.error or "cannot be parsed"
             return
         identity = key_of(seed.identity)
@@ -142,9 +142,8 @@ class Share:
         rows.topics.append(rows.topic_id(seed.topics))
         rows.docnums.append(docnum)
         rows.status.append(OK)
-        warnings = getattr(seed, "warnings", ())
-        if warnings:
-            rows.warnings[row] = tuple(warnings)
+        if seed.warnings:
+            rows.warnings[row] = seed.warnings
         for text, entry in zip(seed.related_keys(), seed.related, strict=True):
             key = key_of(text)
             rows.cite_rows.append(row)

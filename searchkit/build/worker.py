@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..whoosh_seam.writing import cancel, open_index, release, segment_writer, write_segment
+from ..whoosh_seam.writing import abandon, open_index, release, segment_writer, write_segment
 from ..workers import dump
 from .rows import EntryReader, Spill
 from .share import Claims, Share
@@ -58,7 +58,7 @@ def worker_main() -> None:
         _send(("segment", (segment, added)))
     except BaseException:
         if writer is not None:
-            cancel(writer)
+            abandon(writer)
         raise
 
 

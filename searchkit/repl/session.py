@@ -22,6 +22,7 @@ from prompt_toolkit.styles import Style
 
 from ..api import DEFAULT_FACET_LIMIT, SearchIndex
 from ..errors import SearchkitError
+from ..messages import error_line
 from ..render import Palette, results_lines, sanitize
 from ..render_documents import facet_value_lines
 from ..reports import IndexReport
@@ -31,6 +32,7 @@ from .catalog import Catalog
 from .commands import CommandError
 from .completer import ReplCompleter, Vocabulary
 from .config import ReplConfig, config_path
+from .history import take_problem
 from .lexer import QueryLexer
 from .pager import page, rows_needed
 from .state import Entry, Listing, ReplState, Reply
@@ -94,8 +96,10 @@ class Repl:
             if text.startswith(":"):
                 return self.commands.dispatch(self, text)
             return self.run_search(query=text)
-        except (CommandError, SearchkitError) as exc:
+        except CommandError as exc:
             return Reply.fail(f"error: {sanitize(str(exc))}")
+        except SearchkitError as exc:
+            return Reply.fail(f"error: {sanitize(error_line(exc))}")
 
     def search(
         self,
@@ -240,7 +244,8 @@ def terminal_printer(output: Output, *, pager: bool, color: bool) -> Callable[[R
 
 
 def run_interactive(repl: Repl, session: PromptSession[str], show: Callable[[Reply], None]) -> int:
-    """Prompt until :quit or Ctrl-D; Ctrl-C clears the line."""
+    """Prompt until :quit or Ctrl-D; Ctrl-C clears the line. A history file that fails is
+    said once, and the session goes on."""
     while True:
         try:
             line = session.prompt()
@@ -248,6 +253,9 @@ def run_interactive(repl: Repl, session: PromptSession[str], show: Callable[[Rep
             continue
         except EOFError:
             return 0
+        problem = take_problem(repl.history)
+        if problem:
+            show(Reply((f"searchkit: {sanitize(problem)}",)))
         reply = safe_handle(repl, line)
         show(reply)
         if reply.quit:

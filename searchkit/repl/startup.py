@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import api
 from ..errors import IndexLockedError, SeedsFolderError
+from ..messages import error_line
 from ..progress import BuildProgressBar
 from ..render import index_report_lines, problem_lines, sanitize
 from ..reports import IndexReport
@@ -44,7 +45,7 @@ def open_session_index(
     elif isinstance(error, IndexLockedError):
         echo("Another process is updating the index; searching it as it is.")
     elif error is not None:
-        echo(f"Not updating the index: {sanitize(str(error))}.")
+        echo(f"Not updating the index: {sanitize(error_line(error))}.")
     report = opened.report
     if report is not None:
         lines = index_report_lines(report) if report.changed else []

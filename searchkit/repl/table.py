@@ -3,6 +3,7 @@ the session itself: :help, :history, :quit."""
 
 from __future__ import annotations
 
+from ..render import sanitize
 from .commands import Command, CommandTable, Shell, number
 from .filter_commands import filter_commands
 from .state import Reply
@@ -32,7 +33,7 @@ def cmd_history(repl: Shell, arg: str) -> Reply:
     if not entries:
         return Reply(("The history is empty.",))
     start = max(1, len(list(repl.history.get_strings())) - len(entries) + 1)
-    return Reply(tuple(f"{n:>5}  {e}" for n, e in enumerate(entries, start)))
+    return Reply(tuple(f"{n:>5}  {sanitize(e)}" for n, e in enumerate(entries, start)))
 
 
 def cmd_quit(repl: Shell, arg: str) -> Reply:

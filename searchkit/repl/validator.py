@@ -13,6 +13,7 @@ from prompt_toolkit.document import Document
 from prompt_toolkit.validation import ValidationError, Validator
 
 from ..errors import QueryError, SearchkitError
+from ..render import sanitize
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,4 +63,6 @@ class QueryValidator(Validator):
     def validate(self, document: Document) -> None:
         problem = find_problem(document.text, parse=self._parse, commands=self._commands())
         if problem is not None:
-            raise ValidationError(cursor_position=problem.position, message=problem.message)
+            # The message may repeat what was typed: shown escaped, as everything typed is.
+            message = sanitize(problem.message)
+            raise ValidationError(cursor_position=problem.position, message=message)

@@ -3,9 +3,10 @@
 searchkit calls into Whoosh in four ways, and each runs inside one of these context managers:
 
     parsing(text)          query text -> Whoosh query  -> QueryError
-    opening(index, store)  opening a Whoosh index       -> IndexCorruptError
-    reading(index, store)  searches, lookups, stats    -> IndexCorruptError
-    writing(index)         builds                      -> IndexWriteError, IndexCorruptError
+    opening(index, store)  opening a Whoosh index       -> IndexDamagedError
+    reading(index, store)  searches, lookups, stats    -> IndexDamagedError
+    writing(index)         builds                      -> IndexWriteError (DiskFullError),
+                                                          IndexDamagedError
 
 Whoosh's exceptions share no base class (one of them is even called IndexError), and reading
 a damaged or half-replaced file raises whatever the damage provokes: struct.error, EOFError,
@@ -19,17 +20,27 @@ searchkit's own code, it is a bug and goes up unchanged.
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import os
 import pickle
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import whoosh
 
-from ..errors import IndexCorruptError, IndexWriteError, QueryError, SearchkitError
+from ..errors import (
+    DiskFullError,
+    IndexDamagedError,
+    IndexWriteError,
+    QueryError,
+    SearchkitError,
+)
+from ..store import device_of
 
 _WHOOSH_DIR = os.path.dirname(os.path.abspath(whoosh.__file__)) + os.sep
 _SEAM_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -73,9 +84,13 @@ def _is_own(filename: str) -> bool:
 
 
 def describe(exc: BaseException) -> str:
-    """What went wrong, in a few words: the exception's type and message."""
+    """What went wrong, in a few words: the exception's type and message (struct.error and
+    zlib.error named with their module)."""
     text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    kind = type(exc).__name__
+    if kind == "error":
+        kind = f"{type(exc).__module__}.error"
+    return f"{kind}: {text}" if text else kind
 
 
 @contextlib.contextmanager
@@ -89,12 +104,61 @@ def parsing(text: str) -> Iterator[None]:
         raise QueryError(text, f"cannot parse it ({exc})") from exc
 
 
+def close_left_open(exc: BaseException, *, deep: bool = False) -> None:
+    """Close the files Whoosh had open where `exc` was raised: failing to read a damaged file,
+    or to write one, it leaves them open, to be closed (with a ResourceWarning) only when the
+    error is collected. `deep`: also those held by the objects of those frames (a writer
+    that failed while it was being made); for writers only, whose objects are all dropped."""
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if os.path.abspath(frame.f_code.co_filename).startswith(_WHOOSH_DIR):
+            for value in list(frame.f_locals.values()):
+                if deep:
+                    close_files_in(value)
+                    continue
+                for stream in (value, getattr(value, "file", None)):
+                    if isinstance(stream, io.IOBase) and not stream.closed:
+                        with contextlib.suppress(Exception):
+                            stream.close()
+        tb = tb.tb_next
+
+
+def close_files_in(root: Any, depth: int = 8) -> None:
+    """Close the open files reachable from `root` through the attributes, lists and dicts of
+    Whoosh's and searchkit's objects (a writer's segment, postings and column files)."""
+    seen: set[int] = set()
+    todo = [(root, 0)]
+    while todo:
+        obj, level = todo.pop()
+        if id(obj) in seen or level > depth:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, io.IOBase):
+            with contextlib.suppress(Exception):
+                obj.close()
+            continue
+        if isinstance(obj, dict):
+            children = list(obj.values())
+        elif isinstance(obj, list | tuple | set):
+            children = list(obj)
+        elif type(obj).__module__.startswith(("whoosh", "searchkit")):
+            slots = getattr(type(obj), "__slots__", ())
+            names = [slots] if isinstance(slots, str) else list(slots)
+            children = list(getattr(obj, "__dict__", {}).values())
+            children += [getattr(obj, name, None) for name in names]
+        else:
+            continue
+        todo.extend((child, level + 1) for child in children)
+
+
 def _damaged(index_dir: Path, store: Path | None, what: str, exc: BaseException) -> Exception:
-    where = store if store is not None else index_dir
-    return IndexCorruptError(
-        f"the index at {index_dir} cannot be {what} ({describe(exc)} in {where}): "
-        "rebuild it with `searchkit index --full`"
-    )
+    """The damage `exc` reveals, in the file it names, else in the store (or the index)."""
+    close_left_open(exc)
+    filename = getattr(exc, "filename", None)
+    where = filename if isinstance(filename, str) else (store or index_dir)
+    cause = exc.strerror if isinstance(exc, OSError) and exc.strerror else describe(exc)
+    return IndexDamagedError(str(index_dir), f"cannot be {what}: {cause}", str(where))
 
 
 @contextlib.contextmanager
@@ -121,15 +185,25 @@ def reading(index_dir: Path, store: Path | None = None) -> Iterator[None]:
         raise _damaged(index_dir, store, "read", exc) from exc
 
 
+# errno values of a full disk (or a used-up quota)
+NO_SPACE = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
 @contextlib.contextmanager
-def writing(index_dir: Path) -> Iterator[None]:
-    """Write the index (a build): a failure to write a file is an IndexWriteError; anything
-    else Whoosh raises means the index it started from is damaged."""
+def writing(index_dir: Path, *, needed: Callable[[], int | None] | None = None) -> Iterator[None]:
+    """Write the index (a build): a failure to write a file is an IndexWriteError, a
+    DiskFullError when the disk is full (`needed()` estimates the bytes the build needed);
+    anything else Whoosh raises means the index it started from is damaged."""
     try:
         yield
     except SearchkitError:
         raise
     except OSError as exc:
+        close_left_open(exc, deep=True)  # what Whoosh failed to write, it leaves open
+        if exc.errno in NO_SPACE:
+            device = device_of(index_dir)
+            estimate = needed() if needed is not None else None
+            raise DiskFullError(str(index_dir), exc, device=device, needed_bytes=estimate) from exc
         raise IndexWriteError(str(index_dir), exc) from exc
     except Exception as exc:
         if not from_whoosh(exc):

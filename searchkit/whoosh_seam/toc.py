@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from ..errors import IndexCorruptError
+from ..errors import IndexDamagedError
 from . import FAST
 from .errors import opening
 
@@ -29,10 +29,9 @@ def latest_generation(store: Path) -> int:
     try:
         names = os.listdir(store)
     except OSError as exc:
-        raise IndexCorruptError(f"cannot read {store}: {exc.strerror}") from None
+        what = f"cannot be read: {exc.strerror}"
+        raise IndexDamagedError(str(store.parent), what, str(store)) from None
     found = [int(m.group(1)) for name in names if (m := _TOC.match(name))]
     if not found:
-        raise IndexCorruptError(
-            f"{store} holds no index: rebuild the index with `searchkit index --full`"
-        )
+        raise IndexDamagedError(str(store.parent), "holds no table of contents", str(store))
     return max(found)

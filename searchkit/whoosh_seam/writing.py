@@ -16,16 +16,26 @@ Whoosh's own writer (see can_write_in_parallel).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import shutil
+from pathlib import Path
 from typing import Any
 
+from whoosh.filedb.filestore import FileStorage
 from whoosh.writing import PostingPool, SegmentWriter
 
 from . import FAST
 from .analysis import Analysis, Postings, TokenMemos
 from .blocks import CachedLengths, write_terms
+from .errors import close_files_in, close_left_open
 from .pool import TermPool
 from .storage import create_index as create_index
 from .storage import open_index as open_index
+from .toc import latest_generation
+
+_INDEX_NAME = "MAIN"  # Whoosh's default index name, which searchkit's stores use
 
 
 def can_write_in_parallel() -> bool:
@@ -91,6 +101,48 @@ def cancel(writer: Any) -> None:
     """Abandon what a writer wrote, if it is still open."""
     if not writer.is_closed:
         writer.cancel()
+
+
+def abandon(writer: Any) -> None:
+    """Abandon a writer after its build failed: cancel it, then close every file it still
+    holds (after a failure, even Whoosh's own cancel() leaves some open, or fails as the
+    build did on a full disk), so that none stays open until the writer is collected.
+    Never raises: the build's own error is the one to report; the caller removes the files."""
+    try:
+        cancel(writer)
+    except Exception as exc:
+        close_left_open(exc)  # files cancel() itself opened, then failed to write
+    close_files_in(writer)
+
+
+# What a writer leaves in a store besides its segments: spilled postings and the folders of
+# parallel writers (`*.tmp`), and a table of contents being written (`_MAIN_<gen>.toc.<time>`).
+_LEFTOVER = re.compile(r"(.*\.tmp|_MAIN_\d+\.toc\..+)\Z")
+
+
+def discard_uncommitted(store: Path) -> int:
+    """Remove what writers that did not commit left in `store` (segment files no table of
+    contents names, spilled postings, a half-written table of contents), even when their
+    own cleanup failed; the committed generation stays as it is. Returns that generation
+    (-1 when the store cannot be listed). Best effort, and needs no free space; only under
+    the index's write lock."""
+    from whoosh.index import TOC, clean_files
+
+    storage = FileStorage(str(store))
+    generation = -1
+    with contextlib.suppress(Exception):  # a damaged table of contents: nothing to keep safe
+        generation = latest_generation(store)
+        toc = TOC.read(storage, _INDEX_NAME, generation)
+        clean_files(storage, _INDEX_NAME, generation, toc.segments)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(store):
+            if _LEFTOVER.match(entry.name):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+    return generation
 
 
 class FastSegmentWriter(SegmentWriter):  # type: ignore[misc]

@@ -8,17 +8,13 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pexpect
 import pytest
-from repl_helpers import SEEDS, page_summary
+from repl_helpers import SEEDS, Screen, page_summary
 
 from searchkit.api import SearchIndex
-
-CPR_REQUEST = "\x1b[6n"
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[>=]|\r")
 
 
 def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -114,38 +110,6 @@ def test_bare_searchkit_without_a_terminal_prints_help(tmp_path: Path) -> None:
     )
     assert done.returncode == 0
     assert done.stdout.startswith("usage: searchkit") and "repl" in done.stdout
-
-
-class Screen:
-    """What a pseudo-terminal shows, as text: the output read so far, escapes removed."""
-
-    def __init__(self, child: pexpect.spawn) -> None:
-        self.child = child
-        self.text = ""
-        self.seen = 0  # where the next wait starts looking
-
-    def wait(self, pattern: str, timeout: float = 30) -> re.Match[str]:
-        deadline = time.monotonic() + timeout
-        regex = re.compile(pattern)
-        while True:
-            found = regex.search(self.text, self.seen)
-            if found:
-                self.seen = found.end()
-                return found
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{pattern!r} not on screen:\n{self.text[-3000:]}")
-            try:
-                raw = self.child.read_nonblocking(65536, timeout=0.2)
-            except pexpect.TIMEOUT:
-                continue
-            if CPR_REQUEST in raw:
-                # Answer as a terminal would: prompt-toolkit draws its bottom toolbar only
-                # once it knows where the cursor is.
-                self.child.send("\x1b[20;1R")
-            self.text += ANSI.sub("", raw)
-
-    def since(self, match: re.Match[str]) -> str:
-        return self.text[match.start() :]
 
 
 def test_a_session_in_a_real_terminal(
