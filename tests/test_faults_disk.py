@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import errno
+import gc
 import io
 import os
 import re
@@ -152,6 +153,17 @@ def previous(seeds: Path, tmp_path: Path) -> tuple[Path, Path]:
     index = tmp_path / "index"
     searchkit.build_index(mine, index, options=ONE_PROCESS)
     return mine, index
+
+
+@pytest.fixture(autouse=True)
+def _no_collector() -> Iterator[None]:
+    """Without the cycle collector, whatever a failed build leaves held (a lock, a file) stays
+    held: what a build releases it must release itself, not leave to the collector's timing."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _fill(monkeypatch: pytest.MonkeyPatch, disk: FillingDisk) -> None:

@@ -50,11 +50,22 @@ def segment_writer(
     """A writer adding a new segment to `ix`. `shared`: another writer (the main process of a
     build) holds the index's lock, and this one writes a segment for it to commit;
     `tempname` then names this writer's folder of spilled postings."""
-    if not FAST:
-        if shared:
-            raise RuntimeError("segments written in parallel need a verified Whoosh")
-        return ix.writer(limitmb=limitmb)
-    return FastSegmentWriter(ix, limitmb, tempname=tempname, _lk=not shared)
+    if not FAST and shared:
+        raise RuntimeError("segments written in parallel need a verified Whoosh")
+    try:
+        if not FAST:
+            return ix.writer(limitmb=limitmb)
+        return FastSegmentWriter(ix, limitmb, tempname=tempname, _lk=not shared)
+    except BaseException as exc:
+        # A writer that fails while it is being made (its first segment file cannot be
+        # written on a full disk) has already locked the index: release it now.
+        tb = exc.__traceback__
+        while tb is not None:
+            made = tb.tb_frame.f_locals.get("self")
+            if isinstance(made, SegmentWriter):
+                _unlock(made)
+            tb = tb.tb_next
+        raise
 
 
 def next_docnum(writer: Any) -> int:
@@ -113,6 +124,16 @@ def abandon(writer: Any) -> None:
     except Exception as exc:
         close_left_open(exc)  # files cancel() itself opened, then failed to write
     close_files_in(writer)
+    _unlock(writer)
+
+
+def _unlock(writer: Any) -> None:
+    """Release the writer's lock on the index if cancel() failed before it could: left to the
+    lock's finaliser, it would be held until the collector happens to free the writer."""
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and getattr(lock, "fd", None) is not None:
+        with contextlib.suppress(Exception):
+            lock.release()
 
 
 # What a writer leaves in a store besides its segments: spilled postings and the folders of
