@@ -9,19 +9,19 @@ manifest that matches the index it opened.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import sys
-from array import array
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import IndexDamagedError
 from .store import STORE_PREFIX, atomic_write, current_store
 
-MANIFEST_FORMAT = 2  # a JSON header line, then packed columns (1: a JSON row per seed)
+if TYPE_CHECKING:
+    from .scan import FileList
+
+MANIFEST_FORMAT = 3  # a JSON header line, then packed columns (Columns)
 
 # Seed states kept in the manifest.
 OK = "ok"  # indexed as written on disk
@@ -56,99 +56,334 @@ class SeedState:
 Extra = tuple[str, str | None, str | None, bool]  # SeedState.extra
 
 
-class SeedStates(MutableMapping[str, SeedState]):
-    """Seed path -> SeedState, held as columns so that a manifest of 100,000 seeds loads, and
-    compares with a folder scan, without building an object per seed.
+DIGEST_BYTES = 12  # loader.digest_bytes: blake2b-96
+_NO_DIGEST = bytes(DIGEST_BYTES)
+_ENCODING = ("utf-8", "surrogateescape")
 
-    Read from a manifest, the columns stay undecoded until first used: a build that finds the
-    folder as the manifest recorded it (see `Manifest.scan`) never decodes them. The unusual
-    states (stale, invalid, duplicate) are kept apart, and always decoded."""
 
-    __slots__ = ("_digests", "_extra", "_layout", "_packed", "_source", "_stats")
+class Columns:
+    """Seed states as columns, row by row: the path (UTF-8 bytes `blob[starts[i]:ends[i]]`),
+    its 128-bit key (scan.path_key), mtime, size and 12-byte content hash (zeros: no hash,
+    the file could not be read). numpy arrays; a million seeds are about 130 MB of them and no
+    object per seed.
 
-    def __init__(self) -> None:
-        self._stats: dict[str, tuple[int, int]] = {}  # path -> (mtime_ns, size)
-        self._digests: dict[str, str] = {}
-        self._extra: dict[str, Extra] = {}  # the unusual ones
-        self._packed: bytes | None = None  # the columns as read, until decoded
-        self._layout: dict[str, int] = {}  # how they are laid out (see pack)
-        self._source: Path | None = None  # the manifest they were read from, for errors
+    In a manifest the rows are sorted by key (`by_key`), so that a scan is matched against
+    them with one binary search per file and no sort; the paths stay where they were written
+    in the blob, so reordering or dropping rows never copies it."""
+
+    __slots__ = (
+        "_order",
+        "blob",
+        "by_key",
+        "digests",
+        "ends",
+        "keys",
+        "mtimes",
+        "sizes",
+        "starts",
+        "tail",
+    )
+
+    def __init__(
+        self,
+        blob: bytes | memoryview,
+        starts: Any,
+        ends: Any,
+        keys: Any,
+        mtimes: Any,
+        sizes: Any,
+        digests: Any,
+        *,
+        by_key: bool = False,
+        tail: bytes = b"",
+    ) -> None:
+        self.blob, self.starts, self.ends, self.keys = blob, starts, ends, keys
+        self.mtimes, self.sizes, self.digests = mtimes, sizes, digests
+        self.by_key = by_key
+        self.tail = tail  # paths after the blob's (offsets go on from len(blob))
+        self._order: Any = None  # rows by key, when they are not sorted so; made on first use
+
+    def __len__(self) -> int:
+        return len(self.mtimes)
 
     @classmethod
-    def packed(
-        cls,
-        data: bytes,
-        layout: dict[str, int],
-        extra: dict[str, Extra],
-        source: Path,
-    ) -> SeedStates:
-        """States whose columns are `data` laid out as `layout` (both made by pack()),
-        decoded on first use."""
+    def empty(cls) -> Columns:
+        np = _numpy()
+        none = np.zeros(0, dtype="<i8")
+        return cls(
+            b"",
+            none,
+            none,
+            np.zeros((0, 2), dtype="<u8"),
+            none,
+            none,
+            np.zeros((0, DIGEST_BYTES), dtype=np.uint8),
+            by_key=True,
+        )
+
+    _WIDTHS = (8, 8, 16, 8, 8, DIGEST_BYTES)  # bytes a row: starts, ends, keys, ...
+
+    @classmethod
+    def from_bytes(cls, data: bytes | memoryview, count: int, blob_bytes: int) -> Columns:
+        """Columns packed by to_chunks() (rows sorted by key); ValueError if they do not fit.
+        The arrays and the blob are views of `data`: nothing is copied."""
+        np = _numpy()
+        data = memoryview(data)
+        if len(data) != sum(cls._WIDTHS) * count + blob_bytes:
+            raise ValueError("the seed columns are cut short or too long")
+        at, parts = 0, []
+        for width in cls._WIDTHS:
+            parts.append(data[at : at + width * count])
+            at += width * count
+        starts = np.frombuffer(parts[0], dtype="<i8")
+        ends = np.frombuffer(parts[1], dtype="<i8")
+        if count and (starts.min() < 0 or ends.max() > blob_bytes or (ends < starts).any()):
+            raise ValueError("the seed paths are out of bounds")
+        keys = np.frombuffer(parts[2], dtype="<u8").reshape(count, 2)
+        if count > 1 and (np.diff(keys[:, 0]) < 0).any():
+            raise ValueError("the seed rows are out of order")
+        return cls(
+            data[at:],
+            starts,
+            ends,
+            keys,
+            np.frombuffer(parts[3], dtype="<i8"),
+            np.frombuffer(parts[4], dtype="<i8"),
+            np.frombuffer(parts[5], dtype=np.uint8).reshape(count, DIGEST_BYTES),
+            by_key=True,
+        )
+
+    def to_chunks(self) -> list[bytes | memoryview]:
+        """The columns as bytes, in the order from_bytes() reads them (rows sorted by key)."""
+        np = _numpy()
+        columns = self if self.by_key else self.take(self.key_order())
+        arrays = [
+            np.ascontiguousarray(columns.starts, dtype="<i8"),
+            np.ascontiguousarray(columns.ends, dtype="<i8"),
+            np.ascontiguousarray(columns.keys, dtype="<u8"),
+            np.ascontiguousarray(columns.mtimes, dtype="<i8"),
+            np.ascontiguousarray(columns.sizes, dtype="<i8"),
+            np.ascontiguousarray(columns.digests, dtype=np.uint8),
+        ]
+        chunks: list[bytes | memoryview] = [
+            a.tobytes() if not a.size else a.data.cast("B") for a in arrays
+        ]
+        return [*chunks, memoryview(columns.blob), memoryview(columns.tail)]
+
+    @property
+    def blob_bytes(self) -> int:
+        return len(self.blob) + len(self.tail)
+
+    def _bytes(self, start: int, end: int) -> bytes | memoryview:
+        base = len(self.blob)
+        if start >= base:
+            return self.tail[start - base : end - base]
+        return self.blob[start:end]
+
+    def path(self, row: int) -> str:
+        return str(self._bytes(int(self.starts[row]), int(self.ends[row])), *_ENCODING)
+
+    def digest(self, row: int) -> str:
+        raw = self.digests[row].tobytes()
+        return "" if raw == _NO_DIGEST else raw.hex()
+
+    def key_order(self) -> Any:
+        """The rows sorted by key."""
+        np = _numpy()
+        if self.by_key:
+            return np.arange(len(self))
+        if self._order is None:
+            self._order = np.lexsort((self.keys[:, 1], self.keys[:, 0]))
+        return self._order
+
+    def rows_of(self, keys: Any) -> Any:
+        """For each key of `keys` ((n, 2) array), the row holding it, or -1."""
+        np = _numpy()
+        found = np.full(len(keys), -1, dtype=np.int64)
+        if not len(self) or not len(keys):
+            return found
+        mine = self.keys
+        if self.by_key:
+            hi, order = mine[:, 0], None
+        else:
+            order = self.key_order()
+            hi = mine[order, 0]
+        at = np.minimum(np.searchsorted(hi, keys[:, 0]), len(hi) - 1)
+        cand = at if order is None else order[at]
+        hit = (mine[cand, 0] == keys[:, 0]) & (mine[cand, 1] == keys[:, 1])
+        found[hit] = cand[hit]
+        # Two keys with the same first half (one in 2**64): look each such key up in full.
+        twins = np.flatnonzero(np.diff(hi) == 0)
+        if len(twins):
+            shared = set(hi[twins].tolist())
+            for i in np.flatnonzero(~hit).tolist():
+                if int(keys[i, 0]) in shared:
+                    same = np.flatnonzero((mine[:, 0] == keys[i, 0]) & (mine[:, 1] == keys[i, 1]))
+                    if len(same):
+                        found[i] = int(same[0])
+        return found
+
+    def take(self, rows: Any, *, by_key: bool | None = None) -> Columns:
+        """The columns of `rows` (an array of row numbers), in that order; the blob is shared.
+        `by_key`: whether those rows are sorted by key (default: when they were, and `rows`
+        is increasing)."""
+        if by_key is None:
+            by_key = self.by_key and bool((_numpy().diff(rows) > 0).all())
+        return Columns(
+            self.blob,
+            self.starts[rows],
+            self.ends[rows],
+            self.keys[rows],
+            self.mtimes[rows],
+            self.sizes[rows],
+            self.digests[rows],
+            by_key=by_key,
+            tail=self.tail,
+        )
+
+    def merged(self, added: Columns) -> Columns:
+        """These rows (sorted by key) and `added`'s, sorted by key; `added`'s paths are
+        appended to the blob."""
+        np = _numpy()
+        order = added.key_order()
+        added = added.take(order, by_key=True)
+        at = np.searchsorted(self.keys[:, 0], added.keys[:, 0])
+        base = self.blob_bytes
+        return Columns(
+            self.blob,
+            np.insert(self.starts, at, added.starts + base),
+            np.insert(self.ends, at, added.ends + base),
+            np.insert(self.keys, at, added.keys, axis=0),
+            np.insert(self.mtimes, at, added.mtimes),
+            np.insert(self.sizes, at, added.sizes),
+            np.insert(self.digests, at, added.digests, axis=0),
+            by_key=True,
+            tail=bytes(self.tail) + bytes(added.blob) + bytes(added.tail),
+        )
+
+    def compacted(self) -> Columns:
+        """The same rows, with a blob holding only their paths (in row order)."""
+        np = _numpy()
+        lengths = self.ends - self.starts
+        ends = np.cumsum(lengths)
+        blob = b"".join(bytes(self._bytes(s, e)) for s, e in _runs(self.starts, self.ends))
+        return Columns(
+            blob,
+            ends - lengths,
+            ends,
+            self.keys,
+            self.mtimes,
+            self.sizes,
+            self.digests,
+            by_key=self.by_key,
+        )
+
+
+def _runs(starts: Any, ends: Any) -> Iterator[tuple[int, int]]:
+    """(start, end) byte ranges, with ranges that follow each other joined."""
+    if not len(starts):
+        return
+    np = _numpy()
+    breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1  # (a run never spans blob and tail)
+    firsts = np.concatenate(([0], breaks))
+    lasts = np.concatenate((breaks, [len(starts)])) - 1
+    yield from zip(starts[firsts].tolist(), ends[lasts].tolist(), strict=True)
+
+
+def _numpy() -> Any:
+    import numpy  # imported on first use: searches read only the header
+
+    return numpy
+
+
+@dataclass(frozen=True, slots=True)
+class ScanDiff:
+    """A folder scan against the states of a manifest."""
+
+    changed: list[tuple[str, int, int]]  # (path, mtime_ns, size): new, or (mtime, size) differ
+    missing: list[str]  # in the manifest, not found by the scan
+    unchanged: int  # found with the (mtime, size) the manifest has
+
+
+class SeedStates(MutableMapping[str, SeedState]):
+    """Seed path -> SeedState: the columns a manifest was read or built with (Columns, read
+    on first use, never an object per seed), and the few states changed since.
+
+    A build that finds the folder as the manifest recorded it never reads the columns; an
+    incremental build compares them with the scan as arrays (diff()) and changes a few states.
+    The unusual states (stale, invalid, duplicate, failed reads) are kept apart, always
+    decoded."""
+
+    __slots__ = ("_columns", "_count", "_dropped", "_extra", "_load", "_overlay")
+
+    def __init__(self) -> None:
+        self._columns: Columns | None = None
+        self._load: Callable[[], Columns] | None = None  # reads the columns, once
+        self._dropped: set[int] = set()  # rows of the columns deleted or replaced since
+        self._overlay: dict[str, tuple[int, int, str]] = {}  # path -> (mtime, size, digest)
+        self._extra: dict[str, Extra] = {}  # the unusual ones
+        self._count = 0  # rows in the columns, known before they are read
+
+    @classmethod
+    def lazy(cls, load: Callable[[], Columns], extra: dict[str, Extra], count: int) -> SeedStates:
+        """States whose `count` rows of columns `load()` reads on first use."""
         states = cls()
-        states._packed, states._layout = data, layout
-        states._extra, states._source = extra, source
+        states._load, states._extra, states._count = load, extra, count
+        return states
+
+    @classmethod
+    def from_columns(cls, columns: Columns, extra: dict[str, Extra]) -> SeedStates:
+        states = cls()
+        states._columns, states._extra, states._count = columns, extra, len(columns)
         return states
 
     def load(self) -> None:
-        """Decode the columns now; IndexDamagedError if they cannot be read."""
-        if self._packed is None:
-            return
-        data, self._packed = memoryview(self._packed), None
-        try:
-            count, paths_end = self._layout["count"], self._layout["paths"]
-            sizes_at = paths_end + 8 * count
-            digests_at = sizes_at + 8 * count
-            if len(data) < digests_at + self._layout["digests"]:
-                raise ValueError("the seed columns are cut short")
-            paths = str(data[:paths_end], "utf-8", "surrogateescape").split("\0") if count else []
-            digests = str(data[digests_at : digests_at + self._layout["digests"]], "ascii")
-            mtimes = _unpack_ints(data[paths_end:sizes_at])
-            sizes = _unpack_ints(data[sizes_at:digests_at])
-            if not len(paths) == len(mtimes) == len(sizes) == count:
-                raise ValueError("the seed columns differ in length")
-            self._stats = dict(zip(paths, zip(mtimes, sizes, strict=True), strict=True))
-            self._digests = dict(zip(paths, digests.split(" ") if count else [], strict=True))
-            if len(self._stats) != count:
-                raise ValueError("a seed path is listed twice")
-            if not self._extra.keys() <= self._stats.keys():
-                raise ValueError("a seed state names a path that is not in the manifest")
-        except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
-            source = self._source or Path("manifest")
-            raise IndexDamagedError(
-                str(source.parent.parent), f"cannot be read ({exc})", str(source)
-            ) from None
+        """Read the columns now; IndexDamagedError if they cannot be read."""
+        self.columns()
 
-    def pack(self) -> tuple[dict[str, int], bytes]:
-        """The columns as raw bytes, which write and read far faster than 100,000 rows of
-        JSON: paths (UTF-8, NUL-separated), mtimes and sizes (little-endian int64), digests
-        (space-separated); with the layout needed to read them back."""
-        self.load()
-        paths = "\0".join(self._stats).encode("utf-8", "surrogateescape")
-        stats = list(self._stats.values())
-        digests = " ".join(map(self._digests.__getitem__, self._stats)).encode("ascii")
-        layout = {"count": len(stats), "paths": len(paths), "digests": len(digests)}
-        data = b"".join(
-            (
-                paths,
-                _pack_ints([mtime for mtime, _ in stats]),
-                _pack_ints([size for _, size in stats]),
-                digests,
-            )
-        )
-        return layout, data
+    def columns(self) -> Columns:
+        if self._columns is None:
+            load, self._load = self._load, None
+            self._columns = load() if load is not None else Columns.empty()
+        return self._columns
+
+    # --- lookups ----------------------------------------------------------------------------
+
+    def _row(self, path: str) -> int | None:
+        """The row of `path` in the columns, if it is there and not dropped."""
+        from .scan import path_key
+
+        columns = self.columns()
+        if not len(columns):
+            return None
+        np = _numpy()
+        key = np.frombuffer(path_key(path), dtype="<u8").reshape(1, 2)
+        row = int(columns.rows_of(key)[0])
+        if row < 0 or row in self._dropped or columns.path(row) != path:
+            return None
+        return row
 
     def __getitem__(self, path: str) -> SeedState:
-        self.load()
-        mtime_ns, size = self._stats[path]
+        got = self._overlay.get(path)
+        if got is None:
+            row = self._row(path) if isinstance(path, str) else None
+            if row is None:
+                raise KeyError(path)
+            columns = self.columns()
+            got = (int(columns.mtimes[row]), int(columns.sizes[row]), columns.digest(row))
+        mtime_ns, size, digest = got
         extra = self._extra.get(path)
         if extra is None:
-            return SeedState(mtime_ns, size, self._digests[path])
-        return SeedState(mtime_ns, size, self._digests[path], *extra)
+            return SeedState(mtime_ns, size, digest)
+        status, error, identity, failed = extra
+        return SeedState(mtime_ns, size, digest, status, error, identity, failed)
 
     def __setitem__(self, path: str, state: SeedState) -> None:
-        self.load()
-        self._stats[path] = (state.mtime_ns, state.size)
-        self._digests[path] = state.digest
+        if path not in self._overlay:
+            row = self._row(path)
+            if row is not None:
+                self._dropped.add(row)
+        self._overlay[path] = (state.mtime_ns, state.size, state.digest)
         extra = state.extra
         if extra is None:
             self._extra.pop(path, None)
@@ -156,46 +391,120 @@ class SeedStates(MutableMapping[str, SeedState]):
             self._extra[path] = extra
 
     def __delitem__(self, path: str) -> None:
-        self.load()
-        del self._stats[path]
-        del self._digests[path]
+        if self._overlay.pop(path, None) is None:
+            row = self._row(path)
+            if row is None:
+                raise KeyError(path)
+            self._dropped.add(row)
         self._extra.pop(path, None)
 
     def __iter__(self) -> Iterator[str]:
-        self.load()
-        return iter(self._stats)
+        columns = self.columns()
+        dropped = self._dropped
+        for row in range(len(columns)):
+            if row not in dropped:
+                yield columns.path(row)
+        yield from self._overlay
 
     def __len__(self) -> int:
-        self.load()
-        return len(self._stats)
+        rows = self._count if self._columns is None else len(self._columns)
+        return rows - len(self._dropped) + len(self._overlay)
 
     def __contains__(self, path: object) -> bool:
-        self.load()
-        return path in self._stats
+        return isinstance(path, str) and (path in self._overlay or self._row(path) is not None)
 
     def copy(self) -> SeedStates:
-        self.load()
         states = SeedStates()
-        states._stats = dict(self._stats)
-        states._digests = dict(self._digests)
+        states._columns, states._load = self.columns(), None
+        states._count = len(states._columns)
+        states._dropped = set(self._dropped)
+        states._overlay = dict(self._overlay)
         states._extra = dict(self._extra)
         return states
 
-    @property
-    def stats(self) -> Mapping[str, tuple[int, int]]:
-        """path -> (mtime_ns, size), the shape loader.scan_seeds returns."""
-        self.load()
-        return self._stats
+    # --- as arrays ---------------------------------------------------------------------------
+
+    def diff(self, files: FileList) -> ScanDiff:
+        """The scan `files` against these states, compared as arrays: the files that are new
+        or whose (mtime, size) differ, the paths the scan did not find, and how many files
+        are as recorded."""
+        np = _numpy()
+        columns = self.columns()
+        keys = files.key_columns()
+        rows = columns.rows_of(keys)
+        if self._dropped:
+            rows[np.isin(rows, np.fromiter(self._dropped, dtype=np.int64))] = -1
+        mtimes = np.frombuffer(files.mtimes, dtype="<i8")
+        sizes = np.frombuffer(files.sizes, dtype="<i8")
+        known = rows >= 0
+        same = np.zeros(len(rows), dtype=bool)
+        same[known] = (columns.mtimes[rows[known]] == mtimes[known]) & (
+            columns.sizes[rows[known]] == sizes[known]
+        )
+        found = np.zeros(len(columns), dtype=bool)
+        found[rows[known]] = True
+        changed, unchanged = [], int(same.sum())
+        for i in np.flatnonzero(~same).tolist():
+            path = files.path(i)
+            stat = self._overlay.get(path)
+            if stat is not None and stat[:2] == (mtimes[i], sizes[i]):
+                unchanged += 1
+            else:
+                changed.append((path, int(mtimes[i]), int(sizes[i])))
+        overlaid = set(self._overlay)
+        missing = [
+            columns.path(row) for row in np.flatnonzero(~found).tolist() if row not in self._dropped
+        ]
+        missing += [p for p in overlaid if p not in files]
+        return ScanDiff(changed, missing, unchanged)
+
+    def packed(self) -> Columns:
+        """All the states' columns, rows sorted by key: the rows read or built, less those
+        dropped, and those set since. The blob is written again only when a quarter of it is
+        paths no row names any more."""
+        from .scan import path_key
+
+        np = _numpy()
+        columns = self.columns()
+        if not columns.by_key:
+            columns = columns.take(columns.key_order(), by_key=True)
+        if self._dropped:
+            keep = np.ones(len(columns), dtype=bool)
+            keep[np.fromiter(self._dropped, dtype=np.int64)] = False
+            columns = columns.take(np.flatnonzero(keep), by_key=True)
+        if self._overlay:
+            paths = [p.encode(*_ENCODING) for p in self._overlay]
+            ends = np.cumsum([len(p) for p in paths], dtype=np.int64)
+            stats = list(self._overlay.values())
+            keys = b"".join(path_key(p) for p in self._overlay)
+            digests = b"".join(bytes.fromhex(d) if d else _NO_DIGEST for _, _, d in stats)
+            columns = columns.merged(
+                Columns(
+                    b"".join(paths),
+                    ends - np.array([len(p) for p in paths], dtype=np.int64),
+                    ends,
+                    np.frombuffer(keys, dtype="<u8").reshape(-1, 2),
+                    np.array([m for m, _, _ in stats], dtype="<i8"),
+                    np.array([s for _, s, _ in stats], dtype="<i8"),
+                    np.frombuffer(digests, dtype=np.uint8).reshape(-1, DIGEST_BYTES),
+                )
+            )
+        used = int((columns.ends - columns.starts).sum())
+        if used < 0.75 * columns.blob_bytes:
+            columns = columns.compacted()
+        return columns
+
+    # --- the unusual states ------------------------------------------------------------------
 
     def issues(self) -> Iterator[tuple[str, str, str | None, str | None]]:
         """(path, status, error, identity) of the unusual seeds, in no order; this never
-        needs the columns decoded."""
+        needs the columns read."""
         for path, (status, error, identity, _failed) in self._extra.items():
             yield path, status, error, identity
 
     def failed(self) -> list[str]:
         """The seeds the last build could not read, to be read again whatever their mtime
-        and size; this never needs the columns decoded."""
+        and size; this never needs the columns read."""
         return [path for path, extra in self._extra.items() if extra[3]]
 
     def extra_json(self) -> dict[str, list[str | bool | None]]:
@@ -204,30 +513,26 @@ class SeedStates(MutableMapping[str, SeedState]):
         return {p: list(e if e[3] else e[:3]) for p, e in self._extra.items()}
 
 
-def _pack_ints(values: list[int]) -> bytes:
-    packed = array("q", values)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return packed.tobytes()
+def scan_fingerprint(files: FileList) -> str:
+    """A fingerprint of a folder scan: its size and a sum of a hash of each file's (path,
+    mtime, size), so that the order the folder lists its files in does not matter. Equal
+    fingerprints mean equal scans (a false match takes a 64-bit coincidence)."""
+    np = _numpy()
+    keys = files.key_columns()
+    mtimes = np.frombuffer(files.mtimes, dtype="<i8").view("<u8")
+    sizes = np.frombuffer(files.sizes, dtype="<i8").view("<u8")
+    mixed = _mix(keys[:, 1] ^ _mix(mtimes ^ _mix(sizes + keys[:, 0])))
+    return f"{len(files)}:{int(mixed.sum(dtype=np.uint64)):016x}"
 
 
-def _unpack_ints(data: memoryview) -> list[int]:
-    packed = array("q")
-    packed.frombytes(data)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return packed.tolist()
-
-
-def scan_fingerprint(files: Mapping[str, tuple[int, int]]) -> str:
-    """A hash of a folder scan (path -> (mtime_ns, size)) in its order. Equal fingerprints
-    mean equal scans; a scan that lists the same files in another order only misses the fast
-    path."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update("\0".join(files).encode("utf-8", "surrogateescape"))
-    digest.update(b"\1" + _pack_ints([mtime for mtime, _ in files.values()]))
-    digest.update(b"\1" + _pack_ints([size for _, size in files.values()]))
-    return digest.hexdigest()
+def _mix(x: Any) -> Any:
+    """splitmix64's finaliser, on an array of unsigned 64-bit numbers (wrapping)."""
+    np = _numpy()
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
 
 
 @dataclass(slots=True)
@@ -245,7 +550,7 @@ class Manifest:
     counts: tuple[int, int] | None = None  # (documents, articles): a no-op run need not count
     scan: str | None = None  # scan_fingerprint() of the folder as `seeds` describes it
 
-    def header(self, layout: dict[str, int] | None = None) -> dict[str, Any]:
+    def header(self, count: int | None = None, blob: int | None = None) -> dict[str, Any]:
         return {
             "format": MANIFEST_FORMAT,
             "seeds_dir": self.seeds_dir,
@@ -255,31 +560,56 @@ class Manifest:
             "counts": list(self.counts) if self.counts else None,
             "scan": self.scan,
             "unusual": self.seeds.extra_json(),
-            "columns": layout,
+            "columns": {"count": count, "blob": blob},
         }
 
+    def to_chunks(self) -> list[bytes | memoryview]:
+        """The manifest as written: its header line, then its columns."""
+        columns = self.seeds.packed()
+        header = json.dumps(self.header(len(columns), columns.blob_bytes), separators=(",", ":"))
+        return [header.encode(), b"\n", *columns.to_chunks()]
+
     def to_bytes(self) -> bytes:
-        layout, columns = self.seeds.pack()
-        header = json.dumps(self.header(layout), separators=(",", ":")).encode()
-        return header + b"\n" + columns
+        return b"".join(self.to_chunks())
 
     @classmethod
     def from_bytes(cls, data: bytes, source: Path) -> Manifest:
         """Read a manifest written by to_bytes()."""
         first, _, rest = data.partition(b"\n")
+        return cls.from_header(first, lambda: rest, source)
+
+    @classmethod
+    def from_header(cls, first: bytes, rest: Callable[[], bytes], source: Path) -> Manifest:
+        """A manifest from its header line; `rest()` gives the bytes after it, read when the
+        seed columns are first needed."""
         head = json.loads(first)
         if head.get("format") != MANIFEST_FORMAT:
-            # Format 1 (one JSON object, a row per seed) came with schema version 2, whose
-            # indexes are rebuilt anyway.
+            # Formats 1 (a JSON row per seed) and 2 (packed columns without path keys) were
+            # written by earlier releases, whose indexes are rebuilt anyway.
             raise ValueError(f"written by an earlier searchkit (format {head.get('format')!r})")
         extra = {p: (e[0], e[1], e[2], e[3:] == [True]) for p, e in head["unusual"].items()}
-        seeds = SeedStates.packed(rest, head["columns"], extra, source)
+        count, blob = int(head["columns"]["count"]), int(head["columns"]["blob"])
+
+        def load() -> Columns:
+            try:
+                return Columns.from_bytes(rest(), count, blob)
+            except FileNotFoundError:
+                raise IndexDamagedError(
+                    str(source.parent.parent), "is missing", str(source)
+                ) from None
+            except OSError as exc:
+                what = f"cannot be read: {exc.strerror}"
+                raise IndexDamagedError(str(source.parent.parent), what, str(source)) from None
+            except (ValueError, TypeError, IndexError) as exc:
+                what = f"cannot be read ({exc})"
+                raise IndexDamagedError(str(source.parent.parent), what, str(source)) from None
+
         return cls(
             seeds_dir=head["seeds_dir"],
             schema=head["schema"],
             generation=head["generation"],
             built_at=head["built_at"],
-            seeds=seeds,
+            seeds=SeedStates.lazy(load, extra, count),
             counts=tuple(head["counts"]) if head.get("counts") else None,
             scan=head.get("scan"),
         )
@@ -291,7 +621,7 @@ def manifest_path(store: Path, generation: int) -> Path:
 
 def write_manifest(store: Path, manifest: Manifest) -> None:
     """Write the manifest of `manifest.generation` atomically."""
-    atomic_write(manifest_path(store, manifest.generation), manifest.to_bytes())
+    atomic_write(manifest_path(store, manifest.generation), manifest.to_chunks())
 
 
 def read_manifest(store: Path, generation: int) -> Manifest:
@@ -300,7 +630,16 @@ def read_manifest(store: Path, generation: int) -> Manifest:
     path = manifest_path(store, generation)
     index_dir = str(store.parent)
     try:
-        return Manifest.from_bytes(path.read_bytes(), path)
+        with open(path, "rb") as fh:
+            first = fh.readline()
+            start = fh.tell()
+
+        def rest() -> bytes:
+            with open(path, "rb") as fh:
+                fh.seek(start)
+                return fh.read()
+
+        return Manifest.from_header(first, rest, path)
     except FileNotFoundError:
         raise IndexDamagedError(index_dir, "is missing", str(path)) from None
     except OSError as exc:

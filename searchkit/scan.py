@@ -17,54 +17,171 @@ entered) raises SeedsFolderError before anything else happens.
 Links: a link to a file is followed wherever it points (those leaving the folder are listed,
 for a note); a link to a folder is not followed, so no loop can form (listed too).
 
-A build with nothing to do is mostly this scan, so the loop keeps per-file work to one stat call
-and a tuple, and a large folder is stat-ed by two processes.
+A build with nothing to do is mostly this scan. The files are stat-ed by several processes
+when asked (each takes the paths that hash to its share: _scan_worker.py) and kept as columns
+(FileList), so a million files cost a few tens of megabytes and no object each.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import os
+import pickle
 import subprocess
 import sys
-import threading
 from array import array
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 from typing import Any
 
+from . import _scan_worker
+from ._scan_worker import KEY_BYTES, Found, walk
 from .documents import SEED_SUFFIXES
 from .errors import SeedsFolderError
 
 FileStat = tuple[int, int]  # (mtime_ns, size)
 
-# A folder with at least this many seed files is stat-ed by two processes: stat() is most of a
-# no-op build, and in CPython most of its cost is building the result, which holds the GIL.
+# A folder whose last scan found at least this many seed files is scanned by several
+# processes (when there are cores for them): stat() is most of a no-op build, and in CPython
+# most of its cost is building the result, which holds the GIL.
 PARALLEL_STAT_MIN_FILES = 20_000
 
-# The helper prints (mtime_ns, size, kind) per name: kind 1 for a regular file, 0 for anything
-# else, -errno when the name could not be stat-ed.
-_STAT_SCRIPT = """
-import os, stat, sys
-from array import array
-fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
-out = array("q")
-for name in sys.stdin.buffer.read().split(b"\\0"):
-    try:
-        st = os.stat(name, dir_fd=fd, follow_symlinks=False)
-    except OSError as exc:
-        out.extend((0, 0, -(exc.errno or 1)))
-        continue
-    out.extend((st.st_mtime_ns, st.st_size, stat.S_ISREG(st.st_mode)))
-sys.stdout.buffer.write(out.tobytes())
-"""
+# A helper process of the scan: it prints the pickled columns of its share (_scan_worker.py).
+STAT_HELPER = (sys.executable, "-S", _scan_worker.__file__)
+
+_ENCODING = ("utf-8", "surrogateescape")
 
 
-STAT_HELPER = (sys.executable, "-S", "-c", _STAT_SCRIPT)
+class FileList(Mapping[str, FileStat]):
+    """The seed files a scan found: path -> (mtime_ns, size), held as columns: paths as UTF-8
+    bytes one after the other (in the parts the processes of the scan found them), mtimes,
+    sizes, and each path's 128-bit key."""
+
+    __slots__ = ("_firsts", "_keys", "_mtimes", "_order", "_parts", "_sizes")
+
+    def __init__(self, parts: Sequence[Found] = ()) -> None:
+        self._parts = [(p.blob, p.offsets) for p in parts if len(p.mtimes)]
+        self._firsts = [0]  # the first row of each part
+        self._mtimes, self._sizes = array("q"), array("q")
+        for p in parts:
+            if len(p.mtimes):
+                self._firsts.append(self._firsts[-1] + len(p.mtimes))
+                self._mtimes.extend(p.mtimes)
+                self._sizes.extend(p.sizes)
+        self._keys = b"".join(p.keys for p in parts)
+        self._order: Any = None  # rows by key (numpy), for lookups by path; built on use
+
+    @classmethod
+    def joined(cls, parts: Sequence[Found]) -> FileList:
+        """The files of every share of a walk, in one list."""
+        return cls(parts)
+
+    @classmethod
+    def of(cls, files: Mapping[str, FileStat]) -> FileList:
+        """A list of the files `files` (path -> (mtime_ns, size))."""
+        found = Found()
+        for path, (mtime, size) in files.items():
+            encoded = path.encode(*_ENCODING)
+            found.blob += encoded
+            found.offsets.append(len(found.blob))
+            found.mtimes.append(mtime)
+            found.sizes.append(size)
+            found.keys += path_key(path)
+        return cls.joined([found])
+
+    # --- columns, for array work (manifest.py, build/) -----------------------------------
+
+    @property
+    def blob(self) -> bytes:
+        """All the paths, one after the other (a copy)."""
+        return b"".join(bytes(blob) for blob, _ in self._parts)
+
+    @property
+    def offsets(self) -> array[int]:
+        """Where each path starts in `blob`, and where the last ends (a copy)."""
+        import numpy as np
+
+        offsets = array("q", [0])
+        base = 0
+        for blob, part in self._parts:
+            offsets.frombytes((np.frombuffer(part, dtype=np.int64)[1:] + base).tobytes())
+            base += len(blob)
+        return offsets
+
+    @property
+    def mtimes(self) -> array[int]:
+        return self._mtimes
+
+    @property
+    def sizes(self) -> array[int]:
+        return self._sizes
+
+    @property
+    def keys_bytes(self) -> bytes:
+        """KEY_BYTES per file (path_key of its path), in row order."""
+        return self._keys
+
+    def path(self, row: int) -> str:
+        k = bisect_right(self._firsts, row) - 1
+        blob, offsets = self._parts[k]
+        i = row - self._firsts[k]
+        return blob[offsets[i] : offsets[i + 1]].decode(*_ENCODING)
+
+    def total_size(self) -> int:
+        return sum(self._sizes)
+
+    # --- the mapping ------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._mtimes)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self.path(i) for i in range(len(self)))
+
+    def key_columns(self) -> Any:
+        """The paths' keys as an (n, 2) numpy array of 64-bit numbers."""
+        import numpy as np
+
+        return np.frombuffer(self._keys, dtype="<u8").reshape(-1, KEY_BYTES // 8)
+
+    def _row(self, path: str) -> int | None:
+        import numpy as np
+
+        keys = self.key_columns()
+        if self._order is None:
+            self._order = np.lexsort((keys[:, 1], keys[:, 0]))
+        hi, lo = np.frombuffer(path_key(path), dtype="<u8")
+        ordered = keys[self._order]
+        start = int(np.searchsorted(ordered[:, 0], hi, side="left"))
+        end = int(np.searchsorted(ordered[:, 0], hi, side="right"))
+        for at in range(start, end):
+            row = int(self._order[at])
+            if keys[row, 1] == lo and self.path(row) == path:
+                return row
+        return None
+
+    def __getitem__(self, path: str) -> FileStat:
+        row = self._row(path) if isinstance(path, str) else None
+        if row is None:
+            raise KeyError(path)
+        return self._mtimes[row], self._sizes[row]
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and self._row(path) is not None
+
+    def __repr__(self) -> str:
+        return f"FileList({len(self)} files)"
+
+
+def path_key(path: str) -> bytes:
+    """A seed path's 128-bit key, as the scan computes it."""
+    import hashlib
+
+    return hashlib.blake2b(path.encode(*_ENCODING), digest_size=KEY_BYTES).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +189,7 @@ class Scan:
     """What a scan of the seeds folder found. Paths are relative, with `/` separators; an
     unreadable folder's path ends with `/`."""
 
-    files: dict[str, FileStat]  # every seed file that could be stat-ed: (mtime_ns, size)
+    files: FileList  # every seed file that could be stat-ed: (mtime_ns, size)
     unreadable: dict[str, str] = field(default_factory=dict)  # path -> why it was not read
     broken_links: dict[str, str] = field(default_factory=dict)  # link -> why it leads nowhere
     outside: dict[str, str] = field(default_factory=dict)  # link -> the file outside it leads to
@@ -108,67 +225,89 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def scan_seeds(
-    root: Path,
-    *,
-    parallel_min: int = PARALLEL_STAT_MIN_FILES,
-    cores: int | None = None,
-    helper: Sequence[str] = STAT_HELPER,
-) -> Scan:
+def scan_seeds(root: Path, *, processes: int = 1, helper: Sequence[str] = STAT_HELPER) -> Scan:
     """Every seed file under `root`, recursively, by relative path, with its (mtime_ns, size),
     and what could not be read; hidden entries are skipped. Raises SeedsFolderError when
     `root` itself cannot be read.
 
-    A folder of `parallel_min` seed files or more is stat-ed by two processes when there are
-    two `cores` (None: as many as the OS gives this process); the second is `helper` (argv,
-    the folder appended), which must print the stats packed as _STAT_SCRIPT does."""
-    two = (cores if cores is not None else usable_cores()) >= 2
-    stat_files = functools.partial(
-        _stat_files, parallel_min=parallel_min if two else None, helper=helper
-    )
+    With `processes` > 1 the files are stat-ed by this process and processes - 1 helpers
+    (`helper`: argv, to which ROOT, K, N and the suffixes are appended; it must print the
+    pickled columns of share K of N, as _scan_worker.py does). A helper that fails costs time:
+    its share is walked here."""
     _check_root(root)
-    scan = Scan({})
-    found = scan.files
+    unreadable: dict[str, str] = {}
+    links: list[tuple[bytes, bytes, bytes]] = []
+    suffixes = ",".join(SEED_SUFFIXES)
+    helpers = []
+    for share in range(1, max(1, processes)):
+        with contextlib.suppress(OSError):
+            proc = subprocess.Popen(
+                [*helper, str(root), str(share), str(processes), suffixes],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            helpers.append((share, proc))
+
+    def on_folder_error(prefix: bytes, step: str, exc: OSError) -> None:
+        _folder_error(unreadable, root, prefix.decode(*_ENCODING), step, exc)
+
+    encoded = tuple(s.encode() for s in SEED_SUFFIXES)
+    shares = max(1, processes)
+    parts = [
+        walk(
+            os.fsencode(root),
+            0,
+            shares,
+            encoded,
+            on_folder_error=on_folder_error,
+            on_link=lambda *link: links.append(link),
+        )
+    ]
+    done = {0}
+    for share, proc in helpers:
+        part = _collect(proc)
+        if part is not None:
+            parts.append(part)
+            done.add(share)
+    for share in range(shares):
+        if share not in done:  # its helper failed or could not start: walk its share here
+            parts.append(walk(os.fsencode(root), share, shares, encoded))
+    scan = Scan(FileList())
+    for part in parts:
+        for path, code in part.failed:
+            if code != errno.ENOENT:  # else it is gone
+                problem = OSError(code, os.strerror(code))
+                unreadable[path.decode(*_ENCODING)] = _cannot("stat the file", problem)
     real_root = os.path.realpath(root)
-    stack = [(str(root), "")]
-    suffixes = SEED_SUFFIXES
-    while stack:
-        folder, prefix = stack.pop()
-        opened = _open_folder(folder, prefix, root)
-        if isinstance(opened, str):
-            scan.unreadable[prefix] = opened
-            continue
-        fd, entries = opened
-        try:
-            files: list[str] = []
-            links: list[str] = []
-            for entry in entries:
-                name = entry.name
-                if name[0] == ".":
-                    continue
-                try:
-                    if (
-                        name.endswith(suffixes) or name.lower().endswith(suffixes)
-                    ) and entry.is_file(follow_symlinks=False):
-                        files.append(name)
-                    elif entry.is_dir(follow_symlinks=False):
-                        stack.append((os.path.join(folder, name), prefix + name + "/"))
-                    elif entry.is_symlink():
-                        links.append(name)
-                except OSError as exc:
-                    if exc.errno != errno.ENOENT:  # else it is gone
-                        scan.unreadable[prefix + name] = _cannot("stat the file", exc)
-            for name, stat in stat_files(folder, fd, files):
-                if isinstance(stat, tuple):
-                    found[prefix + name] = stat
-                elif stat != errno.ENOENT:  # else it is gone
-                    problem = OSError(stat, os.strerror(stat))
-                    scan.unreadable[prefix + name] = _cannot("stat the file", problem)
-            for name in links:
-                _follow(scan, fd, folder, name, prefix + name, real_root)
-        finally:
-            os.close(fd)
-    return scan
+    linked = Found()
+    for folder, name, rel in links:
+        _follow(scan, linked, folder, name, rel, real_root)
+    if len(linked.mtimes):
+        parts.append(linked)
+    return Scan(
+        FileList.joined(parts),
+        unreadable,
+        scan.broken_links,
+        scan.outside,
+        scan.folder_links,
+    )
+
+
+def _collect(proc: subprocess.Popen[bytes]) -> Found | None:
+    """The share a helper walked; None if it failed."""
+    assert proc.stdout is not None
+    try:
+        state = pickle.load(proc.stdout)  # as it comes: never the whole answer twice
+    except Exception:  # a truncated or foreign answer: walk its share here
+        state = None
+    finally:
+        proc.stdout.close()
+    if proc.wait() != 0 or not isinstance(state, dict):
+        return None
+    try:
+        return Found(**state)
+    except TypeError:
+        return None
 
 
 def _check_root(root: Path) -> None:
@@ -182,34 +321,21 @@ def _check_root(root: Path) -> None:
         raise SeedsFolderError(str(root), "is not a folder", missing=True)
 
 
-def _open_folder(folder: str, prefix: str, root: Path) -> tuple[int, list[Any]] | str:
-    """The folder open as a descriptor, with its entries; or why it cannot be read (for the
-    seeds folder itself, SeedsFolderError). Entries are stat-ed relative to the descriptor,
-    which saves resolving the whole path 100,000 times."""
-    step = "open"
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError as exc:
-        problem = exc
-    else:
-        try:
-            step = "enter"
-            os.stat(".", dir_fd=fd)  # needs search permission, as stat-ing its files does
-            step = "list"
-            with os.scandir(fd) as it:
-                return fd, list(it)
-        except OSError as exc:
-            os.close(fd)
-            problem = exc
+def _folder_error(
+    unreadable: dict[str, str], root: Path, prefix: str, step: str, problem: OSError
+) -> None:
+    """Why a folder cannot be read, in `unreadable` (for the seeds folder itself,
+    SeedsFolderError)."""
     if prefix == "":
         what = {"open": "cannot be read", "enter": "cannot be entered"}.get(
             step, "cannot be listed"
         )
         raise SeedsFolderError(str(root), f"{what} ({problem.strerror})") from None
     if problem.errno == errno.ENOENT:
-        return "the folder vanished during the scan; the next run reads it again"
+        unreadable[prefix] = "the folder vanished during the scan; the next run reads it again"
+        return
     verb = {"open": "read", "enter": "enter"}.get(step, "list")
-    return _cannot(f"{verb} the folder", problem)
+    unreadable[prefix] = _cannot(f"{verb} the folder", problem)
 
 
 def _cannot(what: str, exc: OSError) -> str:
@@ -217,14 +343,18 @@ def _cannot(what: str, exc: OSError) -> str:
     return f"cannot {what} ({reason}); make it readable for this user"
 
 
-def _follow(scan: Scan, fd: int, folder: str, name: str, rel: str, real_root: str) -> None:
-    """A symlink found in the folder open as `fd`: a link to a seed file is taken (wherever it
-    leads), a link to a folder is noted, a link that leads nowhere is unreadable."""
+def _follow(
+    scan: Scan, linked: Found, folder_b: bytes, name_b: bytes, rel_b: bytes, real_root: str
+) -> None:
+    """A symlink found in the folder `folder_b`: a link to a seed file is taken (wherever it
+    leads), a link to a folder is noted, a link that leads nowhere is a broken link."""
+    folder, rel = os.fsdecode(folder_b), rel_b.decode(*_ENCODING)
+    name = os.fsdecode(name_b)
     try:
-        st = os.stat(name, dir_fd=fd)
+        st = os.stat(os.path.join(folder, name))
     except OSError as exc:
         with contextlib.suppress(OSError):
-            name = os.readlink(name, dir_fd=fd)
+            name = os.readlink(os.path.join(folder, name))
         if exc.errno == errno.ENOENT:
             reason = f"the link leads to {name}, which does not exist; fix or remove the link"
         elif exc.errno == errno.ELOOP:
@@ -237,64 +367,22 @@ def _follow(scan: Scan, fd: int, folder: str, name: str, rel: str, real_root: st
     if S_ISDIR(st.st_mode):
         scan.folder_links[rel] = target
     elif S_ISREG(st.st_mode) and rel.lower().endswith(SEED_SUFFIXES):
-        scan.files[rel] = (st.st_mtime_ns, st.st_size)
+        linked.blob += rel_b
+        linked.offsets.append(len(linked.blob))
+        linked.mtimes.append(st.st_mtime_ns)
+        linked.sizes.append(st.st_size)
+        linked.keys += path_key(rel)
         if os.path.commonpath([real_root, target]) != real_root:
             scan.outside[rel] = target
 
 
-def _stat_files(
-    folder: str, fd: int, names: list[str], *, parallel_min: int | None, helper: Sequence[str]
-) -> list[tuple[str, FileStat | int]]:
-    """(name, (mtime_ns, size)) of the regular files among `names` (in the folder open as
-    `fd`), and (name, errno) of those that could not be stat-ed; in two processes for a
-    large folder on a machine with more than one core."""
-    half = len(names) // 2
-    if parallel_min is None or len(names) < parallel_min:
-        return _stat_here(fd, names)
-    theirs = names[half:]
-    try:
-        proc = subprocess.Popen(
-            [*helper, folder],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:
-        return _stat_here(fd, names)
-    assert proc.stdin is not None and proc.stdout is not None
-    feed = threading.Thread(target=_feed, args=(proc.stdin, theirs), daemon=True)
-    feed.start()
-    found = _stat_here(fd, names[:half])
-    data = proc.stdout.read()
-    feed.join()
-    proc.stdout.close()
-    if proc.wait() != 0 or len(data) != 24 * len(theirs):
-        return found + _stat_here(fd, theirs)  # the helper failed: do its share here
-    rows = array("q")
-    rows.frombytes(data)
-    for i, name in enumerate(theirs):
-        kind = rows[3 * i + 2]
-        if kind > 0:
-            found.append((name, (rows[3 * i], rows[3 * i + 1])))
-        elif kind < 0:
-            found.append((name, -kind))
-    return found
-
-
-def _feed(pipe: Any, names: list[str]) -> None:
-    with contextlib.suppress(OSError), pipe:
-        pipe.write(b"\0".join(map(os.fsencode, names)))
-
-
-def _stat_here(fd: int, names: list[str]) -> list[tuple[str, FileStat | int]]:
-    found: list[tuple[str, FileStat | int]] = []
-    stat = os.stat
-    for name in names:
-        try:
-            st = stat(name, dir_fd=fd, follow_symlinks=False)
-        except OSError as exc:
-            found.append((name, exc.errno or errno.EIO))
-            continue
-        if S_ISREG(st.st_mode):
-            found.append((name, (st.st_mtime_ns, st.st_size)))
-    return found
+__all__ = [
+    "PARALLEL_STAT_MIN_FILES",
+    "STAT_HELPER",
+    "FileList",
+    "FileStat",
+    "Scan",
+    "path_key",
+    "scan_seeds",
+    "usable_cores",
+]

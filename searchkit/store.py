@@ -26,7 +26,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, IndexWriteError
@@ -36,13 +36,16 @@ LOCK_FILE = "write.lock"
 STORE_PREFIX = "store-"
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` by a file holding `data`, all or nothing: a failure (a full disk) leaves
-    `path` as it was and no temporary file behind."""
+def atomic_write(path: Path, data: bytes | Sequence[bytes | memoryview]) -> None:
+    """Replace `path` by a file holding `data` (bytes, or chunks written one after the other),
+    all or nothing: a failure (a full disk) leaves `path` as it was and no temporary file
+    behind."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    chunks = [data] if isinstance(data, bytes) else data
     try:
         with open(tmp, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

@@ -78,7 +78,10 @@ def test_decisions_from_rows_follow_the_rules(specs, processes, chunk, rng) -> N
     loads = [_loaded(i, *spec) for i, spec in enumerate(specs)]
     with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as closing:
         folder = Path(tmp)
-        write_table(folder / "files", [(x.file.path, 0, 0) for x in loads])
+        paths = [x.file.path.encode() for x in loads]
+        offsets = np.cumsum([0] + [len(p) for p in paths])
+        zeros = np.zeros(len(paths), dtype=np.int64)
+        write_table(folder / "files", b"".join(paths), offsets, zeros, zeros)
         table = FileTable(folder / "files")
         spills = {p: folder / f"spill-{p}" for p in range(processes)}
         shares = [Share(None, tmp, table, chunk, p, Spill(spills[p])) for p in range(processes)]

@@ -5,7 +5,6 @@ permission cases are in test_faults_permissions.py)."""
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import sys
@@ -17,6 +16,8 @@ from index_helpers import seed_text, write_file
 
 import searchkit
 from searchkit import SeedIssue, scan
+from searchkit._scan_worker import walk
+from searchkit.documents import SEED_SUFFIXES
 
 
 @pytest.fixture
@@ -34,37 +35,37 @@ def folder(tmp_path: Path) -> Path:
 
 
 def _one_process(folder: Path) -> scan.Scan:
-    return scan.scan_seeds(folder, parallel_min=10**9)
+    return scan.scan_seeds(folder)
 
 
-def test_two_processes_find_what_one_finds(folder: Path) -> None:
+@pytest.mark.parametrize("processes", [2, 3])
+def test_several_processes_find_what_one_finds(folder: Path, processes: int) -> None:
     expected = _one_process(folder)
     assert len(expected.files) == 43  # 40 + UPPER.TXT + folder.md/inner.md + link.md
     assert "folder.md/inner.md" in expected.files and ".hidden.md" not in expected.files
-    assert scan.scan_seeds(folder, parallel_min=10, cores=2) == expected
+    assert expected.files["s07.md"] == (
+        (folder / "s07.md").stat().st_mtime_ns,
+        (folder / "s07.md").stat().st_size,
+    )
+    assert scan.scan_seeds(folder, processes=processes) == expected
+
+
+def test_the_shares_of_a_walk_split_the_files_without_overlap(folder: Path) -> None:
+    suffixes = tuple(s.encode() for s in SEED_SUFFIXES)
+    whole = set(scan.FileList.joined([walk(os.fsencode(folder), 0, 1, suffixes)]))
+    shares = [
+        set(scan.FileList.joined([walk(os.fsencode(folder), k, 3, suffixes)])) for k in range(3)
+    ]
+    assert set().union(*shares) == whole and sum(map(len, shares)) == len(whole) == 42
+    assert all(shares), "a share with no file: the hash does not spread them"
 
 
 def test_a_failing_helper_costs_nothing_but_time(folder: Path) -> None:
     expected = _one_process(folder)
     failing = (sys.executable, "-c", "import sys; sys.exit(3)")
-    assert scan.scan_seeds(folder, parallel_min=10, cores=2, helper=failing) == expected
-
-
-def test_the_helper_tells_what_it_could_not_stat_as_this_process_does(folder: Path) -> None:
-    """A name gone since the listing (ENOENT: gone) and one that cannot be stat-ed (here
-    ENOTDIR) come back with their errno from both ways of stat-ing."""
-    names = [f"s{i:02d}.md" for i in range(40)] + ["vanished.md", "s00.md/not-a-folder.md"]
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        here = dict(scan._stat_files(str(folder), fd, names, parallel_min=None, helper=()))
-        both = dict(
-            scan._stat_files(str(folder), fd, names, parallel_min=10, helper=scan.STAT_HELPER)
-        )
-    finally:
-        os.close(fd)
-    assert both == here
-    assert here["vanished.md"] == errno.ENOENT
-    assert here["s00.md/not-a-folder.md"] == errno.ENOTDIR
+    assert scan.scan_seeds(folder, processes=2, helper=failing) == expected
+    garbled = (sys.executable, "-c", "print('not a pickle')")
+    assert scan.scan_seeds(folder, processes=3, helper=garbled) == expected
 
 
 def test_a_folder_that_vanishes_during_the_scan_is_unreadable_then_gone(

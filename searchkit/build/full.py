@@ -45,6 +45,7 @@ from .. import store as st
 from ..errors import IndexDamagedError, SearchkitError, SeedsUnreadableError
 from ..loader import read_seed
 from ..reports import BuildProgress, IndexReport
+from ..scan import FileList
 from ..schema import build_schema, schema_fingerprint
 from ..whoosh_seam.writing import (
     abandon,
@@ -86,10 +87,7 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
     is no sound index to keep: then they are listed with the errors and read again next
     time. Whatever fails, everything the build wrote is removed."""
     files = ctx.found.files
-    paths = sorted(files)
     counts = Counts()
-    if old is not None:
-        counts.removed = sum(1 for p in old.seeds if p not in files)
     may_keep = old is not None  # an index to keep, if it is sound, should seeds not be read
     if may_keep and ctx.found.unreadable:
         may_keep = _keep_a_sound_index(ctx, list(ctx.found.unreadable.items()))
@@ -103,8 +101,10 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
     options = ctx.options
     try:
         work = Path(tempfile.mkdtemp(prefix="build-", suffix=".tmp", dir=store))
-        write_table(work / "files", [(p, *files[p]) for p in paths])
-        del paths
+        # The files in path order: the build's file table, and the manifest's columns.
+        columns = _in_path_order(files)
+        offsets = np.concatenate(([0], columns.ends))
+        write_table(work / "files", columns.blob, offsets, columns.mtimes, columns.sizes)
         if store is not None:
             writer = segment_writer(
                 create_index(store, build_schema()), limitmb=options.writer_limit_mb
@@ -112,7 +112,7 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
         build = FullBuild(writer, store, work, ctx.seeds_root, options)
         total = len(build.table)
         decision = build.read(lambda done: ctx.report(BuildProgress("parse", done, total)))
-        unread = _fill_manifest(ctx, manifest, build, decision, old, counts)
+        unread = _fill_manifest(ctx, manifest, columns, build, decision, old, counts)
         if unread and may_keep:
             _keep_a_sound_index(ctx, unread)
         articles, stubs = decision.articles, len(decision.stubs)
@@ -145,62 +145,91 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
     )
 
 
+def _in_path_order(files: FileList) -> mf.Columns:
+    """The scan's files as manifest columns (no content hashes yet), in path order, their
+    paths one after the other in that order."""
+    order = np.array(sorted(range(len(files)), key=files.path), dtype=np.int64)
+    offsets = np.frombuffer(files.offsets, dtype="<i8")
+    scanned = mf.Columns(
+        files.blob,
+        offsets[:-1],
+        offsets[1:],
+        files.key_columns(),
+        np.frombuffer(files.mtimes, dtype="<i8"),
+        np.frombuffer(files.sizes, dtype="<i8"),
+        np.zeros((len(files), mf.DIGEST_BYTES), dtype=np.uint8),
+    )
+    return scanned.take(order).compacted()
+
+
 def _fill_manifest(
     ctx: Context,
     manifest: mf.Manifest,
+    columns: mf.Columns,
     build: FullBuild,
     decision: Decision,
     old: mf.Manifest | None,
     counts: Counts,
 ) -> list[tuple[str, str]]:
-    """Every seed's state, from the decision and the rows of every process; the seeds that
-    could not be read, with why."""
-    digests = bytearray(12 * len(decision.status))
+    """Every seed's state, from the decision and the rows of every process, as columns (the
+    files in path order, numbered as the build's table numbers them); the seeds that could
+    not be read, with why. Counts what changed since `old`."""
+    digests = np.zeros((len(columns), mf.DIGEST_BYTES), dtype=np.uint8)
     errors: dict[int, str] = {}
-    warnings: dict[int, tuple[str, ...]] = {}
     for rows in build.parts:
         files = np.frombuffer(rows.files, dtype=np.uint32).astype(np.int64)
         if len(files):
-            view = np.frombuffer(digests, dtype="V12")
-            view[files] = np.frombuffer(bytes(rows.digests), dtype="V12")
+            digests[files] = np.frombuffer(bytes(rows.digests), dtype=np.uint8).reshape(-1, 12)
         for row, error in rows.errors.items():
             errors[rows.files[row]] = error
-        for row, warned in rows.warnings.items():
-            warnings[rows.files[row]] = warned
-    table = build.table
+        for row, warned in sorted(rows.warnings.items()):
+            ctx.notes += warning_notes(columns.path(rows.files[row]), warned)
     status = decision.status
+    failed = status == FAILED
+    digests[failed] = 0
+    columns.digests = digests
+    _count_changes(counts, columns, failed, old)
     identities = build.duplicate_identities(decision)
+    extra: dict[str, mf.Extra] = {}
     unread = []
-    for number, file in enumerate(table.files(0, len(table))):
-        code = int(status[number])
+    for number in np.flatnonzero(status != OK).tolist():
+        path, code = columns.path(number), int(status[number])
         if code == FAILED:
-            error = errors[number]
-            unread.append((file.path, error))
-            manifest.seeds[file.path] = mf.SeedState(
-                file.mtime_ns, file.size, "", mf.INVALID, error, failed=True
-            )
-            continue
-        digest = digests[12 * number : 12 * number + 12].hex()
-        counts.count(old.seeds.get(file.path) if old else None, digest)
-        if number in warnings:
-            ctx.notes += warning_notes(file.path, warnings[number])
-        if code == OK:
-            state = mf.SeedState(file.mtime_ns, file.size, digest, mf.OK)
+            unread.append((path, errors[number]))
+            extra[path] = (mf.INVALID, errors[number], None, True)
         elif code == DUPLICATE_STATUS:
-            winner = int(decision.winner[number])
             identity = identities.get(number)
-            state = mf.SeedState(
-                file.mtime_ns,
-                file.size,
-                digest if identity is not None else "",  # read again next time
+            if identity is None:
+                digests[number] = 0  # changed since it was read: read again next time
+            extra[path] = (
                 mf.DUPLICATE,
-                table.files(winner, winner + 1)[0].path,
+                columns.path(int(decision.winner[number])),
                 identity,
+                False,
             )
         else:
-            state = mf.SeedState(file.mtime_ns, file.size, digest, mf.INVALID, errors[number])
-        manifest.seeds[file.path] = state
-    return unread
+            extra[path] = (mf.INVALID, errors[number], None, False)
+    manifest.seeds = mf.SeedStates.from_columns(columns, extra)
+    return sorted(unread)
+
+
+def _count_changes(
+    counts: Counts, columns: mf.Columns, failed: Any, old: mf.Manifest | None
+) -> None:
+    """Files added, updated, unchanged (by content hash) and removed since `old`; a file that
+    could not be read is in none of them (it is listed with the errors)."""
+    if old is None:
+        counts.added = int((~failed).sum())
+        return
+    before = old.seeds.columns()
+    rows = before.rows_of(columns.keys)
+    known = rows >= 0
+    same = np.zeros(len(rows), dtype=bool)
+    same[known] = (before.digests[rows[known]] == columns.digests[known]).all(axis=1)
+    counts.added = int((~known & ~failed).sum())
+    counts.unchanged = int((same & ~failed).sum())
+    counts.updated = int((known & ~same & ~failed).sum())
+    counts.removed = len(before) - len(np.unique(rows[known]))
 
 
 def _keep_a_sound_index(ctx: Context, unread: list[tuple[str, str]]) -> bool:
@@ -228,7 +257,7 @@ def _space_needed(ctx: Context) -> int:
         live = st.current_store(ctx.root)
         if live is not None:
             return SEGMENT_PEAK * st.store_size(live)
-    seeds = sum(size for _, size in ctx.found.files.values())
+    seeds = ctx.found.files.total_size()
     return SEGMENT_PEAK * INDEX_BYTES_PER_SEED_BYTE * seeds
 
 

@@ -60,14 +60,14 @@ def incremental_build(
         seeds=old.seeds.copy(),
         scan=ctx.fingerprint,
     )
-    old_stats = old.seeds.stats
-    missing = old_stats.keys() - files.keys()
-    reasons = {p: ctx.found.unreadable_reason(p) for p in missing}
+    diff = old.seeds.diff(files)  # as arrays: no object per unchanged seed
+    reasons = {p: ctx.found.unreadable_reason(p) for p in diff.missing}
     unreadable = {p: why for p, why in reasons.items() if why is not None}
     removed = sorted(p for p, why in reasons.items() if why is None)
     failed = set(old.seeds.failed())
-    get = old_stats.get
-    suspects = [SeedFile(p, *f) for p, f in files.items() if get(p) != f or p in failed]
+    suspects = [SeedFile(*f) for f in diff.changed]
+    changed = {f.path for f in suspects}
+    suspects += [SeedFile(p, *files[p]) for p in sorted(failed - changed) if p in files]
     counts.removed = len(removed)
     counts.unchanged = len(files) - len(suspects)
     ctx.space.bytes = _space_needed(suspects, mf.manifest_path(store, old.generation))
@@ -76,7 +76,9 @@ def incremental_build(
         del manifest.seeds[path]
     for path, why in unreadable.items():
         manifest.seeds[path] = _unreadable(manifest.seeds[path], why)
-    manifest_dirty = bool(removed or suspects or unreadable)
+    # A manifest whose scan fingerprint is not this scan's is written again, even with no
+    # seed changed, so that the next run takes the fast path.
+    manifest_dirty = bool(removed or suspects or unreadable) or old.scan != ctx.fingerprint
     writes: dict[str, IndexDocument | None] = {}
     if not (loaded or removed) and old.counts is not None:
         documents, articles = old.counts  # nothing to write: the index need not be read

@@ -23,7 +23,7 @@ from ..whoosh_seam.errors import opening, writing
 from ..whoosh_seam.storage import open_index
 from ..whoosh_seam.toc import latest_generation
 from .context import Context, Counts, SpaceNeeded, link_notes, make_report, rebuilt_note
-from .options import DEFAULT_OPTIONS, BuildOptions
+from .options import DEFAULT_OPTIONS, BuildOptions, jobs_for
 
 
 def build_index(
@@ -87,11 +87,10 @@ def _build(
     if existing and not full and Path(existing[0].seeds_dir) != seeds_root:
         raise SeedsMismatchError(str(root), existing[0].seeds_dir, str(seeds_root))
     report(BuildProgress("scan"))
+    # A folder is scanned by several processes when the last build found it large.
+    large = existing is not None and len(existing[0].seeds) >= options.parallel_stat_min_files
     found = scan_seeds(
-        seeds_root,
-        parallel_min=options.parallel_stat_min_files,
-        cores=options.jobs,
-        helper=options.stat_helper,
+        seeds_root, processes=jobs_for(options) if large else 1, helper=options.stat_helper
     )
     fingerprint = mf.scan_fingerprint(found.files)
     notes += link_notes(found)

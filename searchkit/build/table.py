@@ -12,19 +12,19 @@ from __future__ import annotations
 import struct
 import sys
 from array import array
-from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..loader import SeedFile
 
 _COUNT = struct.Struct("<q")
 
 
-def _ints(values: Sequence[int]) -> bytes:
-    packed = array("q", values)
-    if sys.byteorder == "big":
-        packed.byteswap()
-    return packed.tobytes()
+def _ints(values: Any) -> bytes:
+    """64-bit little-endian numbers, from an array of them."""
+    import numpy as np
+
+    return np.ascontiguousarray(values, dtype="<i8").tobytes()
 
 
 def _read_ints(data: bytes) -> array[int]:
@@ -35,18 +35,17 @@ def _read_ints(data: bytes) -> array[int]:
     return packed
 
 
-def write_table(path: Path, files: Sequence[tuple[str, int, int]]) -> None:
-    """Write (path, mtime_ns, size) rows, in the order given, as a table at `path`."""
-    encoded = [p.encode("utf-8", "surrogateescape") for p, _, _ in files]
-    offsets = [0]
-    for name in encoded:
-        offsets.append(offsets[-1] + len(name))
+def write_table(
+    path: Path, blob: bytes | memoryview, offsets: Any, mtimes: Any, sizes: Any
+) -> None:
+    """Write a table of the files whose paths are `blob` (UTF-8, cut at `offsets`), with
+    their mtimes and sizes (arrays of 64-bit numbers), in that order, at `path`."""
+    count = len(mtimes)
     with open(path, "wb") as fh:
-        fh.write(_COUNT.pack(len(files)))
-        fh.write(_ints(offsets))
-        fh.write(_ints([m for _, m, _ in files]))
-        fh.write(_ints([s for _, _, s in files]))
-        fh.write(b"".join(encoded))
+        fh.write(_COUNT.pack(count))
+        for column in (offsets, mtimes, sizes):
+            fh.write(_ints(column))
+        fh.write(blob)
 
 
 class FileTable:

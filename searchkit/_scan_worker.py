@@ -1,0 +1,136 @@
+"""The walk of a seeds folder by one of n processes: every process lists every folder, and
+stats the seed files whose path hashes to its share (process k of n takes the paths whose
+CRC-32 is k modulo n). Hashing the path, not the place in a listing, gives each file to
+exactly one process however the listings differ.
+
+A no-op build at a million seeds is this walk: a stat per file, nothing else, so the loop
+keeps per-file work to a stat call and a few appends to flat arrays, and the files are kept
+as columns, never as an object each. Standard library only: a helper process runs this file
+as a script (`python -S _scan_worker.py ROOT K N SUFFIXES`) and starts in milliseconds.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import pickle
+import sys
+import zlib
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from stat import S_ISREG
+from typing import Any
+
+KEY_BYTES = 16  # a path's key: blake2b-128 of its UTF-8 bytes
+
+
+@dataclass
+class Found:
+    """The seed files of one share of a walk, as columns; paths are relative, with `/`
+    separators, UTF-8 (surrogateescape) bytes one after the other."""
+
+    blob: bytearray = field(default_factory=bytearray)
+    offsets: array[int] = field(default_factory=lambda: array("q", [0]))
+    mtimes: array[int] = field(default_factory=lambda: array("q"))
+    sizes: array[int] = field(default_factory=lambda: array("q"))
+    keys: bytearray = field(default_factory=bytearray)  # KEY_BYTES a file
+    failed: list[tuple[bytes, int]] = field(default_factory=list)  # (path, errno) not stat-ed
+
+    def state(self) -> dict[str, Any]:
+        return {
+            k: getattr(self, k) for k in ("blob", "offsets", "mtimes", "sizes", "keys", "failed")
+        }
+
+
+# Called by the first process only, which also reads what the others skip: a folder that
+# cannot be read (its relative path with a trailing "/", the step that failed, the error),
+# and a symlink (its folder, its name, its relative path).
+FolderError = Callable[[bytes, str, OSError], None]
+LinkFound = Callable[[bytes, bytes, bytes], None]
+
+
+def walk(
+    root: bytes,
+    share: int,
+    shares: int,
+    suffixes: tuple[bytes, ...],
+    *,
+    on_folder_error: FolderError | None = None,
+    on_link: LinkFound | None = None,
+) -> Found:
+    """Walk the folder `root` (recursively; hidden entries skipped; links to folders not
+    followed), stat-ing the regular files with a seed suffix in share `share` of `shares`."""
+    found = Found()
+    blob, offsets, mtimes, sizes, keys = (
+        found.blob,
+        found.offsets,
+        found.mtimes,
+        found.sizes,
+        found.keys,
+    )
+    stat, crc32, blake2b = os.stat, zlib.crc32, hashlib.blake2b
+    lower = tuple(s.lower() for s in suffixes)
+    stack = [(root, b"")]
+    while stack:
+        folder, prefix = stack.pop()
+        step = "open"
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            if on_folder_error is not None:
+                on_folder_error(prefix, step, exc)
+            continue
+        base = crc32(prefix)  # crc32(name, base) == crc32(prefix + name)
+        try:
+            step = "enter"
+            stat(".", dir_fd=fd)  # needs search permission, as stat-ing its files does
+            step = "list"
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name[:1] == b".":
+                        continue
+                    try:
+                        if (name.endswith(suffixes) or name.lower().endswith(lower)) and (
+                            entry.is_file(follow_symlinks=False)
+                        ):
+                            if shares > 1 and crc32(name, base) % shares != share:
+                                continue
+                            path = prefix + name if prefix else name
+                            try:
+                                st = stat(name, dir_fd=fd, follow_symlinks=False)
+                            except OSError as exc:
+                                found.failed.append((path, exc.errno or errno.EIO))
+                                continue
+                            if S_ISREG(st.st_mode):
+                                blob += path
+                                offsets.append(len(blob))
+                                mtimes.append(st.st_mtime_ns)
+                                sizes.append(st.st_size)
+                                keys += blake2b(path, digest_size=KEY_BYTES).digest()
+                        elif entry.is_dir(follow_symlinks=False):
+                            stack.append((folder + b"/" + name, prefix + name + b"/"))
+                        elif on_link is not None and entry.is_symlink():
+                            on_link(folder, name, prefix + name)
+                    except OSError as exc:
+                        if on_folder_error is not None and exc.errno != errno.ENOENT:
+                            found.failed.append((prefix + name, exc.errno or errno.EIO))
+        except OSError as exc:
+            if on_folder_error is not None:
+                on_folder_error(prefix, step, exc)
+        finally:
+            os.close(fd)
+    return found
+
+
+def _main() -> None:
+    root, share, shares = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    suffixes = tuple(s.encode() for s in sys.argv[4].split(","))
+    found = walk(os.fsencode(root), share, shares, suffixes)
+    pickle.dump(found.state(), sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+if __name__ == "__main__":
+    _main()
