@@ -339,17 +339,21 @@ def fixture_metas() -> dict[str, dict[str, Any]]:
 
 
 def assert_matches_full_build(
-    seeds: Path, index_dir: Path, scratch: Path
+    seeds: Path, index_dir: Path, scratch: Path, options: Any = None
 ) -> dict[str, dict[str, Any]]:
     """The incrementally maintained index holds exactly what a full build of the same folder
-    holds, stored field for stored field. Returns the incremental index's documents."""
+    (with build `options`) holds, stored field for stored field. Returns the incremental
+    index's documents."""
     import shutil
 
     import searchkit
 
     full_dir = scratch / "full-build-oracle"
     shutil.rmtree(full_dir, ignore_errors=True)
-    searchkit.build_index(seeds, full_dir, full=True)
+    if options is None:
+        searchkit.build_index(seeds, full_dir, full=True)
+    else:
+        searchkit.build_index(seeds, full_dir, full=True, options=options)
     incremental, full = stored_docs(index_dir), stored_docs(full_dir)
     assert incremental.keys() == full.keys(), (
         sorted(incremental.keys() - full.keys())[:5],

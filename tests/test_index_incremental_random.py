@@ -103,8 +103,17 @@ class Mutator:
         return touched
 
 
+def _jobs(jobs: int) -> searchkit.BuildOptions:
+    """Full builds in `jobs` processes, however small the folder."""
+    return searchkit.BuildOptions(jobs=jobs, worker_min_files=0, chunk_size=16)
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3, 4])
 @pytest.mark.parametrize("seed", RANDOM_SEEDS)
-def test_random_changes_keep_the_incremental_index_equal_to_a_full_build(tmp_path: Path, seed: int):
+def test_random_changes_keep_the_incremental_index_equal_to_a_full_build(
+    tmp_path: Path, seed: int, jobs: int
+):
+    """Whatever number of processes made the full builds (the first, and the oracle)."""
     rng = random.Random(seed)
     names = seed_paths(FIXTURE_SEEDS)
     held_back = rng.sample(names, 30)
@@ -113,7 +122,7 @@ def test_random_changes_keep_the_incremental_index_equal_to_a_full_build(tmp_pat
         if name not in held_back:
             write_file(seeds / name, (FIXTURE_SEEDS / name).read_bytes())
     index = tmp_path / "index"
-    searchkit.build_index(seeds, index)
+    searchkit.build_index(seeds, index, options=_jobs(jobs))
     mutator = Mutator(rng, seeds, held_back)
     for _ in range(3):
         touched = mutator.round()
@@ -139,7 +148,7 @@ def test_random_changes_keep_the_incremental_index_equal_to_a_full_build(tmp_pat
             write_file(seeds / p, data)
         report = searchkit.build_index(seeds, index)
         assert report.stale == () and report.errors == (), mutator.log
-        docs = assert_matches_full_build(seeds, index, tmp_path)
+        docs = assert_matches_full_build(seeds, index, tmp_path, _jobs(jobs))
         expected = expected_documents(seeds)
         assert (report.documents, report.articles, report.stubs) == expected.counts, mutator.log
         assert len(docs) == expected.documents

@@ -14,7 +14,7 @@ import hashlib
 import pickle
 import zlib
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from whoosh.codec.whoosh3 import (
@@ -145,6 +145,9 @@ class _SingleBlockWriter:
         self._tindex = fieldwriter._tindex
         self._tindex_rawfile = fieldwriter._tindex.dbfile.file
         self._lengths = lengths
+        buckets = self._tindex.buckets
+        if buckets and type(buckets[0]) is not _HashBucket:
+            self._tindex.buckets = [_HashBucket(entries) for entries in buckets]
 
     @classmethod
     def for_field(cls, fieldwriter: Any, lengths: Sequence[int]) -> _SingleBlockWriter | None:
@@ -284,8 +287,35 @@ class _SingleBlockWriter:
         rawfile.write(_KEY_VALUE_LENGTHS.pack(len(key), len(value)) + key + value)
         # md5_hash(): the low 32 bits of the digest read as a big-endian number.
         h = int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[12:], "big")
-        tindex.buckets[h & 255].append((h, pos))
+        tindex.buckets[h & 255].add(h, pos)
         tindex.lastkey = key
+
+
+class _HashBucket:
+    """One of the 256 buckets of (hash, position) pairs a term table keeps until it is closed,
+    in two arrays (12 bytes a term) instead of a list of tuples (about 120): the term table of
+    a large segment has millions of terms. Whoosh's writer appends pairs and iterates them."""
+
+    __slots__ = ("hashes", "positions")
+
+    def __init__(self, entries: Iterable[tuple[int, int]] = ()) -> None:
+        self.hashes = array("I")
+        self.positions = array("Q")
+        for h, pos in entries:
+            self.add(h, pos)
+
+    def add(self, h: int, pos: int) -> None:
+        self.hashes.append(h)
+        self.positions.append(pos)
+
+    def append(self, entry: tuple[int, int]) -> None:
+        self.add(*entry)
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return zip(self.hashes, self.positions, strict=True)
 
 
 def _fill_blocks(

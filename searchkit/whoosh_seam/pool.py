@@ -6,6 +6,11 @@ pickles them to sorted run files past its memory limit. This one keeps postings 
 flat arrays with a term table; at commit a counting sort groups them by term, each term's
 postings staying in document order. Past the memory limit postings are spilled to run files
 already grouped by term, and merged term by term.
+
+Memory is bounded by the limit, not by the corpus: a run file is written in chunks of about
+`_RUN_CHUNK_BYTES`, the merge holds one chunk per run it reads, and when there are more runs
+than the limit has room for chunks of, they are first merged in groups into fewer, longer runs
+(an external merge sort with a bounded fan-in, as Lucene's and tantivy's indexers do).
 """
 
 from __future__ import annotations
@@ -21,7 +26,10 @@ from typing import Any
 _POSTING_BYTES = 16  # docnum, term id and weight in arrays
 _TERM_BYTES = 150  # the term's bytes object, its dict slot and its id
 _VALUE_BYTES = 56  # a posting value's bytes object and its list slot
-_RUN_CHUNK = 4096  # terms per pickle in a run file
+_RUN_CHUNK = 4096  # terms per pickle in a run file, at most
+_RUN_CHUNK_BYTES = 64 * 1024  # postings and terms per pickle in a run file, about
+_CHUNK_MEMORY = 4  # a chunk read back takes about this many times its size on disk
+_MIN_FAN_IN = 4  # runs merged at once, however small the limit
 
 # (fieldname, term bytes, docnums, weights, values or None): the postings of one term.
 TermPostings = tuple[str, bytes, Sequence[int], Sequence[float], Sequence[bytes] | None]
@@ -145,6 +153,7 @@ class TermPool:
         self._limit = limitmb * 1024 * 1024
         self._fields: dict[str, _FieldPostings] = {}
         self._runs: list[str] = []
+        self._made = 0  # run files made, for their names
         self.fieldnames: set[str] = set()
 
     def field(self, fieldname: str) -> _FieldPostings:
@@ -168,10 +177,17 @@ class TermPool:
             yield from self._fields[fieldname].by_term(fieldname)
 
     def _spill(self) -> None:
-        name = f"{len(self._runs)}-{id(self):x}.terms"
+        self._runs.append(self._write_run(self._in_memory()))
+        self._fields = {}
+
+    def _write_run(self, items: Iterable[TermPostings]) -> str:
+        """Write `items` (sorted by field and term) to a new run file; returns its name."""
+        name = f"{self._made}-{id(self):x}.terms"
+        self._made += 1
         with self._tempstore.create_file(name).raw_file() as fh:
             chunk: list[TermPostings] = []
-            for fieldname, tbytes, docs, weights, values in self._in_memory():
+            size = 0
+            for fieldname, tbytes, docs, weights, values in items:
                 chunk.append(
                     (
                         fieldname,
@@ -181,13 +197,15 @@ class TermPool:
                         list(values) if values is not None else None,
                     )
                 )
-                if len(chunk) >= _RUN_CHUNK:
+                size += len(tbytes) + 12 * len(docs)
+                if values is not None:
+                    size += sum(len(v) for v in values)
+                if len(chunk) >= _RUN_CHUNK or size >= _RUN_CHUNK_BYTES:
                     pickle.dump(chunk, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                    chunk = []
+                    chunk, size = [], 0
             if chunk:
                 pickle.dump(chunk, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        self._runs.append(name)
-        self._fields = {}
+        return name
 
     def _read_run(self, name: str) -> Iterator[TermPostings]:
         with self._tempstore.open_file(name).raw_file() as fh:
@@ -199,14 +217,34 @@ class TermPool:
                 yield from chunk
         self._tempstore.delete_file(name)
 
+    def fan_in(self) -> int:
+        """How many runs one merge reads at once: one chunk of each fits in the limit."""
+        return max(_MIN_FAN_IN, int(self._limit // (_RUN_CHUNK_BYTES * _CHUNK_MEMORY)))
+
     def terms(self) -> Iterator[TermPostings]:
         """Every term's postings, sorted by (field, term), each in document order."""
         if not self._runs:
             yield from self._in_memory()
             return
-        sources = [self._read_run(name) for name in self._runs]
-        sources.append(self._in_memory())
-        self._runs = []
+        if self._fields:
+            self._spill()  # the merge below needs the room they take
+        fan_in = self.fan_in()
+        while len(self._runs) > fan_in:
+            # Merge consecutive runs, so that each term's postings stay in document order.
+            runs, self._runs = self._runs, []
+            for start in range(0, len(runs), fan_in):
+                group = runs[start : start + fan_in]
+                if len(group) == 1:
+                    self._runs.append(group[0])
+                else:
+                    self._runs.append(self._write_run(self._merged(group)))
+        runs, self._runs = self._runs, []
+        yield from self._merged(runs)
+
+    def _merged(self, runs: list[str]) -> Iterator[TermPostings]:
+        """The terms of `runs` (consecutive, in document order) merged term by term; each
+        run file is deleted once read."""
+        sources = [self._read_run(name) for name in runs]
         # heapq.merge keeps equal keys in source order, that is in document order.
         group: list[TermPostings] = []
         for item in heapq.merge(*sources, key=_term_key):
