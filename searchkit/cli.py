@@ -63,7 +63,7 @@ def _echo(line: str = "", *, err: bool = False) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from .build import build_index
+    from .build import BuildOptions, build_index
     from .progress import BuildProgressBar
 
     show_bar = not (args.json or args.quiet)
@@ -75,6 +75,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             wait=args.wait,
             progress=bar,
+            options=BuildOptions(jobs=args.jobs),
         )
     if args.json:
         _emit_json(report.to_dict())
@@ -199,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="rebuild from scratch (also needed to switch seeds folders)",
     )
     p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive,
+        metavar="N",
+        help="processes a full build runs in, and that scan a large folder "
+        "(default: the cores this process may use)",
+    )
     p.add_argument(
         "--wait",
         nargs="?",

@@ -20,6 +20,7 @@ from index_helpers import (
     live_store,
     open_live_index,
     related,
+    run_cli,
     seed_text,
     stored_docs,
     write_file,
@@ -217,3 +218,17 @@ def test_incremental_runs_keep_a_two_process_index_equal_to_a_full_build(
     assert (report.removed, report.updated) == (1, 1)
     docs = assert_matches_full_build(folder, index, tmp_path)
     assert docs[LATE_URL]["path"] == "zz-b.md"
+
+
+def test_the_command_line_runs_a_full_build_in_the_processes_it_is_given(tmp_path: Path) -> None:
+    """`searchkit index --jobs N`: a folder large enough to share is indexed by N processes
+    (one segment each); `--jobs 1` keeps it in one; a count that is not positive is refused."""
+    seeds = tmp_path / "seeds"
+    generate_seeds(seeds, BuildOptions().worker_min_files)
+    for jobs in (3, 1):
+        index = tmp_path / f"index-{jobs}"
+        done = run_cli("index", "--seeds", seeds, "--index", index, "--jobs", str(jobs), "-q")
+        assert done.code == 0, done.stderr
+        assert len(_segments(index)) == jobs
+    bad = run_cli("index", "--seeds", seeds, "--index", tmp_path / "x", "--jobs", "0")
+    assert bad.code == 2 and "--jobs" in bad.stderr and not (tmp_path / "x").exists()

@@ -27,12 +27,13 @@ class BuildOptions:
     writer_limit_mb: float = 128
     # An incremental run parses this many changed seed files or more in a worker process.
     parse_worker_min_files: int = PARSE_WORKER_MIN_FILES
-    # A folder with this many seed files or more is stat-ed by two processes.
+    # A folder whose last build found this many seed files or more is scanned by `jobs`
+    # processes.
     parallel_stat_min_files: int = PARALLEL_STAT_MIN_FILES
-    # The helper that stats the second half (argv; the folder is appended).
+    # How a scan helper is started (argv; the folder, its share and the suffixes are appended).
     stat_helper: tuple[str, ...] = STAT_HELPER
     # Processes a full build runs in, this one included (None: one per core this process
-    # may use); the scan of a large folder is shared between two when there are two.
+    # may use); the scan of a large folder is shared between as many.
     jobs: int | None = None
 
 
