@@ -1,5 +1,5 @@
 """The manifest: seed states survive a round trip, and an index whose manifest was written by
-the previous release (a row per seed) is updated in place rather than rebuilt."""
+an earlier release is rebuilt from the seeds folder it remembers."""
 
 from __future__ import annotations
 
