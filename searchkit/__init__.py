@@ -6,15 +6,18 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
     DiskFullError,
     DocumentNotFoundError,
+    IndexClosedError,
     IndexDamagedError,
     IndexLockedError,
     IndexNotFoundError,
     IndexWriteError,
+    ParameterError,
     QueryError,
     QueryLimitError,
     Remedy,
@@ -38,6 +41,11 @@ from .results import (
     Suggestion,
     ValueCount,
 )
+
+try:
+    __version__ = version("searchkit")
+except PackageNotFoundError:  # run from a source tree that was not installed
+    __version__ = "0+unknown"
 
 if TYPE_CHECKING:
     from .api import Opened, SearchIndex, index_stats, open_index, open_or_build
@@ -84,6 +92,7 @@ __all__ = [
     "FacetValue",
     "Filters",
     "Hit",
+    "IndexClosedError",
     "IndexDamagedError",
     "IndexLockedError",
     "IndexNotFoundError",
@@ -92,6 +101,7 @@ __all__ = [
     "IndexWriteError",
     "LinkedDocument",
     "Opened",
+    "ParameterError",
     "QueryError",
     "QueryLimitError",
     "Remedy",

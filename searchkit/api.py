@@ -24,14 +24,15 @@ from . import store as st
 from .config import DEFAULT_SEEDS_DIR, resolve_index_dir
 from .errors import (
     DocumentNotFoundError,
+    IndexClosedError,
     IndexDamagedError,
     IndexLockedError,
     IndexWriteError,
-    QueryError,
+    ParameterError,
     SearchkitError,
     SeedsFolderError,
 )
-from .filters import DateLike, Filters, FilterValueError, make_filters
+from .filters import DateLike, Filters, FilterValueError, KindFilter, make_filters
 from .limits import DEFAULT_TIME_BUDGET
 from .manifest import read_schema
 from .options import DEFAULT_SEARCH_OPTIONS, SearchOptions
@@ -92,6 +93,11 @@ class SearchIndex:
         self._local = threading.local()
         self._current = _Generation(self.index_dir, st.require_store(self.index_dir))
         self._engines: list[Engine] = []
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"generation {self._current.generation}"
+        return f"<SearchIndex {str(self.index_dir)!r} ({state})>"
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -107,13 +113,17 @@ class SearchIndex:
         self.close()
 
     def close(self) -> None:
+        """Release the index's files; the SearchIndex raises IndexClosedError after this."""
         with self._lock:
+            self._closed = True
             for engine in self._engines:
                 engine.close()
             self._engines.clear()
 
     def _generation(self) -> _Generation:
         """The newest generation on disk, reopened when a build has committed since."""
+        if self._closed:
+            raise IndexClosedError(str(self.index_dir))
         store = st.require_store(self.index_dir)
         with self._lock:
             current = self._current
@@ -187,7 +197,7 @@ class SearchIndex:
         filters: Filters | None = None,
         topics: Iterable[str] = (),
         providers: Iterable[str] = (),
-        kind: str | None = None,
+        kind: KindFilter | None = None,
         since: DateLike = None,
         until: DateLike = None,
         sort: Sort = "relevance",
@@ -199,21 +209,29 @@ class SearchIndex:
     ) -> SearchResults:
         """Ranked, faceted search. Narrow it with `filters` (a Filters value) or with the
         filter keywords: topics (and providers) OR within, AND across; `until` inclusive.
+        A single str for `topics` or `providers` is one value. A parameter out of range
+        raises ParameterError naming it.
 
         A query past a cap of searchkit.limits raises QueryLimitError. `time_budget` is the
         seconds the search may take (None: no limit): once spent, the search returns what it
         has found, with `partial` saying what was cut short."""
         if sort not in SORTS:
-            raise QueryError(query, f"unknown sort {sort!r}", hint="use " + ", ".join(SORTS))
-        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE or facet_limit < 1:
-            raise QueryError(
-                query,
-                "page, per_page and facet_limit must be positive "
-                f"(per_page at most {MAX_PER_PAGE})",
+            raise ParameterError(
+                "sort", sort, f"unknown sort {sort!r}", hint="use " + ", ".join(SORTS)
             )
+        for name, value, top in (
+            ("page", page, None),
+            ("per_page", per_page, MAX_PER_PAGE),
+            ("facet_limit", facet_limit, None),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ParameterError(name, value, f"{value!r} is not a whole number")
+            if value < 1 or (top is not None and value > top):
+                allowed = f"1 to {top:,}" if top else "1 or more"
+                raise ParameterError(name, value, f"{value} is out of range", hint=f"use {allowed}")
         if time_budget is not None and not 0 < time_budget < float("inf"):
-            raise QueryError(
-                query, f"time_budget must be a positive number of seconds, not {time_budget}"
+            raise ParameterError(
+                "time_budget", time_budget, f"{time_budget} is not a positive number of seconds"
             )
         now = self._clock()
         chosen = self._filters(query, filters, topics, providers, kind, since, until, now)
@@ -234,11 +252,12 @@ class SearchIndex:
         filters: Filters | None,
         topics: Iterable[str],
         providers: Iterable[str],
-        kind: str | None,
+        kind: KindFilter | None,
         since: DateLike,
         until: DateLike,
         now: datetime,
     ) -> Filters:
+        given: dict[str, object] = {"kind": kind, "since": since, "until": until}
         keywords = (topics, providers, kind, since, until)
         if filters is not None:
             if any(keywords):
@@ -249,7 +268,9 @@ class SearchIndex:
                 topics=topics, providers=providers, kind=kind, since=since, until=until, now=now
             )
         except FilterValueError as exc:
-            raise QueryError(query, exc.message, hint=exc.hint) from None
+            raise ParameterError(
+                exc.name, given.get(exc.name), exc.message, hint=exc.hint
+            ) from None
 
     def explain(self, query: str, **filters: Any) -> Explanation:
         """The parsed query, the filters and the top hit's score."""

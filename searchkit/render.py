@@ -175,7 +175,7 @@ def segments_text(segments: Iterable[Span], palette: Palette, *, base: str = "")
 
 
 def hit_lines(hit: Hit, palette: Palette) -> list[str]:
-    title = segments_text(hit.title_segments, palette, base="bold")
+    title = segments_text(hit.title_spans, palette, base="bold")
     meta = [hit.published.strftime("%Y-%m-%d") if hit.published else "undated"]
     if hit.provider or hit.domain:
         meta.append(sanitize(hit.provider or hit.domain or ""))
@@ -189,7 +189,7 @@ def hit_lines(hit: Hit, palette: Palette) -> list[str]:
         f"{palette.accent(f'{hit.rank:>3}.')} {title}",
         "     " + palette.dim(" · ".join(meta)),
     ]
-    snippet = segments_text(hit.snippet, palette)
+    snippet = segments_text(hit.snippet_spans, palette)
     if snippet.strip():
         lines.append("     " + snippet)
     return lines
@@ -216,11 +216,19 @@ def facet_lines(
             continue
         room = (width - len(label) - 2) if width else None
         shown: list[str] = []
-        for i, v in enumerate(facet.values[:limit]):
+        # Every active filter shows, first, whatever its count.
+        values = [v for v in facet.values if v.selected]
+        values += [v for v in facet.values if not v.selected][: max(0, limit - len(values))]
+        for i, v in enumerate(values):
             cell = f"{'✓ ' if v.selected else ''}{sanitize(v.value)} ({v.count:,})"
             left = facet.total_values - i - 1
             reserve = len(f" · +{left:,} more") if left > 0 else 0
-            if room and shown and len(" · ".join([*shown, cell])) + reserve > room:
+            if (
+                room
+                and shown
+                and not v.selected
+                and len(" · ".join([*shown, cell])) + reserve > room
+            ):
                 break
             shown.append(cell)
         more = facet.total_values - len(shown)
@@ -263,14 +271,14 @@ def results_lines(
     terminal's columns) the page is compact: hits not spaced apart, snippets and facets kept
     to one line each, so that a page fits on a screen."""
     lines: list[str] = []
-    if results.showing:
+    if results.corrected:
         lines.append(
             palette.dim(
                 f"No results for {sanitize(results.query)!r}; showing "
-                f"results for {sanitize(results.showing)!r}."
+                f"results for {sanitize(results.corrected)!r}."
             )
         )
-    if results.relaxed:
+    if results.fallback:
         lines.append(palette.dim("No document has all the words; showing those with some."))
     if results.partial:
         lines.append(palette.dim(f"Partial results: {results.partial}."))
@@ -282,7 +290,7 @@ def results_lines(
             lines.append("")
     if width and results.hits:
         lines.append("")
-    if results.suggestion and not results.showing:
+    if results.suggestion and not results.corrected:
         s = results.suggestion
         lines.append(
             f"Did you mean {palette.bold(sanitize(s.query))}? ({plural(s.total, 'result')})"
@@ -300,7 +308,8 @@ def results_lines(
 def compact_hit_lines(hit: Hit, palette: Palette, *, width: int) -> list[str]:
     """hit_lines with the snippet kept to one line of `width` columns."""
     return hit_lines(
-        dataclasses.replace(hit, snippet=clip_segments(hit.snippet, width - 6)), palette
+        dataclasses.replace(hit, snippet_spans=clip_segments(hit.snippet_spans, width - 6)),
+        palette,
     )
 
 
@@ -348,7 +357,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "published": _iso(hit.published),
         "topics": list(hit.topics),
         "score": hit.score,
-        "snippet": hit.snippet_text,
+        "snippet": hit.snippet,
         "path": hit.path,
         "cited_by": hit.cited_by,
     }
@@ -357,7 +366,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
 def results_json(results: SearchResults) -> dict[str, Any]:
     """The documented JSON shape of `searchkit search --json`."""
     facets = {
-        name: [{"value": v.value, "count": v.count} for v in facet.values]
+        name: [{"value": v.value, "count": v.count, "selected": v.selected} for v in facet.values]
         for name, facet in results.facets.items()
     }
     return {
@@ -370,5 +379,7 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "hits": [hit_json(h) for h in results.hits],
         "facets": facets,
         "suggestion": results.suggestion.query if results.suggestion else None,
+        "corrected": results.corrected,
+        "fallback": results.fallback,
         "partial": results.partial,
     }

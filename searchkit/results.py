@@ -11,6 +11,8 @@ from .filters import Filters
 Sort = Literal["relevance", "newest", "oldest", "recent-relevance"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest", "recent-relevance")
 Granularity = Literal["year", "month", "day"]
+# How a search loosened a query that no document matched in full: all words but one, then any.
+Fallback = Literal["drop-one", "any-word"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +35,26 @@ class Hit:
     published: datetime | None
     topics: tuple[str, ...]
     score: float
-    title_segments: tuple[Span, ...]
-    snippet: tuple[Span, ...]
+    title_spans: tuple[Span, ...]  # `title`, with the words that matched marked
+    snippet_spans: tuple[Span, ...]  # a passage of the text, with the matches marked
     path: str | None
     cited_by: int
     links: int
 
     @property
-    def snippet_text(self) -> str:
-        return "".join(s.text for s in self.snippet)
+    def snippet(self) -> str:
+        """The snippet as plain text (the JSON `snippet`)."""
+        return "".join(s.text for s in self.snippet_spans)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Hit {self.rank}: {_short(self.title)!r} "
+            f"({self.kind}, {self.id}, score {self.score:.2f})>"
+        )
+
+
+def _short(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +74,13 @@ class Facet:
     total_values: int
     truncated: bool = False
     granularity: Granularity | None = None
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{'*' if v.selected else ''}{v.value}={v.count}" for v in self.values[:5]
+        )
+        more = f", +{self.total_values - 5} more" if self.total_values > 5 else ""
+        return f"<Facet {self.name}: {shown}{more}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +104,10 @@ class SearchResults:
     took_ms: float
     sort: Sort
     filters: Filters = field(default_factory=Filters)
-    relaxed: bool = False  # no document had every word; these have some of them
-    showing: str | None = None  # nothing matched the query; these match this correction
+    # Nothing matched the query; these hits match this spelling correction, which was run.
+    corrected: str | None = None
+    # No document had every word; these have some of them, found this way (None: they do).
+    fallback: Fallback | None = None
     parsed: str = ""  # the Whoosh query, for :explain
     # Why the results are incomplete: the search's time budget ran out (None: they are not).
     partial: str | None = None
@@ -93,6 +115,21 @@ class SearchResults:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
+
+    def __repr__(self) -> str:
+        how = "".join(
+            f", {name}={value!r}"
+            for name, value in (
+                ("corrected", self.corrected),
+                ("fallback", self.fallback),
+                ("partial", self.partial),
+            )
+            if value is not None
+        )
+        return (
+            f"<SearchResults {self.query!r}: {self.total:,} total, page {self.page} of "
+            f"{self.pages}, {len(self.hits)} hits, sort={self.sort}{how}>"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +142,9 @@ class LinkedDocument:
     url: str | None
     published: datetime | None
     provider: str | None
+
+    def __repr__(self) -> str:
+        return f"<LinkedDocument {self.id} ({self.kind or 'not indexed'}): {_short(self.title)!r}>"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +167,9 @@ class Document:
     links: tuple[str, ...]
     cited_by: tuple[str, ...]
     extra: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return f"<Document {self.id} ({self.kind}): {_short(self.title)!r}>"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from ..errors import QueryError
 from ..filters import Filters
 from ..options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from ..query import ParsedQuery
-from ..results import Facet, Hit, SearchResults, Sort, Suggestion, ValueCount
+from ..results import Facet, Fallback, Hit, SearchResults, Sort, Suggestion, ValueCount
 from ..whoosh_seam.expansion import Vocabularies
 from ..whoosh_seam.matching import (
     PostingsCache,
@@ -85,7 +85,8 @@ class Engine:
         self, req: SearchRequest, *, parse_again: Any = None, budget: Budget | None = None
     ) -> SearchResults:
         """Run a request. When nothing matches every word, the search falls back in turn to
-        the spelling-corrected query, to all words but one, then to any word (`relaxed`).
+        the spelling-corrected query (`corrected`), to all words but one, then to any word
+        (`fallback`).
         Raises QueryLimitError when the query's patterns expand past limits.MAX_CLAUSES;
         once the `budget` is spent, the stages left are cut short (`partial` says which)."""
         started = time.perf_counter()
@@ -95,7 +96,9 @@ class Engine:
         expansion.check(parsed.query)
         matched = self._matches(parsed.query, parsed.date_range, expansion, budget)
         allowed, counts, dates = self._filter(matched, req.filters)
-        query, relaxed, showing, suggestion = parsed.query, False, None, None
+        query, suggestion = parsed.query, None
+        fallback: Fallback | None = None
+        corrected_text: str | None = None
         if (
             len(allowed) < SUGGEST_BELOW
             and not parsed.match_all
@@ -111,15 +114,15 @@ class Engine:
                     suggestion = Suggestion(corrected.text, len(found[0]))
                     if not len(allowed):
                         parsed, (allowed, counts, dates) = corrected, found
-                        query, showing = corrected.query, corrected.text
+                        query, corrected_text = corrected.query, corrected.text
         # Relax the words only when they match nothing at all: when filters exclude every
         # match, an empty page that says so beats documents that lack the words.
-        for fallback in parsed.fallbacks() if not len(matched) and not showing else ():
+        for name, looser in parsed.fallbacks() if not len(matched) and not corrected_text else ():
             if budget.spent("looser matches were tried"):
                 break
-            allowed, counts, dates = self._filtered(fallback, req.filters, None, expansion, budget)
+            allowed, counts, dates = self._filtered(looser, req.filters, None, expansion, budget)
             if len(allowed):
-                query, relaxed = fallback, True
+                query, fallback = looser, name
                 break
         ranked = self._rank(query, parsed, allowed, req, expansion, budget)
         start = (req.page - 1) * req.per_page
@@ -140,8 +143,8 @@ class Engine:
             took_ms=(time.perf_counter() - started) * 1000,
             sort=req.sort,
             filters=req.filters,
-            relaxed=relaxed,
-            showing=showing,
+            corrected=corrected_text,
+            fallback=fallback,
             parsed=str(query),
             partial=budget.reason,
         )
@@ -358,8 +361,8 @@ class Engine:
             published=doc.published,
             topics=doc.topics,
             score=round(score, 4),
-            title_segments=highlight.segments(doc.title, terms, self.analyzer),
-            snippet=snippet,
+            title_spans=highlight.segments(doc.title, terms, self.analyzer),
+            snippet_spans=snippet,
             path=doc.path,
             cited_by=self.documents.cited_by_count(doc.id),
             links=len(doc.links),

@@ -178,7 +178,7 @@ def test_results_are_frozen_and_outlive_the_index(newsroom_dirs: tuple[Path, Pat
         results = index.search("quasar", facet_limit=3)
         doc = index.get(QUASAR)
     # Closed: the values are plain data, still complete.
-    assert results.total == 2 and results.hits[0].title_segments
+    assert results.total == 2 and results.hits[0].title_spans
     assert results.facets["topics"].values and doc.body
     with pytest.raises(dataclasses.FrozenInstanceError):
         results.total = 0  # type: ignore[misc]

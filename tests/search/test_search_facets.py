@@ -142,7 +142,7 @@ def test_distinctive_words_find_at_least_the_documents_holding_them(
     results = ix.search(" ".join(words), per_page=ALL, facet_limit=ALL, **filters)
     holding = {d.id for d in matching(docs.values(), model) if words_match(d, words)}
     assert holding, words
-    assert not results.relaxed and results.showing is None
+    assert results.fallback is None and results.corrected is None
     assert results.total >= len(holding)
     assert holding <= {h.id for h in results.hits}
     # Whatever else was found passes the filters too.
