@@ -62,20 +62,18 @@ EXIT_CODES_HELP = """exit status:
   3  some seed files were skipped, unreadable or stale; the index was still updated
 """
 
-SEARCH_EXIT_HELP = (
-    """output:
-  text (the default) and json print a page (--limit hits, 10 by default); jsonl, paths,
-  ids, csv and tsv print every match unless --limit is given. --count prints the total
-  only. A search with no hits is a success: text says "No results for ...", json has
-  "total": 0 and "hits": [], the other formats print nothing (and --count 0).
+SEARCH_EXIT_HELP = f"""output:
+  text (the default) and json print a page: --limit hits, 10 by default.
+  jsonl, paths, ids, csv and tsv print every match unless --limit is given.
+  --count prints the total only.
+  A search with no hits is a success: text says "No results for ...", json
+  has "total": 0 and "hits": [], the other formats print nothing.
 
 fields of csv, tsv and jsonl (--fields):
-  """
-    + ",".join(FIELDS)
-    + """
-  (csv and tsv default: """
-    + ",".join(TABLE_FIELDS)
-    + """; jsonl: all)
+  {",".join(FIELDS[:6])},
+  {",".join(FIELDS[6:])}
+  csv and tsv show {",".join(TABLE_FIELDS)} by default;
+  jsonl shows all.
 
 exit status:
   0  success, with or without hits
@@ -83,9 +81,8 @@ exit status:
   2  usage error (unknown option, bad query, bad value of a flag)
 
 With --json or --format json/jsonl, an error is one JSON object on stdout,
-{"error": {"type", "message", "position", "hint"}}, with the same exit status.
+{{"error": {{"type", "message", "position", "hint"}}}}, with the same exit status.
 """
-)
 
 STATS_EXIT_HELP = """exit status:
   0  success
@@ -421,6 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     out.add_argument(
         "--format",
         choices=FORMATS,
+        metavar="FORMAT",
         help="text (the default), json (one object), jsonl (one object per hit), paths "
         "(the seed files of the matches, once each), ids, csv or tsv",
     )
@@ -487,13 +485,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             owner = _subparser(parser, command) if command else parser
             owner.error(f"unrecognized arguments: {' '.join(extra)}")
     except UsageError as exc:
-        return _fail(
-            exc,
-            f"{exc.parser.prog}: error: {exc.message}",
-            EXIT_USAGE,
-            _json_in(argv),
-            usage=exc.parser.format_usage(),
-        )
+        line = f"{exc.parser.prog}: error: {exc.message}"
+        usage = exc.parser.format_usage()
+        return _fail(exc, line, EXIT_USAGE, _json_in(argv), exc.message, usage=usage)
     if args.command is None:
         if not (sys.stdin and sys.stdin.isatty()):
             parser.print_help()
