@@ -47,7 +47,7 @@ def index_report_lines(report: IndexReport) -> list[str]:
     lines = [sanitize(note) for note in report.notes]
     holds = (
         f"{plural(report.documents, 'document')} ({plural(report.articles, 'article')}, "
-        f"{plural(report.stubs, 'related stub')})"
+        f"{plural(report.related, 'related document')})"
     )
     seeds = sanitize(report.seeds_dir)
     if report.dry_run:
@@ -114,7 +114,7 @@ def stats_lines(stats: IndexStats) -> list[str]:
         (
             "documents",
             f"{stats.documents:,} ({plural(stats.articles, 'article')}, "
-            f"{plural(stats.stubs, 'related stub')})",
+            f"{plural(stats.related, 'related document')})",
         ),
         ("topics", f"{stats.topics:,}"),
         ("providers", f"{stats.providers:,}"),
@@ -124,7 +124,7 @@ def stats_lines(stats: IndexStats) -> list[str]:
         ("schema", stats.schema_version),
         ("last build", _date(stats.last_build)),
         ("stale", _list(stats.stale)),
-        ("invalid", _list(f"{i.path}: {i.error}" for i in stats.invalid)),
+        ("errors", _list(f"{i.path}: {i.error}" for i in stats.errors)),
         ("duplicates", _list(stats.duplicates)),
     ]
     width = max(len(k) for k, _ in rows)
@@ -210,7 +210,7 @@ def facet_lines(
     """One line per facet: its top values (at most `limit`, and with a `width` only as many
     as fit on one line), then how many more there are; then the date sparkline."""
     lines = []
-    for name, label in (("topics", "Topics"), ("provider", "Providers"), ("kind", "Kinds")):
+    for name, label in (("topics", "Topics"), ("providers", "Providers"), ("kind", "Kinds")):
         facet = results.facets.get(name)
         if not facet or not facet.values:
             continue

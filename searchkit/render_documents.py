@@ -115,7 +115,7 @@ def facet_value_lines(facet: Facet, *, width: int = 100) -> list[str]:
 def all_facets_lines(results: SearchResults, palette: Palette, *, width: int = 100) -> list[str]:
     """All facets in full: topics, providers and kinds with counts; dates bucket by bucket."""
     lines: list[str] = []
-    for name, label in (("topics", "Topics"), ("provider", "Providers"), ("kind", "Kinds")):
+    for name, label in (("topics", "Topics"), ("providers", "Providers"), ("kind", "Kinds")):
         facet = results.facets.get(name)
         if not facet or not facet.values:
             continue

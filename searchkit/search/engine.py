@@ -154,7 +154,7 @@ class Engine:
         f = req.filters
         return {
             "topics": value_facet("topics", counts["topics"], f.topics, req.facet_limit),
-            "provider": value_facet("provider", counts["provider"], f.providers, req.facet_limit),
+            "providers": value_facet("providers", counts["provider"], f.providers, req.facet_limit),
             "kind": value_facet("kind", counts["kind"], [f.kind] if f.kind else [], 10),
             "published": date_facet(dates),
         }

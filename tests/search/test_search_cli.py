@@ -42,7 +42,7 @@ HIT_KEYS = {
     "path",
     "cited_by",
 }
-FACET_KEYS = {"topics", "provider", "kind", "published"}
+FACET_KEYS = {"topics", "providers", "kind", "published"}
 ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 

@@ -151,7 +151,7 @@ def test_topics_and_providers_count_every_document(ix: SearchIndex, docs: dict[s
     assert {t.value.casefold(): t.count for t in topics} == dict(expected["topics"])
     assert [t.count for t in topics] == sorted((t.count for t in topics), reverse=True)
     providers = ix.providers()
-    assert {p.value.casefold(): p.count for p in providers} == dict(expected["provider"])
+    assert {p.value.casefold(): p.count for p in providers} == dict(expected["providers"])
 
 
 def test_newsroom_providers_and_topics(news: SearchIndex, news_docs: dict[str, Doc]) -> None:

@@ -19,7 +19,7 @@ ALL = 1000  # a page size and facet limit that show everything (the most a page 
 
 def facet_map(results: SearchResults, name: str) -> dict[str, int]:
     """A facet's non-zero counts; topic and provider values casefolded (they match so)."""
-    fold = name in ("topics", "provider")
+    fold = name in ("topics", "providers")
     return {
         (v.value.casefold() if fold else v.value): v.count
         for v in results.facets[name].values
@@ -28,7 +28,7 @@ def facet_map(results: SearchResults, name: str) -> dict[str, int]:
 
 
 def assert_facets_match(results: SearchResults, expected: dict[str, Counter[str]]) -> None:
-    for name in ("topics", "provider", "kind", "published"):
+    for name in ("topics", "providers", "kind", "published"):
         assert facet_map(results, name) == dict(expected[name]), name
 
 
@@ -257,13 +257,13 @@ def test_selected_provider_keeps_the_other_providers_counts(
     base = everything(news)
     assert facet_map(base, "provider") == dict(facet_counts(news_docs.values())["provider"])
     # Runs of spaces in a provider name collapse: "Gamma  Post" is shown as "Gamma Post".
-    assert "Gamma Post" in {v.value for v in base.facets["provider"].values}
+    assert "Gamma Post" in {v.value for v in base.facets["providers"].values}
     results = everything(news, providers=["Gamma Post"], topics=["Science"])
     model = Filter(("Science",), ("Gamma Post",))
     assert results.total == len(matching(news_docs.values(), model))
     assert_facets_match(results, facet_counts(news_docs.values(), model))
     assert facet_map(results, "provider")["acme news"] > 0
-    assert [v.value for v in results.facets["provider"].values if v.selected] == ["Gamma Post"]
+    assert [v.value for v in results.facets["providers"].values if v.selected] == ["Gamma Post"]
 
 
 def test_topic_case_variants_are_one_value_shown_as_most_documents_write_it(
@@ -318,9 +318,9 @@ def test_a_selected_value_beyond_the_limit_is_still_shown(ix: SearchIndex) -> No
 
 def test_provider_facet_limit(news: SearchIndex, news_docs: dict[str, Doc]) -> None:
     distinct = len(facet_counts(news_docs.values())["provider"])
-    facet = news.search("*", facet_limit=2).facets["provider"]
+    facet = news.search("*", facet_limit=2).facets["providers"]
     assert len(facet.values) == 2 and facet.truncated and facet.total_values == distinct
-    assert len(news.search("*", facet_limit=distinct).facets["provider"].values) == distinct
+    assert len(news.search("*", facet_limit=distinct).facets["providers"].values) == distinct
 
 
 # --- the date histogram -------------------------------------------------------------------
