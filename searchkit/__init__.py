@@ -40,6 +40,7 @@ from .results import (
     Span,
     Suggestion,
     ValueCount,
+    ValueSuggestion,
 )
 
 try:
@@ -117,6 +118,7 @@ __all__ = [
     "Span",
     "Suggestion",
     "ValueCount",
+    "ValueSuggestion",
     "build_index",
     "index_stats",
     "open_index",

@@ -12,6 +12,7 @@ SearchkitError comes out of a SearchIndex.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -38,10 +39,20 @@ from .manifest import read_schema
 from .options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from .query import ParsedQuery, QueryParser
 from .reports import IndexReport, ProgressCallback
-from .results import SORTS, Document, Explanation, Hit, LinkedDocument, SearchResults, Sort
+from .results import (
+    SORTS,
+    Document,
+    Explanation,
+    Hit,
+    LinkedDocument,
+    SearchResults,
+    Sort,
+    Suggestion,
+)
 from .results import ValueCount as ValueCount
 from .schema import schema_fingerprint
 from .search import Budget, Engine, SearchRequest, make_searcher, now_utc
+from .search.value_spelling import filter_value_suggestions, query_value_suggestions
 from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.storage import open_index as open_whoosh_index
 
@@ -244,7 +255,39 @@ class SearchIndex:
             request = SearchRequest(parse(query), chosen, sort, page, per_page, facets, facet_limit)
             return engine.search(request, parse_again=parse, budget=budget)
 
-        return self._run(work)
+        results = self._run(work)
+        if (
+            results.total
+            or results.partial
+            or not (chosen.topics or chosen.providers or ":" in query)
+        ):
+            return results
+        return self._suggest_values(results, chosen, time_budget)
+
+    def _suggest_values(
+        self, results: SearchResults, chosen: Filters, time_budget: float | None
+    ) -> SearchResults:
+        """Nothing matched: name the topics and providers of the query and the filters that
+        no document has, with the closest values the index has; a query whose clauses hold
+        such values gets the corrected query as its suggestion (with its count)."""
+        known = {
+            "topics": [v.value for v in self.topics()],
+            "providers": [v.value for v in self.providers()],
+        }
+        text, in_query = query_value_suggestions(results.query, known)
+        in_filters = filter_value_suggestions(chosen.topics, chosen.providers, known)
+        if not (in_query or in_filters):
+            return results
+        suggestion = results.suggestion
+        if in_query and suggestion is None:
+            total = self.search(
+                text, filters=chosen, per_page=1, facets=False, time_budget=time_budget
+            ).total
+            if total:
+                suggestion = Suggestion(text, total)
+        return dataclasses.replace(
+            results, suggestion=suggestion, value_suggestions=in_query + in_filters
+        )
 
     @staticmethod
     def _filters(

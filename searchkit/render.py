@@ -295,6 +295,12 @@ def results_lines(
         lines.append(
             f"Did you mean {palette.bold(sanitize(s.query))}? ({plural(s.total, 'result')})"
         )
+    for value in results.value_suggestions:
+        what = "topic" if value.facet == "topics" else "provider"
+        lines.append(
+            f"No document has the {what} {sanitize(value.given)!r}; did you mean "
+            f"{palette.bold(sanitize(value.suggested))}?"
+        )
     lines.append(summary_line(results))
     if results.resolved_query not in (results.query, "*") or results.filters.date_range:
         lines.append(palette.dim(f"searched: {sanitize(describe_search(results))}"))
@@ -382,4 +388,8 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "corrected": results.corrected,
         "fallback": results.fallback,
         "partial": results.partial,
+        "value_suggestions": [
+            {"facet": v.facet, "given": v.given, "suggested": v.suggested}
+            for v in results.value_suggestions
+        ],
     }

@@ -13,6 +13,7 @@ SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest", "recent-relevance")
 Granularity = Literal["year", "month", "day"]
 # How a search loosened a query that no document matched in full: all words but one, then any.
 Fallback = Literal["drop-one", "any-word"]
+ValueFacet = Literal["topics", "providers"]  # the facets whose values people type
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,16 @@ class Suggestion:
 
 
 @dataclass(frozen=True, slots=True)
+class ValueSuggestion:
+    """A facet value no document has (`given`, a topic or a provider of the query or the
+    filters) and the value of the index it most likely means (`suggested`)."""
+
+    facet: ValueFacet
+    given: str
+    suggested: str
+
+
+@dataclass(frozen=True, slots=True)
 class SearchResults:
     query: str
     resolved_query: str
@@ -111,6 +122,9 @@ class SearchResults:
     parsed: str = ""  # the Whoosh query, for :explain
     # Why the results are incomplete: the search's time budget ran out (None: they are not).
     partial: str | None = None
+    # Topics and providers of the query or the filters that no document has, when nothing
+    # matched, with the values they most likely mean.
+    value_suggestions: tuple[ValueSuggestion, ...] = ()
 
     @property
     def pages(self) -> int:

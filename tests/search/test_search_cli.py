@@ -27,6 +27,7 @@ RESULT_KEYS = {
     "corrected",
     "fallback",
     "partial",
+    "value_suggestions",
 }
 HIT_KEYS = {
     "rank",

@@ -114,7 +114,7 @@ def test_json_facets_say_which_values_are_selected(fixture_index_dir: Path) -> N
     )
     selected = {v["value"] for v in data["facets"]["topics"] if v["selected"]}
     assert selected == {"Politics", "Comedy"}
-    assert all(not v["selected"] for v in data["facets"]["provider"])
+    assert all(not v["selected"] for v in data["facets"]["providers"])
 
 
 def test_every_active_filter_shows_as_selected_in_text(fixture_index_dir: Path) -> None:
@@ -230,3 +230,14 @@ def test_color_flag_on_a_terminal(
 def test_color_always_when_piped(fixture_index_dir: Path) -> None:
     out = cli_ok(fixture_index_dir, "korea", "--color", "always")
     assert SGR.search(out)
+
+
+def test_misspelled_facet_values_are_suggested(fixture_index_dir: Path) -> None:
+    flag = cli_ok(fixture_index_dir, "trump", "--topic", "politcs")
+    assert "No document has the topic 'politcs'; did you mean Politics?" in flag
+    clause = cli_ok(fixture_index_dir, "topic:politcs trump")
+    assert "Did you mean topic:Politics trump?" in clause
+    data = json.loads(cli_ok(fixture_index_dir, "trump", "--provider", "huffpos", "--json"))
+    assert data["value_suggestions"] == [
+        {"facet": "providers", "given": "huffpos", "suggested": "HuffPost"}
+    ]

@@ -4,6 +4,7 @@ is expected, and a closed index that says so."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,3 +68,38 @@ def test_a_closed_index_says_so(fixture_index_dir: Path) -> None:
         assert again.search("korea").total > 0
     with pytest.raises(searchkit.IndexClosedError):
         again.search("korea")
+
+
+@pytest.mark.parametrize(
+    ("query", "filters", "facet", "given", "suggested"),
+    [
+        ("trump", {"topics": ["Politcs"]}, "topics", "Politcs", "Politics"),
+        ("trump", {"topics": "politcs"}, "topics", "politcs", "Politics"),
+        ("*", {"providers": ["huffpos"]}, "providers", "huffpos", "HuffPost"),
+        ("*", {"providers": ["huff"]}, "providers", "huff", "HuffPost"),  # a unique start
+        ("topic:politcs trump", {}, "topics", "politcs", "Politics"),
+        ("provider:huffpos", {}, "providers", "huffpos", "HuffPost"),
+    ],
+)
+def test_a_misspelled_facet_value_is_suggested_from_the_index(
+    ix: SearchIndex,
+    query: str,
+    filters: dict[str, Any],
+    facet: str,
+    given: str,
+    suggested: str,
+) -> None:
+    results = ix.search(query, **filters)
+    assert results.total == 0
+    assert results.value_suggestions == (searchkit.ValueSuggestion(facet, given, suggested),)  # type: ignore[arg-type]
+    assert suggested in {v.value for v in (ix.topics() if facet == "topics" else ix.providers())}
+    if not filters:  # in the query: the corrected query, and what it finds
+        assert results.suggestion is not None
+        assert suggested in results.suggestion.query
+        assert results.suggestion.total == ix.search(results.suggestion.query).total > 0
+
+
+def test_known_values_and_values_with_no_close_one_get_no_suggestion(ix: SearchIndex) -> None:
+    assert ix.search("zzzqqq", topics=["Politics"]).value_suggestions == ()  # known: the words
+    assert ix.search("trump", topics=["Xylophones"]).value_suggestions == ()
+    assert ix.search("trump", topics=["POLITICS"]).total > 0  # any case is the value itself
