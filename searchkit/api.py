@@ -48,6 +48,7 @@ from .results import (
     SearchResults,
     Sort,
     Suggestion,
+    TermScore,
 )
 from .results import ValueCount as ValueCount
 from .schema import schema_fingerprint
@@ -316,16 +317,31 @@ class SearchIndex:
             ) from None
 
     def explain(self, query: str, **filters: Any) -> Explanation:
-        """The parsed query, the filters and the top hit's score."""
+        """The parsed query, the filters, the top hit's score and the terms of the query the
+        top hit holds, with each one's share of its score."""
         results = self.search(query, per_page=1, facets=False, **filters)
         top = results.hits[0] if results.hits else None
 
-        def matched_terms(engine: Engine, gen: _Generation) -> tuple[tuple[str, str], ...]:
+        def term_scores(engine: Engine, gen: _Generation) -> tuple[TermScore, ...]:
             if top is None:
                 return ()
+            docnum = engine.documents.docnum(top.id)
+            if docnum is None:
+                return ()
             parsed = gen.parser.parse(query, now=self._clock())
-            return tuple(sorted(engine.query_terms(parsed)))
+            if parsed.match_all:
+                return ()
+            scores = engine.term_scores(parsed, docnum)
+            summed = sum(score for _, _, score in scores)
+            whole = top.score if top.score > 0 else summed or 1.0
+            ordered = sorted(scores, key=lambda t: (-t[2], t[0], t[1]))
+            return tuple(TermScore(f, w, score, score / whole) for f, w, score in ordered)
 
+        terms = self._run(term_scores)
+        bonus = 0.0
+        if top is not None and top.score > 0:
+            rest = top.score - sum(t.score for t in terms)
+            bonus = rest if rest > 1e-6 * top.score else 0.0  # not the rounding of scores
         return Explanation(
             query,
             results.parsed,
@@ -333,7 +349,9 @@ class SearchIndex:
             results.filters,
             top.title if top else None,
             top.score if top else None,
-            self._run(matched_terms),
+            terms,
+            top.id if top else None,
+            bonus,
         )
 
     # --- documents -------------------------------------------------------------------

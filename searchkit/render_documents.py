@@ -153,7 +153,11 @@ def explanation_lines(expl: Explanation, palette: Palette) -> list[str]:
     else:
         rows.append(("top hit", sanitize(expl.top_hit)))
         rows.append(("score", f"{expl.top_score:.4g}" if expl.top_score is not None else "-"))
-        terms = ", ".join(f"{field}:{sanitize(term)}" for field, term in expl.matched_terms)
+        terms = ", ".join(f"{t.field}:{sanitize(t.term)} {t.share:.0%}" for t in expl.terms)
         rows.append(("matched", terms or "no scored terms (a filter or browse match)"))
+        if expl.bonus and expl.top_score:
+            rows.append(
+                ("bonus", f"{expl.bonus / expl.top_score:.0%} (title holds the words; re-ranking)")
+            )
     width = max(len(k) for k, _ in rows)
     return [f"{palette.dim(k.rjust(width))}  {v}" for k, v in rows]

@@ -193,8 +193,22 @@ class ValueCount:
 
 
 @dataclass(frozen=True, slots=True)
+class TermScore:
+    """One word of the query in one field of a document, and what it adds to its score:
+    `score` (BM25F, with the field's boost) and its `share` of the document's score (0 to 1;
+    of the sum of the terms' scores when the results were not ranked by score)."""
+
+    field: str
+    term: str
+    score: float
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
 class Explanation:
-    """Why a query found what it found: the parsed query, the filters, the top hit's score."""
+    """Why a query found what it found: the parsed query, the filters, the top hit's score
+    and the terms of the query the top hit holds, each with its part of the score, largest
+    first (`terms`; none when the hit was found by filters or browsing alone)."""
 
     query: str
     parsed: str
@@ -202,4 +216,13 @@ class Explanation:
     filters: Filters
     top_hit: str | None
     top_score: float | None
-    matched_terms: tuple[tuple[str, str], ...]
+    terms: tuple[TermScore, ...] = ()
+    top_id: str | None = None
+    # What the top hit's score holds beyond its terms' scores: the bonus for a title with
+    # every word close together, and the re-ranking by title words and recency.
+    bonus: float = 0.0
+
+    @property
+    def matched_terms(self) -> tuple[tuple[str, str], ...]:
+        """The (field, term) pairs of `terms`."""
+        return tuple((t.field, t.term) for t in self.terms)

@@ -394,6 +394,31 @@ class Engine:
                 found |= {(leaf.fieldname, word) for word in words}
         return found
 
+    def term_scores(self, parsed: ParsedQuery, docnum: int) -> list[tuple[str, str, float]]:
+        """(field, word, score) for each word of the query that document `docnum` holds in a
+        scored field, its patterns expanded; the score is the word's BM25F score in that
+        field, with the clause's boost, as the ranking adds it up."""
+        expansion = self._expansion(parsed)
+        expansion.check(parsed.query)
+        found: dict[tuple[str, str], float] = {}
+        context = self.searcher.context()
+        for leaf in parsed.query.leaves():
+            words = expansion.words(leaf)
+            pairs = (
+                _pairs(leaf.existing_terms(self.reader))
+                if words is None
+                else [(leaf.fieldname, w) for w in words]
+            )
+            for field, word in pairs:
+                if (field, word) in found or not self.schema[field].scorable:
+                    continue
+                matcher = wq.Term(field, word, boost=leaf.boost).matcher(self.searcher, context)
+                if matcher.is_active():
+                    matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    found[(field, word)] = float(matcher.score())
+        return [(field, word, score) for (field, word), score in found.items()]
+
     def values(self, name: str) -> list[ValueCount]:
         """Every value of a facet ("topics" or "provider") with its document count."""
         counter = FacetCounter(self.columns, Filters(), vector_min=self.vector_min)
