@@ -252,7 +252,7 @@ def test_fixture_index_holds_exactly_the_expected_documents(fixture_index: Path)
         FIXTURE_STUBS,
     )
     assert stats.seed_files == FIXTURE_SEED_FILES
-    assert stats.stale == () and stats.invalid == () and stats.duplicates == ()
+    assert stats.stale == () and stats.errors == () and stats.duplicates == ()
     docs = stored_docs(fixture_index)
     assert set(docs) == set(expected.articles) | set(expected.stubs)
     for identity, path in expected.articles.items():

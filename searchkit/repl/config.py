@@ -29,6 +29,7 @@ DEFAULT_HISTORY_SIZE = 1000
 DEFAULT_PAGER = True
 EDITING_MODES = ("emacs", "vi")
 MAX_PAGE_SIZE = 100
+SECTIONS = ("repl", "index")  # [index] is read by every command: searchkit.config
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +78,21 @@ def parse_config(text: str, *, source: str = "config") -> tuple[ReplConfig, list
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return ReplConfig(), [f"{source}: not valid TOML ({exc}); using the defaults"]
+    warnings: list[str] = []
+    for name, value in data.items():
+        if name in SECTIONS:
+            continue
+        what = "section" if isinstance(value, dict) else "setting"
+        shown = f"[{name}]" if what == "section" else repr(name)
+        warnings.append(
+            f"{source}: unknown {what} {shown} ignored (sections: "
+            f"{', '.join(f'[{s}]' for s in SECTIONS)})"
+        )
     table = data.get("repl", {})
     if not isinstance(table, dict):
-        return ReplConfig(), [f"{source}: [repl] must be a table; using the defaults"]
+        return ReplConfig(), [*warnings, f"{source}: [repl] must be a table; using the defaults"]
     known = {f.name for f in fields(ReplConfig)}
-    config, warnings = ReplConfig(), []
+    config = ReplConfig()
     for name, value in table.items():
         if name not in known:
             warnings.append(
