@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,32 @@ def test_every_command_has_help(tmp_path: Path, command: list[str]):
 
 def test_index_and_stats_are_commands():
     assert {"index", "stats"} <= set(_commands())
+
+
+def test_the_config_file_names_the_folders_flags_and_variables_win(tmp_path: Path) -> None:
+    """Precedence: flag, then SEARCHKIT_*, then the config file's [index], then defaults."""
+    seeds = tmp_path / "seeds"
+    write_file(seeds / "a.md", seed_text("Alpha", "https://x.example/a"))
+    other = tmp_path / "other"
+    write_file(other / "b.md", seed_text("Beta", "https://x.example/b"))
+    config = tmp_path / "xdg" / "searchkit" / "config.toml"
+    config.parent.mkdir(parents=True)
+    configured = tmp_path / "configured"
+    config.write_text(f'[index]\nindex = "{configured}"\nseeds = "{seeds}"\n', encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+
+    def titles(*args: str | Path, extra: dict[str, str] | None = None) -> list[str]:
+        fields = ("--format", "jsonl", "--fields", "title")
+        result = run_cli("search", "*", *fields, *args, cwd=work, env={**env, **(extra or {})})
+        assert result.code == 0, result.stderr
+        return [json.loads(line)["title"] for line in result.stdout.splitlines()]
+
+    assert run_cli("index", cwd=work, env=env).code == 0
+    assert (configured / "CURRENT").exists() and not (work / "index").exists()
+    assert titles() == ["Alpha"]
+    variables = {"SEARCHKIT_INDEX": str(tmp_path / "by-env"), "SEARCHKIT_SEEDS": str(other)}
+    assert run_cli("index", cwd=work, env={**env, **variables}).code == 0
+    assert titles(extra=variables) == ["Beta"]
+    assert titles("--index", configured, extra=variables) == ["Alpha"]

@@ -10,6 +10,7 @@ The settings file is `$XDG_CONFIG_HOME/searchkit/config.toml` (default
     history_size = 1000     # queries and commands kept in the history file
     pager = true            # page output taller than the screen (less -R, or $PAGER)
 
+The [index] section names the index and seeds folders for every command (searchkit.config).
 The history is kept in `$XDG_STATE_HOME/searchkit/history` (default
 `~/.local/state/searchkit/history`).
 """
@@ -18,9 +19,14 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from ..config import LOCATION_KEYS, config_path, state_path
+
+__all__ = ["ReplConfig", "config_path", "history_path", "load_config", "parse_config"]
 
 DEFAULT_PAGE_SIZE = 10
 DEFAULT_COLORS = True
@@ -41,20 +47,8 @@ class ReplConfig:
     pager: bool = DEFAULT_PAGER
 
 
-def _xdg(variable: str, default: str, env: dict[str, str] | os._Environ[str]) -> Path:
-    value = env.get(variable, "")
-    # The XDG spec says relative paths are invalid and must be ignored.
-    if value and os.path.isabs(value):
-        return Path(value)
-    return Path(env.get("HOME") or Path.home()) / default
-
-
-def config_path(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
-    return _xdg("XDG_CONFIG_HOME", ".config", env) / "searchkit" / "config.toml"
-
-
-def history_path(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
-    return _xdg("XDG_STATE_HOME", ".local/state", env) / "searchkit" / "history"
+def history_path(env: Mapping[str, str] = os.environ) -> Path:
+    return state_path(env) / "history"
 
 
 def _check(name: str, value: Any) -> str | None:
@@ -88,6 +82,18 @@ def parse_config(text: str, *, source: str = "config") -> tuple[ReplConfig, list
             f"{source}: unknown {what} {shown} ignored (sections: "
             f"{', '.join(f'[{s}]' for s in SECTIONS)})"
         )
+    locations = data.get("index", {})
+    if not isinstance(locations, dict):
+        warnings.append(f"{source}: [index] must be a table; ignored")
+    else:
+        for name, value in locations.items():
+            if name not in LOCATION_KEYS:
+                warnings.append(
+                    f"{source}: unknown setting {name!r} in [index] ignored (known: "
+                    f"{', '.join(LOCATION_KEYS)})"
+                )
+            elif not isinstance(value, str) or not value:
+                warnings.append(f"{source}: [index] {name} must be a folder's path; ignored")
     table = data.get("repl", {})
     if not isinstance(table, dict):
         return ReplConfig(), [*warnings, f"{source}: [repl] must be a table; using the defaults"]

@@ -136,3 +136,31 @@ def test_the_pager_is_pager_or_less(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert out.read_text() == "long text\n"
     monkeypatch.setenv("PAGER", "no-such-pager-here")
     assert not page("text")
+
+
+def test_unknown_sections_and_top_level_keys_are_warned_about() -> None:
+    config, warnings = parse_config(
+        'page_size = 5\n[rpl]\npage_size = 5\n[index]\nindx = "x"\nseeds = 3\n', source="cfg"
+    )
+    assert config == ReplConfig()
+    assert warnings == [
+        "cfg: unknown setting 'page_size' ignored (sections: [repl], [index])",
+        "cfg: unknown section [rpl] ignored (sections: [repl], [index])",
+        "cfg: unknown setting 'indx' in [index] ignored (known: index, seeds)",
+        "cfg: [index] seeds must be a folder's path; ignored",
+    ]
+    assert parse_config('[index]\nindex = "/x"\nseeds = "~/s"\n', source="cfg")[1] == []
+
+
+def test_the_history_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "history"
+    history, _ = open_history(path, 3)
+    for i in range(5):  # past the size: the file is rewritten
+        history.store_string(f"query {i}")
+    BoundedFileHistory(path, 3).load_history_strings()
+    assert path.stat().st_mode & 0o777 == 0o600
+    loose = tmp_path / "loose"
+    loose.write_text("")
+    loose.chmod(0o644)  # a history left by an older version
+    open_history(loose, 3)
+    assert loose.stat().st_mode & 0o777 == 0o600
