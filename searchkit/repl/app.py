@@ -56,6 +56,7 @@ def run_repl(
             open_url=webbrowser.open,
             reindex=lambda: build(index_dir, None, progress=True),
             width=lambda: shutil.get_terminal_size().columns,
+            height=lambda: shutil.get_terminal_size().lines,
             config_file=config_path(),
         )
         repl.catalog.topics(), repl.catalog.providers()  # warm: completion must be instant

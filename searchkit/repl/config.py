@@ -4,7 +4,7 @@ The settings file is `$XDG_CONFIG_HOME/searchkit/config.toml` (default
 `~/.config/searchkit/config.toml`); every key is optional and the file itself may be missing:
 
     [repl]
-    page_size = 10          # hits per result page, 1 to 100
+    page_size = "auto"      # hits per result page: as many as fit the terminal, or 1 to 100
     colors = true           # false: no colours (NO_COLOR=1 or a non-terminal also turn them off)
     editing_mode = "emacs"  # or "vi"
     history_size = 1000     # queries and commands kept in the history file
@@ -28,7 +28,8 @@ from ..config import LOCATION_KEYS, config_path, state_path
 
 __all__ = ["ReplConfig", "config_path", "history_path", "load_config", "parse_config"]
 
-DEFAULT_PAGE_SIZE = 10
+DEFAULT_PAGE_SIZE: int | str = "auto"
+FIXED_PAGE_SIZE = 10  # "auto" where there is no screen to fit (line mode)
 DEFAULT_COLORS = True
 DEFAULT_EDITING_MODE = "emacs"
 DEFAULT_HISTORY_SIZE = 1000
@@ -40,7 +41,7 @@ SECTIONS = ("repl", "index")  # [index] is read by every command: searchkit.conf
 
 @dataclass(frozen=True, slots=True)
 class ReplConfig:
-    page_size: int = DEFAULT_PAGE_SIZE
+    page_size: int | str = DEFAULT_PAGE_SIZE  # "auto" or 1 to MAX_PAGE_SIZE
     colors: bool = DEFAULT_COLORS
     editing_mode: str = DEFAULT_EDITING_MODE
     history_size: int = DEFAULT_HISTORY_SIZE
@@ -55,12 +56,14 @@ def _check(name: str, value: Any) -> str | None:
     """Why `value` is not valid for setting `name`, or None."""
     if name in ("colors", "pager"):
         return None if isinstance(value, bool) else "must be true or false"
+    if name == "page_size" and value == "auto":
+        return None
     if name == "editing_mode":
         return None if value in EDITING_MODES else 'must be "emacs" or "vi"'
     if not isinstance(value, int) or isinstance(value, bool):
         return "must be a whole number"
     if name == "page_size" and not 1 <= value <= MAX_PAGE_SIZE:
-        return f"must be between 1 and {MAX_PAGE_SIZE}"
+        return f'must be "auto" or between 1 and {MAX_PAGE_SIZE}'
     if name == "history_size" and value < 1:
         return "must be positive"
     return None

@@ -81,7 +81,9 @@ def open_history(path: Path | None, size: int) -> tuple[History, str | None]:
         # The queries typed are this user's own: readable by no one else (as bash's and
         # psql's histories are).
         path.touch(mode=0o600, exist_ok=True)
-        path.chmod(0o600)
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:  # left by an older version: no longer for the group and others
+            path.chmod(mode & 0o700)
     except OSError as exc:
         return InMemoryHistory(), (
             f"history not saved: cannot write {path} ({exc.strerror}); "

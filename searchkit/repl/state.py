@@ -47,15 +47,20 @@ class Listing:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What one line of input produced: lines to show, and whether the session ends."""
+    """What one line of input produced: lines to show, and whether the session ends.
+    `status` is what the line would exit with as a command: 0, 2 for a bad query or command,
+    1 for a fatal error (a damaged index). `long` marks output that is read at leisure (a
+    document, the help, the history, every facet): only that goes through the pager."""
 
     lines: tuple[str, ...] = ()
     quit: bool = False
     error: bool = False
+    status: int = 0
+    long: bool = False
 
     @classmethod
-    def fail(cls, message: str) -> Reply:
-        return cls((message,), error=True)
+    def fail(cls, message: str, *, status: int = 2) -> Reply:
+        return cls((message,), error=True, status=status)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from .views import view_commands
 
 def cmd_help(repl: Shell, arg: str) -> Reply:
     if arg:
-        return Reply(tuple(repl.commands.help_lines(arg)))
+        return Reply(tuple(repl.commands.help_lines(arg)), long=True)
     lines = [
         'Type words to search; the query language has "phrases", AND/OR/NOT, (groups),',
         "field:value (title: topic: provider: kind: date:2021-05 ...), climat* and word~.",
@@ -24,7 +24,7 @@ def cmd_help(repl: Shell, arg: str) -> Reply:
         "history; Ctrl-C clears the line; Ctrl-D or :quit leaves. :help NAME shows one command.",
         f"Settings (page_size, colors, editing_mode, history_size, pager): {repl.config_file}",
     ]
-    return Reply(tuple(lines))
+    return Reply(tuple(lines), long=True)
 
 
 def cmd_history(repl: Shell, arg: str) -> Reply:
@@ -33,7 +33,7 @@ def cmd_history(repl: Shell, arg: str) -> Reply:
     if not entries:
         return Reply(("The history is empty.",))
     start = max(1, len(list(repl.history.get_strings())) - len(entries) + 1)
-    return Reply(tuple(f"{n:>5}  {sanitize(e)}" for n, e in enumerate(entries, start)))
+    return Reply(tuple(f"{n:>5}  {sanitize(e)}" for n, e in enumerate(entries, start)), long=True)
 
 
 def cmd_quit(repl: Shell, arg: str) -> Reply:

@@ -71,7 +71,7 @@ def cmd_show(repl: Shell, arg: str) -> Reply:
     )
     if numbered:
         lines.append(_hint(repl))
-    return Reply(tuple(lines))
+    return Reply(tuple(lines), long=True)
 
 
 def cmd_open(repl: Shell, arg: str) -> Reply:
@@ -131,7 +131,7 @@ def cmd_back(repl: Shell, arg: str) -> Reply:
 def cmd_facets(repl: Shell, arg: str) -> Reply:
     results = repl.search(per_page=1, facet_limit=FACETS_IN_FULL)
     lines = all_facets_lines(results, repl.palette, width=repl.width())
-    return Reply(tuple(lines or ["No facets: nothing matches."]))
+    return Reply(tuple(lines or ["No facets: nothing matches."]), long=True)
 
 
 def cmd_explain(repl: Shell, arg: str) -> Reply:

@@ -26,7 +26,7 @@ from searchkit.terminal import use_color
 def test_defaults_are_documented_and_used_without_a_file(tmp_path: Path) -> None:
     config, warnings = load_config(tmp_path / "missing.toml")
     assert config == ReplConfig(
-        page_size=10, colors=True, editing_mode="emacs", history_size=1000, pager=True
+        page_size="auto", colors=True, editing_mode="emacs", history_size=1000, pager=True
     )
     assert warnings == []
 
@@ -47,7 +47,7 @@ def test_bad_settings_warn_and_keep_their_default() -> None:
     )
     assert config == ReplConfig()
     assert warnings == [
-        "cfg: page_size must be between 1 and 100; using the default",
+        'cfg: page_size must be "auto" or between 1 and 100; using the default',
         'cfg: editing_mode must be "emacs" or "vi"; using the default',
         "cfg: unknown setting 'colours' ignored (known: colors, editing_mode, history_size, "
         "page_size, pager)",
