@@ -18,6 +18,7 @@ from .results import (
     SearchResults,
     Span,
 )
+from .wrap import wrap
 
 if TYPE_CHECKING:
     from .stats import IndexStats
@@ -139,6 +140,7 @@ def _list(items: Iterable[str]) -> str:
 # --- search results ------------------------------------------------------------------------
 
 SPARK = "▁▂▃▄▅▆▇█"
+HIT_INDENT = 5  # columns before a hit's title: "  1. "
 
 
 class Palette:
@@ -312,11 +314,14 @@ def results_lines(
 
 
 def compact_hit_lines(hit: Hit, palette: Palette, *, width: int) -> list[str]:
-    """hit_lines with the snippet kept to one line of `width` columns."""
-    return hit_lines(
+    """hit_lines with the snippet kept to one line of `width` columns, and the title and
+    the line under it wrapped between words under the title's first letter."""
+    lines = hit_lines(
         dataclasses.replace(hit, snippet_spans=clip_segments(hit.snippet_spans, width - 6)),
         palette,
     )
+    title, meta, *rest = lines
+    return [*wrap(title, width, HIT_INDENT), *wrap(meta, width, HIT_INDENT), *rest]
 
 
 def clip_segments(segments: Sequence[Span], width: int) -> tuple[Span, ...]:

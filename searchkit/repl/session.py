@@ -239,6 +239,9 @@ def make_prompt_session(
         color_depth=None if color else ColorDepth.DEPTH_1_BIT,
         editing_mode=EditingMode.VI if repl.config.editing_mode == "vi" else EditingMode.EMACS,
         search_ignore_case=True,
+        # No rows kept free below the prompt for the completion menu (it opens above the
+        # prompt when there is no room below): the results page fits the screen (fit.py).
+        reserve_space_for_menu=0,
         input=input,
         output=output,
     )

@@ -164,3 +164,31 @@ def test_the_history_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     loose.chmod(0o644)  # a history left by an older version
     open_history(loose, 3)
     assert loose.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_toolbar_shortens_its_parts_and_keeps_hits_and_page_last() -> None:
+    from datetime import UTC, datetime
+
+    from searchkit.filters import Filters
+    from searchkit.results import SearchResults
+
+    state = ReplState(
+        filters=Filters(
+            topics=("World News",),
+            providers=("The Guardian",),
+            kind="article",
+            since=datetime(2021, 1, 1, tzinfo=UTC),
+            until=datetime(2021, 7, 1, tzinfo=UTC),
+        )
+    )
+    state.results = SearchResults("q", "q", 1234, 1, 5, (), {}, None, 12.0, "relevance")
+    full = toolbar_text(state)
+    assert "topic: World News" in full and "1,234 hits" in full and "page 1/247" in full
+    previous = len(full)
+    for width in (120, 100, 80, 60, 40, 20, 14):
+        text = toolbar_text(state, width)
+        assert len(text) <= width, (width, text)
+        assert "1,234" in text and "1/247" in text, (width, text)
+        assert len(text) <= previous
+        previous = len(text)
+    assert "1,234 hits" in toolbar_text(state, 100) and "page 1/247" in toolbar_text(state, 100)
