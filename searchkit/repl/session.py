@@ -151,6 +151,7 @@ class Repl:
     def show_results(self, results: SearchResults) -> Reply:
         """The results page; its hits become the numbered items."""
         self.state.listing = Listing("results", tuple(Entry.from_hit(h) for h in results.hits))
+        self.state.current = None
         return Reply(tuple(self.result_lines(results)))
 
     def result_lines(self, results: SearchResults) -> list[str]:

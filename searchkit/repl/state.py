@@ -72,6 +72,9 @@ class ReplState:
     per_page: int = 10
     results: SearchResults | None = None
     listing: Listing | None = None
+    # The document on screen (shown, or whose links or likes are listed): what :open,
+    # :similar, :related, :cited and :edit act on without a number. None on a results page.
+    current: Entry | None = None
 
     def has_filters(self) -> bool:
         return not self.filters.is_empty()

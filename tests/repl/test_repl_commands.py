@@ -289,21 +289,21 @@ def test_similar_lists_documents_like_one(repl: Repl) -> None:
     ok(repl, "election")
     target = repl.state.listing.entries[0]  # type: ignore[union-attr]
     out = ok(repl, ":similar 1")
-    assert out.splitlines()[0] == f"Like “{target.title}”:"
     listing = repl.state.listing
-    assert listing is not None and listing.label == "documents like #1"
+    assert listing is not None and listing.label == f"documents like “{target.title}”"
+    assert out.splitlines()[0] == f"Like {len(listing.entries)}: “{target.title}”"
     assert listing.entries and target.id not in {e.id for e in listing.entries}
 
 
 def test_related_and_cited_list_links_both_ways(repl: Repl) -> None:
     ok(repl, f'title:"{KIM}"')
     out = ok(repl, ":related 1")
-    assert f"“{KIM}” cites 6:" in out
+    assert f"Cites 6: “{KIM}”" in out
     assert len(repl.state.listing.entries) == 6  # type: ignore[union-attr]
     ok(repl, f'title:"{DOCTOR}"')
     n = number_of(repl, "Trump's Doctor")
     out = ok(repl, f":cited {n}")
-    assert out.startswith("Cited by 3:")
+    assert out.startswith("Cited by 3: “")
     assert len(repl.state.listing.entries) == 3  # type: ignore[union-attr]
     ok(repl, f'title:"{DOCTOR}"')
     assert ok(repl, f":related {number_of(repl, DOCTOR)}").endswith("cites no documents.")
@@ -426,3 +426,20 @@ def test_unexpected_failures_are_one_line_too(index: SearchIndex) -> None:
 
 def test_the_clock_is_the_one_given(repl: Repl) -> None:
     assert repl.now() == NOW
+
+
+def test_without_a_number_commands_act_on_the_document_on_screen(repl: Repl) -> None:
+    ok(repl, f'title:"{KIM}"')
+    kim = repl.state.listing.entries[0]  # type: ignore[union-attr]
+    shown = ok(repl, ":show 1")
+    assert KIM in shown
+    # :show numbered KIM's links; without a number, :related is about KIM, not link 1.
+    out = ok(repl, ":related")
+    assert out.startswith(f"Cites 6: “{KIM}”")
+    similar = ok(repl, ":similar")
+    assert similar.startswith("Like ") and f"“{KIM}”" in similar.splitlines()[0]
+    # After :similar, the document on screen is still KIM: :related runs on it again.
+    assert ok(repl, ":related").startswith(f"Cites 6: “{KIM}”")
+    assert kim.url is not None and ok(repl, ":open") == f"Opened {kim.url}"
+    ok(repl, ":back")  # a results page: nothing is "on screen" but the numbered hits
+    assert "needs the number" in fail(repl, ":related")

@@ -100,7 +100,7 @@ def test_the_adapter_yields_completions_for_a_document(repl: Repl) -> None:
     assert found[0].display_text == f"Politics ({politics:,})"  # from SearchIndex.topics()
     commands = list(completer.get_completions(Document(":sim"), event))
     assert [(c.text, c.display_meta_text) for c in commands] == [
-        (":similar", "documents like N (more like this)")
+        (":similar", "documents like N (or the document on screen)")
     ]
 
 
