@@ -36,10 +36,13 @@ class Shell(Protocol):
     history: History
     config_file: Path
     open_url: Callable[[str], bool] | None
+    edit_file: Callable[[Path], bool]
     reindex: Callable[[], IndexReport]
     width: Callable[[], int]
 
     def now(self) -> datetime: ...
+
+    def handle(self, line: str) -> Reply: ...
 
     def search(
         self, *, page: int = 1, per_page: int | None = None, facet_limit: int | None = None

@@ -32,6 +32,7 @@ from .catalog import Catalog
 from .commands import CommandError
 from .completer import ReplCompleter, Vocabulary
 from .config import FIXED_PAGE_SIZE, ReplConfig, config_path
+from .file_commands import run_editor
 from .fit import fitting_page, most_hits
 from .history import take_problem
 from .lexer import QueryLexer
@@ -57,6 +58,7 @@ class Repl:
         history: History | None = None,
         clock: Callable[[], datetime] | None = None,
         open_url: Callable[[str], bool] | None = None,
+        edit_file: Callable[[Path], bool] | None = None,
         reindex: Callable[[], IndexReport] | None = None,
         width: Callable[[], int] | None = None,
         height: Callable[[], int] | None = None,
@@ -67,6 +69,7 @@ class Repl:
         self.palette = palette or Palette(False)
         self.history = history or InMemoryHistory()
         self.open_url = open_url  # None: :open prints the URL instead
+        self.edit_file = edit_file or run_editor  # :edit; False when there is no editor
         self.reindex: Callable[[], IndexReport] = reindex or self._build
         self.width = width or (lambda: 100)
         self.height = height  # None: no screen to fit a page to (line mode)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..render import sanitize
 from .commands import Command, CommandTable, Shell, number
+from .file_commands import file_commands
 from .filter_commands import filter_commands
 from .state import Reply
 from .views import view_commands
@@ -48,6 +49,7 @@ def build_commands() -> CommandTable:
                 "[NAME]", ("h", "?"), "commands"),
         *filter_commands(),
         *view_commands(),
+        *file_commands(),
         Command("history", cmd_history, "the last N queries and commands (default 20)",
                 ":history 50", "[N]"),
         Command("quit", cmd_quit, "leave the session (Ctrl-D does too)", ":quit", "",
