@@ -152,6 +152,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     from .progress import BuildProgressBar
 
     show_bar = not (args.json or args.quiet)
+    if args.wait:
+        _say_whom_we_wait_for(resolve_index_dir(args.index), args.wait)
     with BuildProgressBar(enabled=None if show_bar else False) as bar:
         report = build_index(
             resolve_seeds_dir(args.seeds),
@@ -170,6 +172,20 @@ def cmd_index(args: argparse.Namespace) -> int:
         for line in problem_lines(report):
             _echo(line, err=True)
     return EXIT_OK if report.ok else EXIT_SKIPPED
+
+
+def _say_whom_we_wait_for(index: Path, wait: float) -> None:
+    from .store import lock_holder
+
+    locked, pid = lock_holder(index)
+    if locked:
+        holder = f"process {pid}" if pid else "another process"
+        limit = "" if wait == float("inf") else f" (at most {wait:g} s)"
+        _echo(
+            f"searchkit: waiting for {holder}, which is updating the index at "
+            f"{sanitize(str(index))}{limit}; Ctrl-C stops waiting",
+            err=True,
+        )
 
 
 def cmd_search(args: argparse.Namespace) -> int:
