@@ -257,13 +257,45 @@ class SearchIndex:
             return engine.search(request, parse_again=parse, budget=budget)
 
         results = self._run(work)
-        if (
-            results.total
-            or results.partial
-            or not (chosen.topics or chosen.providers or ":" in query)
-        ):
+        if results.total or results.partial:
             return results
-        return self._suggest_values(results, chosen, time_budget)
+        if chosen.date_range is not None or "date:" in query.lower() or "published:" in query:
+            results = self._date_span(results, query, chosen, now, time_budget)
+        if chosen.topics or chosen.providers or ":" in query:
+            results = self._suggest_values(results, chosen, time_budget)
+        return results
+
+    def _date_span(
+        self,
+        results: SearchResults,
+        query: str,
+        chosen: Filters,
+        now: datetime,
+        time_budget: float | None,
+    ) -> SearchResults:
+        """Nothing matched: when the dates (a date: clause or since/until) are what emptied
+        the results, the index's date span, for the message that says so."""
+        undated = dataclasses.replace(chosen, since=None, until=None)
+
+        def work(engine: Engine, gen: _Generation) -> SearchResults | None:
+            parsed = gen.parser.parse(query, now=now)
+            if parsed.date_range is None and chosen.date_range is None:
+                return None  # a date clause inside an OR: not one range to name
+            request = SearchRequest(
+                dataclasses.replace(parsed, date_range=None), undated, "relevance", 1, 1,
+                False, 1,
+            )  # fmt: skip
+            return engine.search(request, budget=Budget(time_budget))
+
+        without = self._run(work)
+        if without is None or not without.total:
+            return results
+        oldest = self.search("*", sort="oldest", per_page=1, facets=False).hits
+        newest = self.search("*", sort="newest", per_page=1, facets=False).hits
+        if not (oldest and newest and oldest[0].published and newest[0].published):
+            return results
+        span = (oldest[0].published, newest[0].published)
+        return dataclasses.replace(results, date_span=span, undated_total=without.total)
 
     def _suggest_values(
         self, results: SearchResults, chosen: Filters, time_budget: float | None

@@ -297,6 +297,13 @@ def results_lines(
         lines.append(
             f"Did you mean {palette.bold(sanitize(s.query))}? ({plural(s.total, 'result')})"
         )
+    if results.date_span:
+        first, last = (d.strftime("%Y-%m-%d") for d in results.date_span)
+        lines.append(
+            f"No document in the dates asked for; without them, "
+            f"{plural(results.undated_total, 'document')} match. The index holds "
+            f"documents published from {first} to {last}."
+        )
     for value in results.value_suggestions:
         what = "topic" if value.facet == "topics" else "provider"
         lines.append(
@@ -393,6 +400,11 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "corrected": results.corrected,
         "fallback": results.fallback,
         "partial": results.partial,
+        "date_span": (
+            {"earliest": _iso(results.date_span[0]), "latest": _iso(results.date_span[1])}
+            if results.date_span
+            else None
+        ),
         "value_suggestions": [
             {"facet": v.facet, "given": v.given, "suggested": v.suggested}
             for v in results.value_suggestions

@@ -125,6 +125,10 @@ class SearchResults:
     # Topics and providers of the query or the filters that no document has, when nothing
     # matched, with the values they most likely mean.
     value_suggestions: tuple[ValueSuggestion, ...] = ()
+    # Nothing matched because of the dates (a date: clause, since or until): the first and
+    # last publication dates of the index, and how many documents match without the dates.
+    date_span: tuple[datetime, datetime] | None = None
+    undated_total: int = 0
 
     @property
     def pages(self) -> int:

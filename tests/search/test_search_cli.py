@@ -28,6 +28,7 @@ RESULT_KEYS = {
     "fallback",
     "partial",
     "value_suggestions",
+    "date_span",
 }
 HIT_KEYS = {
     "rank",

@@ -241,3 +241,16 @@ def test_misspelled_facet_values_are_suggested(fixture_index_dir: Path) -> None:
     assert data["value_suggestions"] == [
         {"facet": "providers", "given": "huffpos", "suggested": "HuffPost"}
     ]
+
+
+def test_dates_that_empty_the_results_are_said_with_the_index_span(
+    fixture_index_dir: Path, ix: SearchIndex
+) -> None:
+    out = cli_ok(fixture_index_dir, "trump", "--since", "2030")
+    span = ix.search("trump", since="2030").date_span
+    assert span is not None
+    first, last = (d.strftime("%Y-%m-%d") for d in span)
+    assert f"The index holds documents published from {first} to {last}." in out
+    data = json.loads(cli_ok(fixture_index_dir, "trump date:2030", "--json"))
+    assert data["date_span"]["earliest"].startswith(first)
+    assert data["date_span"]["latest"].startswith(last)

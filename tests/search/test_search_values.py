@@ -103,3 +103,28 @@ def test_known_values_and_values_with_no_close_one_get_no_suggestion(ix: SearchI
     assert ix.search("zzzqqq", topics=["Politics"]).value_suggestions == ()  # known: the words
     assert ix.search("trump", topics=["Xylophones"]).value_suggestions == ()
     assert ix.search("trump", topics=["POLITICS"]).total > 0  # any case is the value itself
+
+
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ("trump date:>2029", {}),
+        ("trump date:2030", {}),
+        ("trump", {"since": "2030-01"}),
+        ("trump", {"until": "2001"}),
+    ],
+)
+def test_dates_that_empty_the_results_get_the_index_date_span(
+    ix: SearchIndex, docs: dict[str, Any], query: str, filters: dict[str, Any]
+) -> None:
+    results = ix.search(query, **filters)
+    assert results.total == 0
+    dated = sorted(d.published for d in docs.values() if d.published)
+    assert results.date_span == (dated[0], dated[-1])
+    assert results.undated_total == ix.search("trump").total > 0
+
+
+def test_no_date_span_when_the_dates_are_not_what_emptied_the_results(ix: SearchIndex) -> None:
+    assert ix.search("zzzqqqx date:2018").date_span is None  # no such word at all
+    assert ix.search("trump date:2018").date_span is None  # found some
+    assert ix.search("zzzqqqx").date_span is None
