@@ -59,7 +59,8 @@ def run_repl(
             height=lambda: shutil.get_terminal_size().lines,
             config_file=config_path(),
         )
-        repl.catalog.topics(), repl.catalog.providers()  # warm: completion must be instant
+        # Warm: completion must be instant.
+        repl.catalog.topics(), repl.catalog.providers(), repl.catalog.dates()
         session = make_prompt_session(repl, color=color)
         documents = ix.search("", per_page=1, facets=False).total
         echo(

@@ -14,6 +14,7 @@ class Catalog:
         self._index = index
         self._topics: list[ValueCount] | None = None
         self._providers: list[ValueCount] | None = None
+        self._dates: list[ValueCount] | None = None
 
     def topics(self) -> list[ValueCount]:
         if self._topics is None:
@@ -25,5 +26,27 @@ class Catalog:
             self._providers = self._index.providers()
         return self._providers
 
+    def dates(self) -> list[ValueCount]:
+        """The years that hold documents, each followed by its months, with their counts."""
+        if self._dates is None:
+            found: list[ValueCount] = []
+            years = self._index.search("date:[0001 to]", per_page=1, facet_limit=1)
+            facet = years.facets.get("published")
+            if facet is not None and facet.granularity == "year":
+                for year in facet.values:
+                    if not year.count:
+                        continue
+                    found.append(ValueCount(year.value, year.count))
+                    months = self._index.search(f"date:{year.value}", per_page=1, facet_limit=1)
+                    month_facet = months.facets.get("published")
+                    if month_facet is not None and month_facet.granularity == "month":
+                        found += [
+                            ValueCount(m.value, m.count) for m in month_facet.values if m.count
+                        ]
+            elif facet is not None:  # a span of months or days: complete those
+                found = [ValueCount(v.value, v.count) for v in facet.values if v.count]
+            self._dates = found
+        return self._dates
+
     def refresh(self) -> None:
-        self._topics = self._providers = None
+        self._topics = self._providers = self._dates = None

@@ -198,6 +198,7 @@ class Repl:
             arguments=self._arguments,
             topics=self.catalog.topics(),
             providers=self.catalog.providers(),
+            dates=self.catalog.dates(),
             numbers=[(e.number, sanitize(e.title)) for e in listing.entries] if listing else (),
         )
 

@@ -120,3 +120,22 @@ def test_completion_of_a_huge_paste_is_empty() -> None:
         "(" * 100_000,
     ):
         assert complete(typed, VOCAB) == []
+
+
+def test_dates_complete_with_the_years_and_months_that_hold_documents(repl: Repl) -> None:
+    dates = repl.catalog.dates()
+    years = [d for d in dates if len(d.value) == 4]
+    assert years and all(d.count > 0 for d in dates)
+    for year in years:  # each year's months add up to it
+        months = [d.count for d in dates if d.value.startswith(f"{year.value}-")]
+        assert sum(months) == year.count
+    total = repl.index.search("date:[0001 to]", per_page=1).total
+    assert sum(y.count for y in years) == total
+    vocab = repl.vocabulary()
+    first = years[0].value
+    found = complete(f"trump date:{first[:3]}", vocab)
+    assert found[0].text == first
+    assert found[0].display == f"{first} ({years[0].count:,})"
+    assert {c.text for c in complete(f"date:{first}-", vocab)} == {
+        d.value for d in dates if d.value.startswith(f"{first}-")
+    }
