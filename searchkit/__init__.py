@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -43,11 +42,6 @@ from .results import (
     ValueSuggestion,
 )
 
-try:
-    __version__ = version("searchkit")
-except PackageNotFoundError:  # run from a source tree that was not installed
-    __version__ = "0+unknown"
-
 if TYPE_CHECKING:
     from .api import Opened, SearchIndex, index_stats, open_index, open_or_build
     from .build import BuildOptions, build_index
@@ -67,7 +61,21 @@ _LAZY = {
 }
 
 
+def _version() -> str:
+    """The installed distribution's version (importlib.metadata costs a cold start ~10 ms,
+    so it is read only when asked for)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("searchkit")
+    except PackageNotFoundError:  # run from a source tree that was not installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value = globals()["__version__"] = _version()
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'searchkit' has no attribute {name!r}")
