@@ -45,6 +45,7 @@ from .results import (
     Explanation,
     Hit,
     LinkedDocument,
+    Match,
     SearchResults,
     Sort,
     Suggestion,
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
 DEFAULT_PER_PAGE = 10
 DEFAULT_FACET_LIMIT = 10
 MAX_PER_PAGE = 1000
+MATCHES: tuple[Match, ...] = ("most", "all")
 
 T = TypeVar("T")
 
@@ -218,15 +220,23 @@ class SearchIndex:
         facets: bool = True,
         facet_limit: int = DEFAULT_FACET_LIMIT,
         time_budget: float | None = DEFAULT_TIME_BUDGET,
+        match: Match = "most",
     ) -> SearchResults:
         """Ranked, faceted search. Narrow it with `filters` (a Filters value) or with the
         filter keywords: topics (and providers) OR within, AND across; `until` inclusive.
         A single str for `topics` or `providers` is one value. A parameter out of range
-        raises ParameterError naming it.
+        raises ParameterError naming it. With `match="most"` (the default), a last page that
+        the documents with every word leave short is filled with those that have most of
+        them (all but one), after them, each marked `hit.match == "partial"`; `total` counts
+        the full matches only. `match="all"`: full matches only.
 
         A query past a cap of searchkit.limits raises QueryLimitError. `time_budget` is the
         seconds the search may take (None: no limit): once spent, the search returns what it
         has found, with `partial` saying what was cut short."""
+        if match not in MATCHES:
+            raise ParameterError(
+                "match", match, f"unknown match {match!r}", hint="use " + ", ".join(MATCHES)
+            )
         if sort not in SORTS:
             raise ParameterError(
                 "sort", sort, f"unknown sort {sort!r}", hint="use " + ", ".join(SORTS)
@@ -253,7 +263,9 @@ class SearchIndex:
             def parse(text: str) -> ParsedQuery:
                 return gen.parser.parse(text, now=now)
 
-            request = SearchRequest(parse(query), chosen, sort, page, per_page, facets, facet_limit)
+            request = SearchRequest(
+                parse(query), chosen, sort, page, per_page, facets, facet_limit, match
+            )
             return engine.search(request, parse_again=parse, budget=budget)
 
         results = self._run(work)

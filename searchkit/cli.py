@@ -98,6 +98,7 @@ FLAGS = {
     "until": "--until",
     "kind": "--kind",
     "sort": "--sort",
+    "match": "--match",
     "fields": "--fields",
 }
 
@@ -233,6 +234,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         "sort": args.sort,
     }
     query = " ".join(args.query)
+    options["match"] = args.match or ("all" if fmt in WHOLE_FORMATS else "most")
     with opened.index as ix:
         if args.count:
             total = ix.search(query, per_page=1, facets=False, **options).total
@@ -438,6 +440,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--page", type=_positive, default=1, metavar="N", help="which page of --limit hits"
+    )
+    p.add_argument(
+        "--match",
+        choices=("most", "all"),
+        help="most (the default for text and json): a page that the documents with every "
+        "word leave short is filled with those that have most of them, after a divider; "
+        "all (the default for the other formats): only those with every word",
     )
     p.add_argument(
         "--facet-limit", type=_positive, default=10, metavar="N", help="values per facet"

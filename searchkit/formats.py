@@ -37,6 +37,7 @@ FIELDS = (
     "snippet",
     "path",
     "cited_by",
+    "match",
 )
 TABLE_FIELDS = ("rank", "id", "kind", "published", "provider", "title", "url", "path")
 

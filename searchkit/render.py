@@ -251,9 +251,12 @@ def summary_line(results: SearchResults) -> str:
     if results.total == 0:
         return f"No results for {sanitize(results.query)!r}."
     first = (results.page - 1) * results.per_page + 1
-    last = first + len(results.hits) - 1
+    full = sum(1 for h in results.hits if h.match == "all")
+    partial = len(results.hits) - full
+    last = first + full - 1
+    some = f" and {partial:,} with some of the words" if partial else ""
     shown = (
-        f"{first:,}-{last:,} of {plural(results.total, 'result')}"
+        f"{first:,}-{last:,} of {plural(results.total, 'result')}{some}"
         if results.hits
         else (
             f"no results on page {results.page} of {results.pages} "
@@ -284,7 +287,11 @@ def results_lines(
         lines.append(palette.dim("No document has all the words; showing those with some."))
     if results.partial:
         lines.append(palette.dim(f"Partial results: {results.partial}."))
+    divided = False
     for hit in results.hits:
+        if hit.match == "partial" and not divided:
+            divided = True
+            lines.append(palette.dim("── documents with some of the words ──"))
         lines.extend(
             compact_hit_lines(hit, palette, width=width) if width else hit_lines(hit, palette)
         )
@@ -378,6 +385,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "snippet": hit.snippet,
         "path": hit.path,
         "cited_by": hit.cited_by,
+        "match": hit.match,
     }
 
 

@@ -13,7 +13,11 @@ SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest", "recent-relevance")
 Granularity = Literal["year", "month", "day"]
 # How a search loosened a query that no document matched in full: all words but one, then any.
 Fallback = Literal["drop-one", "any-word"]
-ValueFacet = Literal["topics", "providers"]  # the facets whose values people type
+ValueFacet = Literal["topics", "providers"]
+# Whether a hit has every word of the query ("all"), or most of them ("partial": it fills a
+# page that the full matches leave short). As a search option: "all" or "most".
+HitMatch = Literal["all", "partial"]
+Match = Literal["all", "most"]  # the facets whose values people type
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,7 @@ class Hit:
     path: str | None
     cited_by: int
     links: int
+    match: HitMatch = "all"
 
     @property
     def snippet(self) -> str:

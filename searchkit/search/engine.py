@@ -7,6 +7,7 @@ Everything returned is a plain value from results.py; no Whoosh object escapes.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import time
 from bisect import bisect_left
@@ -22,7 +23,7 @@ from ..errors import QueryError
 from ..filters import Filters
 from ..options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from ..query import ParsedQuery
-from ..results import Facet, Fallback, Hit, SearchResults, Sort, Suggestion, ValueCount
+from ..results import Facet, Fallback, Hit, Match, SearchResults, Sort, Suggestion, ValueCount
 from ..whoosh_seam.expansion import Vocabularies
 from ..whoosh_seam.matching import (
     PostingsCache,
@@ -50,6 +51,9 @@ class SearchRequest:
     per_page: int
     facets: bool
     facet_limit: int
+    # "most": a last page short of full matches is filled with documents that have most of
+    # the words (plain words only), marked match="partial"; "all": full matches only.
+    match: Match = "most"
 
 
 class Engine:
@@ -131,6 +135,15 @@ class Engine:
             self.hit(start + i + 1, docnum, score, terms)
             for i, (docnum, score) in enumerate(ranked[start : start + req.per_page])
         )
+        if (
+            req.match == "most"
+            and fallback is None
+            and corrected_text is None
+            and start < len(allowed) < start + req.per_page
+            and req.sort in ("relevance", "recent-relevance")
+            and not budget.spent("documents with some of the words were not added")
+        ):
+            hits += self._partial_hits(parsed, req, allowed, start + len(hits), expansion, budget)
         return SearchResults(
             query=req.parsed.text,
             resolved_query=parsed.resolved,
@@ -147,6 +160,36 @@ class Engine:
             fallback=fallback,
             parsed=str(query),
             partial=budget.reason,
+        )
+
+    def _partial_hits(
+        self,
+        parsed: ParsedQuery,
+        req: SearchRequest,
+        allowed: Sequence[int],
+        ranked_so_far: int,
+        expansion: Expansion,
+        budget: Budget,
+    ) -> tuple[Hit, ...]:
+        """Hits for the rest of a last page short of full matches: the best documents that
+        have all the words but one (queries of three words or more), passing the filters,
+        after the full matches; marked match="partial"."""
+        room = req.page * req.per_page - ranked_so_far
+        fallbacks = parsed.fallbacks()
+        if room <= 0 or not fallbacks or fallbacks[0][0] != "drop-one":
+            return ()  # two words: one of them is not "most of them"
+        _name, looser = fallbacks[0]
+        found, _counts, _dates = self._filtered(looser, req.filters, None, expansion, budget)
+        full = set(int(d) for d in allowed)
+        rest = [int(d) for d in found if int(d) not in full]
+        if not rest:
+            return ()
+        fill = SearchRequest(parsed, req.filters, req.sort, 1, room, False, 1, "all")
+        ranked = self._rank(looser, parsed, rest, fill, expansion, budget)[:room]
+        terms = self._highlight_terms(looser, parsed, expansion)
+        return tuple(
+            dataclasses.replace(self.hit(ranked_so_far + i + 1, d, s, terms), match="partial")
+            for i, (d, s) in enumerate(ranked)
         )
 
     @staticmethod

@@ -43,6 +43,7 @@ HIT_KEYS = {
     "snippet",
     "path",
     "cited_by",
+    "match",
 }
 FACET_KEYS = {"topics", "providers", "kind", "published"}
 ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")

@@ -254,3 +254,19 @@ def test_dates_that_empty_the_results_are_said_with_the_index_span(
     data = json.loads(cli_ok(fixture_index_dir, "trump date:2030", "--json"))
     assert data["date_span"]["earliest"].startswith(first)
     assert data["date_span"]["latest"].startswith(last)
+
+
+def test_match_most_marks_partial_hits_after_a_divider(fixture_index_dir: Path) -> None:
+    query = "korea summit trump cancels"
+    text = cli_ok(fixture_index_dir, query)
+    assert "── documents with some of the words ──" in text
+    assert "and 1 with some of the words" in text or "with some of the words ·" in text
+    assert "documents with some" not in cli_ok(fixture_index_dir, query, "--match", "all")
+    data = json.loads(cli_ok(fixture_index_dir, query, "--json"))
+    kinds = [h["match"] for h in data["hits"]]
+    assert kinds[: data["total"]] == ["all"] * data["total"] and "partial" in kinds
+    # The formats that print every match give the full matches only, unless asked.
+    ids = cli_ok(fixture_index_dir, query, "--format", "ids").splitlines()
+    assert len(ids) == data["total"]
+    more = cli_ok(fixture_index_dir, query, "--format", "ids", "--match", "most").splitlines()
+    assert len(more) > len(ids)

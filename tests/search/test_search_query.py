@@ -460,3 +460,45 @@ def test_words_are_not_relaxed_when_only_filters_exclude_their_matches(ix: Searc
             break
     else:
         pytest.fail("no topic where only some of the words occur")
+
+
+# --- filling a short page with documents that have most of the words --------------------------
+
+
+def test_a_short_page_is_filled_with_documents_that_have_most_of_the_words(
+    ix: SearchIndex,
+) -> None:
+    query = "korea summit trump cancels"
+    strict = ix.search(query, match="all", per_page=10)
+    assert 0 < strict.total < 10 and all(h.match == "all" for h in strict.hits)
+    filled = ix.search(query, per_page=10)  # match="most" is the default
+    assert filled.total == strict.total  # the count of full matches
+    assert filled.hits[: strict.total] == strict.hits  # the full matches first, unchanged
+    partial = filled.hits[strict.total :]
+    assert partial and all(h.match == "partial" for h in partial)
+    assert [h.rank for h in filled.hits] == list(range(1, len(filled.hits) + 1))
+    assert len(filled.hits) <= 10
+    words = query.split()
+    full_ids = {h.id for h in strict.hits}
+    for hit in partial:
+        assert hit.id not in full_ids
+        # It has all the words but one: the search for those three words finds it.
+        assert any(
+            hit.id
+            in {
+                h.id
+                for h in ix.search(
+                    " ".join(words[:i] + words[i + 1 :]), per_page=1000, match="all"
+                ).hits
+            }
+            for i in range(len(words))
+        )
+
+
+def test_no_partial_hits_on_a_full_page_or_without_words(ix: SearchIndex) -> None:
+    assert all(h.match == "all" for h in ix.search("trump", per_page=10).hits)
+    assert all(h.match == "all" for h in ix.search("korea summit", per_page=3).hits)
+    assert all(h.match == "all" for h in ix.search("korea summit", per_page=1000).hits)
+    assert all(h.match == "all" for h in ix.search("*", per_page=10).hits)
+    with pytest.raises(searchkit.ParameterError):
+        ix.search("korea", match="some")  # type: ignore[arg-type]
