@@ -54,7 +54,11 @@ from .results import (
 from .results import ValueCount as ValueCount
 from .schema import schema_fingerprint
 from .search import Budget, Engine, SearchRequest, make_searcher, now_utc
-from .search.value_spelling import filter_value_suggestions, query_value_suggestions
+from .search.value_spelling import (
+    filter_value_suggestions,
+    has_value_clause,
+    query_value_suggestions,
+)
 from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.storage import open_index as open_whoosh_index
 
@@ -83,6 +87,9 @@ class _Generation:
             )
         self.store = store
         self.parser = QueryParser(self.ix.schema)
+        # What is read once per generation, for the messages of searches that find nothing:
+        # every topic and provider ("values"), and the date span ("dates").
+        self.cache: dict[str, Any] = {}
 
     def is_current(self, store: Path) -> bool:
         """Whether this is still the newest generation, `store` being the live store."""
@@ -273,7 +280,7 @@ class SearchIndex:
             return results
         if chosen.date_range is not None or "date:" in query.lower() or "published:" in query:
             results = self._date_span(results, query, chosen, now, time_budget)
-        if chosen.topics or chosen.providers or ":" in query:
+        if chosen.topics or chosen.providers or has_value_clause(query):
             results = self._suggest_values(results, chosen, time_budget)
         return results
 
@@ -302,12 +309,18 @@ class SearchIndex:
         without = self._run(work)
         if without is None or not without.total:
             return results
+        span = self._run(lambda _e, g: _cached(g, "dates", self._index_dates))
+        if span is None:
+            return results
+        return dataclasses.replace(results, date_span=span, undated_total=without.total)
+
+    def _index_dates(self) -> tuple[datetime, datetime] | None:
+        """The first and last publication dates of the index (None: nothing is dated)."""
         oldest = self.search("*", sort="oldest", per_page=1, facets=False).hits
         newest = self.search("*", sort="newest", per_page=1, facets=False).hits
-        if not (oldest and newest and oldest[0].published and newest[0].published):
-            return results
-        span = (oldest[0].published, newest[0].published)
-        return dataclasses.replace(results, date_span=span, undated_total=without.total)
+        if oldest and newest and oldest[0].published and newest[0].published:
+            return oldest[0].published, newest[0].published
+        return None
 
     def _suggest_values(
         self, results: SearchResults, chosen: Filters, time_budget: float | None
@@ -441,14 +454,22 @@ class SearchIndex:
 
     def topics(self) -> list[ValueCount]:
         """Every topic with its document count, most frequent first."""
-        return self._run(lambda e, _g: e.values("topics"))
+        return list(self._run(lambda e, g: _cached(g, "values", e.all_values)["topics"]))
 
     def providers(self) -> list[ValueCount]:
         """Every provider with its document count, most frequent first."""
-        return self._run(lambda e, _g: e.values("provider"))
+        return list(self._run(lambda e, g: _cached(g, "values", e.all_values)["provider"]))
 
     def stats(self) -> IndexStats:
         return index_stats(self.index_dir)
+
+
+def _cached(gen: _Generation, key: str, compute: Callable[[], T]) -> T:
+    """`compute()`, once per index generation (a build makes a new generation)."""
+    if key not in gen.cache:
+        gen.cache[key] = compute()
+    value: T = gen.cache[key]
+    return value
 
 
 def index_stats(index_dir: str | Path) -> IndexStats:

@@ -4,6 +4,7 @@ the session itself: :help, :history, :quit."""
 from __future__ import annotations
 
 from ..render import sanitize
+from ..wrap import wrap
 from .commands import Command, CommandTable, Shell, number
 from .file_commands import file_commands
 from .filter_commands import filter_commands
@@ -13,19 +14,21 @@ from .views import view_commands
 
 def cmd_help(repl: Shell, arg: str) -> Reply:
     if arg:
-        return Reply(tuple(repl.commands.help_lines(arg)), long=True)
+        return Reply(tuple(repl.commands.help_lines(arg, width=repl.width())), long=True)
     lines = [
         'Type words to search; the query language has "phrases", AND/OR/NOT, (groups),',
         "field:value (title: topic: provider: kind: date:2021-05 ...), climat* and word~.",
         "Filters and the sort stay until :clear; a new query starts at page 1.",
         "",
-        *repl.commands.help_lines(),
+        *repl.commands.help_lines(width=repl.width()),
         "",
         "Tab completes; → accepts the grey suggestion from history; Ctrl-R searches the",
         "history; Ctrl-C clears the line; Ctrl-D or :quit leaves. :help NAME shows one command.",
         f"Settings (page_size, colors, editing_mode, history_size, pager): {repl.config_file}",
     ]
-    return Reply(tuple(lines), long=True)
+    width = repl.width()
+    wrapped = [part for line in lines for part in (wrap(line, width) if line else [line])]
+    return Reply(tuple(wrapped), long=True)
 
 
 def cmd_history(repl: Shell, arg: str) -> Reply:

@@ -18,6 +18,7 @@ from ..render_documents import (
     linked_lines,
 )
 from ..results import LinkedDocument
+from ..wrap import wrap
 from .commands import Command, CommandError, Shell, number
 from .state import Entry, Listing, Reply
 
@@ -58,7 +59,8 @@ def _links_reply(repl: Shell, label: str, header: str, links: list[LinkedDocumen
     repl.state.listing = Listing(
         label, tuple(Entry.from_link(n, link) for n, link in enumerate(links, 1))
     )
-    return Reply((header, *linked_lines(links, repl.palette), _hint(repl)))
+    lines = linked_lines(links, repl.palette, width=repl.width())
+    return Reply((*wrap(header, repl.width()), *lines, _hint(repl)))
 
 
 def cmd_show(repl: Shell, arg: str) -> Reply:
@@ -100,7 +102,7 @@ def cmd_similar(repl: Shell, arg: str) -> Reply:
     repl.state.listing = Listing(
         f"documents like “{title}”", tuple(Entry.from_hit(h) for h in hits)
     )
-    lines = [repl.palette.bold(f"Like {len(hits)}: “{title}”")]
+    lines = wrap(repl.palette.bold(f"Like {len(hits)}: “{title}”"), repl.width())
     for hit in hits:
         lines.extend(compact_hit_lines(hit, repl.palette, width=repl.width()))
     lines.append(_hint(repl))

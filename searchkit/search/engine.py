@@ -464,10 +464,17 @@ class Engine:
 
     def values(self, name: str) -> list[ValueCount]:
         """Every value of a facet ("topics" or "provider") with its document count."""
+        return self.all_values()[name]
+
+    def all_values(self) -> dict[str, list[ValueCount]]:
+        """Every topic and every provider with its document count, counted in one pass."""
         counter = FacetCounter(self.columns, Filters(), vector_min=self.vector_min)
         _, counts, _ = counter.run(self.columns.live())
-        facet = value_facet(name, counts[name], (), limit=10**9)
-        return [ValueCount(v.value, v.count) for v in facet.values]
+        found = {}
+        for name in ("topics", "provider"):
+            facet = value_facet(name, counts[name], (), limit=10**9)
+            found[name] = [ValueCount(v.value, v.count) for v in facet.values]
+        return found
 
 
 def _pairs(terms: Any) -> list[tuple[str, str]]:

@@ -17,6 +17,11 @@ _CLAUSE = re.compile(r'(?<![\w:])(topic|provider|source):("[^"]*"|[^\s()"]+)', r
 _FACETS: dict[str, ValueFacet] = {"topic": "topics", "provider": "providers", "source": "providers"}
 
 
+def has_value_clause(text: str) -> bool:
+    """Whether query text has a topic:, provider: or source: clause."""
+    return _CLAUSE.search(text) is not None
+
+
 def closest_value(given: str, known: Sequence[str]) -> str | None:
     """The value of `known` that `given` most likely means, when `given` is none of them (in
     any case): the one it is the start of, if only one, else the closest spelling."""

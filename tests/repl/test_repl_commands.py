@@ -357,7 +357,7 @@ def test_reindex_updates_the_index_and_the_completion_values(tmp_path: Path) -> 
 
 
 def test_help_lists_every_command_from_the_table(repl: Repl) -> None:
-    out = ok(repl, ":help")
+    out = " ".join(ok(repl, ":help").split())  # lines wrapped at the width, joined again
     for command in repl.commands:
         assert command.synopsis in out and command.help in out and command.example in out
     assert str(repl.config_file) in out
@@ -443,3 +443,24 @@ def test_without_a_number_commands_act_on_the_document_on_screen(repl: Repl) -> 
     assert kim.url is not None and ok(repl, ":open") == f"Opened {kim.url}"
     ok(repl, ":back")  # a results page: nothing is "on screen" but the numbered hits
     assert "needs the number" in fail(repl, ":related")
+
+
+def test_help_show_and_lists_wrap_between_words_at_the_width(index: SearchIndex) -> None:
+    import re
+
+    from searchkit.wrap import columns
+
+    narrow = Repl(index, clock=fixed_clock, width=lambda: 60)
+    for line in (":help", f'title:"{KIM}"', ":show 1", ":related", ":help show"):
+        reply = narrow.handle(line)
+        assert not reply.error, reply.lines
+        lines = [x for text in reply.lines for x in text.split("\n")]
+        assert all(columns(x) <= 60 for x in lines), (line, [x for x in lines if columns(x) > 60])
+    help_lines = [x for x in narrow.handle(":help").lines if x.startswith("  ")]
+    # A continued line starts under the help column, not at the margin.
+    starts = {len(x) - len(x.lstrip()) for x in help_lines if not x.lstrip().startswith(":")}
+    assert starts and min(starts) > 2
+    narrow.handle(f'title:"{KIM}"')
+    shown = narrow.handle(":show 1").lines
+    title_words = set(KIM.split())
+    assert title_words <= set(re.findall(r"\S+", " ".join(shown[:3])))
