@@ -60,7 +60,8 @@ def run_repl(
             config_file=config_path(),
         )
         # Warm: completion must be instant.
-        repl.catalog.topics(), repl.catalog.providers(), repl.catalog.dates()
+        repl.catalog.topics(), repl.catalog.providers()
+        repl.catalog.warm_dates()
         session = make_prompt_session(repl, color=color)
         documents = ix.search("", per_page=1, facets=False).total
         echo(

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from ..api import SearchIndex
+from ..errors import SearchkitError
 from ..results import ValueCount
 
 
@@ -15,6 +19,7 @@ class Catalog:
         self._topics: list[ValueCount] | None = None
         self._providers: list[ValueCount] | None = None
         self._dates: list[ValueCount] | None = None
+        self._dates_lock = threading.Lock()
 
     def topics(self) -> list[ValueCount]:
         if self._topics is None:
@@ -26,8 +31,27 @@ class Catalog:
             self._providers = self._index.providers()
         return self._providers
 
+    def warm_dates(self) -> None:
+        """Read the dates in the background (a few searches: ~0.3 s on 18k documents), so
+        that the first prompt does not wait for them; completion offers them once read."""
+        thread = threading.Thread(target=self._try_dates, name="searchkit-dates", daemon=True)
+        thread.start()
+
+    def _try_dates(self) -> None:
+        # The session may end (and close the index) first: then there is nothing to offer.
+        with contextlib.suppress(SearchkitError):
+            self.dates()
+
+    def ready_dates(self) -> list[ValueCount]:
+        """The dates if they have been read, else none (completion never waits)."""
+        return self._dates or []
+
     def dates(self) -> list[ValueCount]:
         """The years that hold documents, each followed by its months, with their counts."""
+        with self._dates_lock:
+            return self._read_dates()
+
+    def _read_dates(self) -> list[ValueCount]:
         if self._dates is None:
             found: list[ValueCount] = []
             years = self._index.search("date:[0001 to]", per_page=1, facet_limit=1)

@@ -198,7 +198,7 @@ class Repl:
             arguments=self._arguments,
             topics=self.catalog.topics(),
             providers=self.catalog.providers(),
-            dates=self.catalog.dates(),
+            dates=self.catalog.ready_dates(),
             numbers=[(e.number, sanitize(e.title)) for e in listing.entries] if listing else (),
         )
 

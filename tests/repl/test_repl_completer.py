@@ -5,6 +5,7 @@ from __future__ import annotations
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
+from searchkit.api import SearchIndex
 from searchkit.repl import Repl
 from searchkit.repl.completer import (
     MAX_VALUES,
@@ -139,3 +140,14 @@ def test_dates_complete_with_the_years_and_months_that_hold_documents(repl: Repl
     assert {c.text for c in complete(f"date:{first}-", vocab)} == {
         d.value for d in dates if d.value.startswith(f"{first}-")
     }
+
+
+def test_dates_are_read_in_the_background_and_completion_never_waits(
+    index: SearchIndex,
+) -> None:
+    fresh = Repl(index)
+    assert fresh.catalog.ready_dates() == [] and fresh.vocabulary().dates == []
+    fresh.catalog.warm_dates()
+    read = fresh.catalog.dates()  # waits for the background read, if it is still running
+    assert read and fresh.catalog.ready_dates() == read
+    assert list(fresh.vocabulary().dates) == read
