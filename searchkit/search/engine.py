@@ -23,6 +23,7 @@ from ..errors import QueryError
 from ..filters import Filters
 from ..options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from ..query import ParsedQuery
+from ..records import KIND_CODES
 from ..results import Facet, Fallback, Hit, Match, SearchResults, Sort, Suggestion, ValueCount
 from ..whoosh_seam.expansion import Vocabularies
 from ..whoosh_seam.matching import (
@@ -37,7 +38,14 @@ from .columns import FacetColumns
 from .expansion import Expansion
 from .facets import FacetCounter, date_facet, from_long, to_long, value_facet
 from .lookups import Documents
-from .ranking import RECENCY_POOL, RERANK_POOL, WEIGHTING, by_recency, by_title_coverage
+from .ranking import (
+    RECENCY_POOL,
+    RERANK_POOL,
+    WEIGHTING,
+    articles_over_their_stubs,
+    by_recency,
+    by_title_coverage,
+)
 
 SUGGEST_BELOW = 3  # offer a correction when a query finds fewer documents than this
 
@@ -364,6 +372,12 @@ class Engine:
         top, rest = ranked[:head], ranked[head:]
         if parsed.title_phrase is not None:
             top = by_title_coverage(top, parsed.text, self._title)
+        kinds, related = self.columns.kinds, KIND_CODES["related"]
+        top = articles_over_their_stubs(
+            top,
+            lambda d: kinds[d] == related,
+            lambda d: self.documents.citing(self.documents.stored(d).id),
+        )
         if sort == "recent-relevance":
             published = self.columns.published
             top = by_recency(top, lambda d: from_long(published(d)))

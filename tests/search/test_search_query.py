@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -502,3 +503,33 @@ def test_no_partial_hits_on_a_full_page_or_without_words(ix: SearchIndex) -> Non
     assert all(h.match == "all" for h in ix.search("*", per_page=10).hits)
     with pytest.raises(searchkit.ParameterError):
         ix.search("korea", match="some")  # type: ignore[arg-type]
+
+
+def test_an_article_outranks_the_stubs_it_cites_when_scores_are_close(
+    tmp_path: Path,
+) -> None:
+    """The README's example: the bundled article ranked below five of its own stubs."""
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
+    build(seeds, tmp_path / "index")
+    with searchkit.open_index(tmp_path / "index") as bundled:
+        hits = bundled.search("facial recognition").hits
+        assert hits[0].kind == "article"
+        cited = set(bundled.get(hits[0].id).links)
+        stubs_below = [h for h in hits[1:] if h.id in cited]
+        assert stubs_below and all(h.kind == "related" for h in stubs_below)
+        assert all(hits[0].score >= h.score for h in hits[1:])
+        # Without its words close in score, nothing moves: a strict search of the stub's
+        # own title still puts that stub first.
+        first_stub = stubs_below[0]
+        assert bundled.search(f'"{first_stub.title}"').hits[0].id == first_stub.id
+
+
+def test_articles_over_their_stubs_moves_only_close_citing_articles() -> None:
+    from searchkit.search.ranking import articles_over_their_stubs
+
+    ranked = [(1, 10.0), (2, 9.0), (3, 8.0), (4, 5.0)]  # 1 and 2 are stubs
+    citing = {1: [3, 4], 2: []}
+    moved = articles_over_their_stubs(ranked, lambda d: d in (1, 2), lambda d: citing[d])
+    assert [d for d, _ in moved] == [3, 1, 2, 4]  # 3 has 80 % of 1's score; 4 only 50 %
+    assert moved[0][1] > 10.0 and dict(moved)[4] == 5.0
+    assert articles_over_their_stubs(ranked, lambda d: False, lambda d: []) == ranked
