@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     DiskFullError,
     DocumentNotFoundError,
+    IndexClosedError,
     IndexDamagedError,
     IndexLockedError,
     IndexNotFoundError,
     IndexWriteError,
+    ParameterError,
     QueryError,
     QueryLimitError,
     Remedy,
@@ -37,6 +39,7 @@ from .results import (
     Span,
     Suggestion,
     ValueCount,
+    ValueSuggestion,
 )
 
 if TYPE_CHECKING:
@@ -58,7 +61,21 @@ _LAZY = {
 }
 
 
+def _version() -> str:
+    """The installed distribution's version (importlib.metadata costs a cold start ~10 ms,
+    so it is read only when asked for)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("searchkit")
+    except PackageNotFoundError:  # run from a source tree that was not installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value = globals()["__version__"] = _version()
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'searchkit' has no attribute {name!r}")
@@ -84,6 +101,7 @@ __all__ = [
     "FacetValue",
     "Filters",
     "Hit",
+    "IndexClosedError",
     "IndexDamagedError",
     "IndexLockedError",
     "IndexNotFoundError",
@@ -92,6 +110,7 @@ __all__ = [
     "IndexWriteError",
     "LinkedDocument",
     "Opened",
+    "ParameterError",
     "QueryError",
     "QueryLimitError",
     "Remedy",
@@ -107,6 +126,7 @@ __all__ = [
     "Span",
     "Suggestion",
     "ValueCount",
+    "ValueSuggestion",
     "build_index",
     "index_stats",
     "open_index",

@@ -12,6 +12,7 @@ SearchkitError comes out of a SearchIndex.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,23 +25,40 @@ from . import store as st
 from .config import DEFAULT_SEEDS_DIR, resolve_index_dir
 from .errors import (
     DocumentNotFoundError,
+    IndexClosedError,
     IndexDamagedError,
     IndexLockedError,
     IndexWriteError,
-    QueryError,
+    ParameterError,
     SearchkitError,
     SeedsFolderError,
 )
-from .filters import DateLike, Filters, FilterValueError, make_filters
+from .filters import DateLike, Filters, FilterValueError, KindFilter, make_filters
 from .limits import DEFAULT_TIME_BUDGET
 from .manifest import read_schema
 from .options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from .query import ParsedQuery, QueryParser
 from .reports import IndexReport, ProgressCallback
-from .results import SORTS, Document, Explanation, Hit, LinkedDocument, SearchResults, Sort
+from .results import (
+    SORTS,
+    Document,
+    Explanation,
+    Hit,
+    LinkedDocument,
+    Match,
+    SearchResults,
+    Sort,
+    Suggestion,
+    TermScore,
+)
 from .results import ValueCount as ValueCount
 from .schema import schema_fingerprint
 from .search import Budget, Engine, SearchRequest, make_searcher, now_utc
+from .search.value_spelling import (
+    filter_value_suggestions,
+    has_value_clause,
+    query_value_suggestions,
+)
 from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.storage import open_index as open_whoosh_index
 
@@ -50,6 +68,7 @@ if TYPE_CHECKING:
 DEFAULT_PER_PAGE = 10
 DEFAULT_FACET_LIMIT = 10
 MAX_PER_PAGE = 1000
+MATCHES: tuple[Match, ...] = ("most", "all")
 
 T = TypeVar("T")
 
@@ -68,6 +87,9 @@ class _Generation:
             )
         self.store = store
         self.parser = QueryParser(self.ix.schema)
+        # What is read once per generation, for the messages of searches that find nothing:
+        # every topic and provider ("values"), and the date span ("dates").
+        self.cache: dict[str, Any] = {}
 
     def is_current(self, store: Path) -> bool:
         """Whether this is still the newest generation, `store` being the live store."""
@@ -92,6 +114,11 @@ class SearchIndex:
         self._local = threading.local()
         self._current = _Generation(self.index_dir, st.require_store(self.index_dir))
         self._engines: list[Engine] = []
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"generation {self._current.generation}"
+        return f"<SearchIndex {str(self.index_dir)!r} ({state})>"
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -107,13 +134,17 @@ class SearchIndex:
         self.close()
 
     def close(self) -> None:
+        """Release the index's files; the SearchIndex raises IndexClosedError after this."""
         with self._lock:
+            self._closed = True
             for engine in self._engines:
                 engine.close()
             self._engines.clear()
 
     def _generation(self) -> _Generation:
         """The newest generation on disk, reopened when a build has committed since."""
+        if self._closed:
+            raise IndexClosedError(str(self.index_dir))
         store = st.require_store(self.index_dir)
         with self._lock:
             current = self._current
@@ -187,7 +218,7 @@ class SearchIndex:
         filters: Filters | None = None,
         topics: Iterable[str] = (),
         providers: Iterable[str] = (),
-        kind: str | None = None,
+        kind: KindFilter | None = None,
         since: DateLike = None,
         until: DateLike = None,
         sort: Sort = "relevance",
@@ -196,24 +227,40 @@ class SearchIndex:
         facets: bool = True,
         facet_limit: int = DEFAULT_FACET_LIMIT,
         time_budget: float | None = DEFAULT_TIME_BUDGET,
+        match: Match = "most",
     ) -> SearchResults:
         """Ranked, faceted search. Narrow it with `filters` (a Filters value) or with the
         filter keywords: topics (and providers) OR within, AND across; `until` inclusive.
+        A single str for `topics` or `providers` is one value. A parameter out of range
+        raises ParameterError naming it. With `match="most"` (the default), a last page that
+        the documents with every word leave short is filled with those that have most of
+        them (all but one), after them, each marked `hit.match == "partial"`; `total` counts
+        the full matches only. `match="all"`: full matches only.
 
         A query past a cap of searchkit.limits raises QueryLimitError. `time_budget` is the
         seconds the search may take (None: no limit): once spent, the search returns what it
         has found, with `partial` saying what was cut short."""
-        if sort not in SORTS:
-            raise QueryError(query, f"unknown sort {sort!r}", hint="use " + ", ".join(SORTS))
-        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE or facet_limit < 1:
-            raise QueryError(
-                query,
-                "page, per_page and facet_limit must be positive "
-                f"(per_page at most {MAX_PER_PAGE})",
+        if match not in MATCHES:
+            raise ParameterError(
+                "match", match, f"unknown match {match!r}", hint="use " + ", ".join(MATCHES)
             )
+        if sort not in SORTS:
+            raise ParameterError(
+                "sort", sort, f"unknown sort {sort!r}", hint="use " + ", ".join(SORTS)
+            )
+        for name, value, top in (
+            ("page", page, None),
+            ("per_page", per_page, MAX_PER_PAGE),
+            ("facet_limit", facet_limit, None),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ParameterError(name, value, f"{value!r} is not a whole number")
+            if value < 1 or (top is not None and value > top):
+                allowed = f"1 to {top:,}" if top else "1 or more"
+                raise ParameterError(name, value, f"{value} is out of range", hint=f"use {allowed}")
         if time_budget is not None and not 0 < time_budget < float("inf"):
-            raise QueryError(
-                query, f"time_budget must be a positive number of seconds, not {time_budget}"
+            raise ParameterError(
+                "time_budget", time_budget, f"{time_budget} is not a positive number of seconds"
             )
         now = self._clock()
         chosen = self._filters(query, filters, topics, providers, kind, since, until, now)
@@ -223,10 +270,82 @@ class SearchIndex:
             def parse(text: str) -> ParsedQuery:
                 return gen.parser.parse(text, now=now)
 
-            request = SearchRequest(parse(query), chosen, sort, page, per_page, facets, facet_limit)
+            request = SearchRequest(
+                parse(query), chosen, sort, page, per_page, facets, facet_limit, match
+            )
             return engine.search(request, parse_again=parse, budget=budget)
 
-        return self._run(work)
+        results = self._run(work)
+        if results.total or results.partial:
+            return results
+        if chosen.date_range is not None or "date:" in query.lower() or "published:" in query:
+            results = self._date_span(results, query, chosen, now, time_budget)
+        if chosen.topics or chosen.providers or has_value_clause(query):
+            results = self._suggest_values(results, chosen, time_budget)
+        return results
+
+    def _date_span(
+        self,
+        results: SearchResults,
+        query: str,
+        chosen: Filters,
+        now: datetime,
+        time_budget: float | None,
+    ) -> SearchResults:
+        """Nothing matched: when the dates (a date: clause or since/until) are what emptied
+        the results, the index's date span, for the message that says so."""
+        undated = dataclasses.replace(chosen, since=None, until=None)
+
+        def work(engine: Engine, gen: _Generation) -> SearchResults | None:
+            parsed = gen.parser.parse(query, now=now)
+            if parsed.date_range is None and chosen.date_range is None:
+                return None  # a date clause inside an OR: not one range to name
+            request = SearchRequest(
+                dataclasses.replace(parsed, date_range=None), undated, "relevance", 1, 1,
+                False, 1,
+            )  # fmt: skip
+            return engine.search(request, budget=Budget(time_budget))
+
+        without = self._run(work)
+        if without is None or not without.total:
+            return results
+        span = self._run(lambda _e, g: _cached(g, "dates", self._index_dates))
+        if span is None:
+            return results
+        return dataclasses.replace(results, date_span=span, undated_total=without.total)
+
+    def _index_dates(self) -> tuple[datetime, datetime] | None:
+        """The first and last publication dates of the index (None: nothing is dated)."""
+        oldest = self.search("*", sort="oldest", per_page=1, facets=False).hits
+        newest = self.search("*", sort="newest", per_page=1, facets=False).hits
+        if oldest and newest and oldest[0].published and newest[0].published:
+            return oldest[0].published, newest[0].published
+        return None
+
+    def _suggest_values(
+        self, results: SearchResults, chosen: Filters, time_budget: float | None
+    ) -> SearchResults:
+        """Nothing matched: name the topics and providers of the query and the filters that
+        no document has, with the closest values the index has; a query whose clauses hold
+        such values gets the corrected query as its suggestion (with its count)."""
+        known = {
+            "topics": [v.value for v in self.topics()],
+            "providers": [v.value for v in self.providers()],
+        }
+        text, in_query = query_value_suggestions(results.query, known)
+        in_filters = filter_value_suggestions(chosen.topics, chosen.providers, known)
+        if not (in_query or in_filters):
+            return results
+        suggestion = results.suggestion
+        if in_query and suggestion is None:
+            total = self.search(
+                text, filters=chosen, per_page=1, facets=False, time_budget=time_budget
+            ).total
+            if total:
+                suggestion = Suggestion(text, total)
+        return dataclasses.replace(
+            results, suggestion=suggestion, value_suggestions=in_query + in_filters
+        )
 
     @staticmethod
     def _filters(
@@ -234,11 +353,12 @@ class SearchIndex:
         filters: Filters | None,
         topics: Iterable[str],
         providers: Iterable[str],
-        kind: str | None,
+        kind: KindFilter | None,
         since: DateLike,
         until: DateLike,
         now: datetime,
     ) -> Filters:
+        given: dict[str, object] = {"kind": kind, "since": since, "until": until}
         keywords = (topics, providers, kind, since, until)
         if filters is not None:
             if any(keywords):
@@ -249,19 +369,36 @@ class SearchIndex:
                 topics=topics, providers=providers, kind=kind, since=since, until=until, now=now
             )
         except FilterValueError as exc:
-            raise QueryError(query, exc.message, hint=exc.hint) from None
+            raise ParameterError(
+                exc.name, given.get(exc.name), exc.message, hint=exc.hint
+            ) from None
 
     def explain(self, query: str, **filters: Any) -> Explanation:
-        """The parsed query, the filters and the top hit's score."""
+        """The parsed query, the filters, the top hit's score and the terms of the query the
+        top hit holds, with each one's share of its score."""
         results = self.search(query, per_page=1, facets=False, **filters)
         top = results.hits[0] if results.hits else None
 
-        def matched_terms(engine: Engine, gen: _Generation) -> tuple[tuple[str, str], ...]:
+        def term_scores(engine: Engine, gen: _Generation) -> tuple[TermScore, ...]:
             if top is None:
                 return ()
+            docnum = engine.documents.docnum(top.id)
+            if docnum is None:
+                return ()
             parsed = gen.parser.parse(query, now=self._clock())
-            return tuple(sorted(engine.query_terms(parsed)))
+            if parsed.match_all:
+                return ()
+            scores = engine.term_scores(parsed, docnum)
+            summed = sum(score for _, _, score in scores)
+            whole = top.score if top.score > 0 else summed or 1.0
+            ordered = sorted(scores, key=lambda t: (-t[2], t[0], t[1]))
+            return tuple(TermScore(f, w, score, score / whole) for f, w, score in ordered)
 
+        terms = self._run(term_scores)
+        bonus = 0.0
+        if top is not None and top.score > 0:
+            rest = top.score - sum(t.score for t in terms)
+            bonus = rest if rest > 1e-6 * top.score else 0.0  # not the rounding of scores
         return Explanation(
             query,
             results.parsed,
@@ -269,7 +406,9 @@ class SearchIndex:
             results.filters,
             top.title if top else None,
             top.score if top else None,
-            self._run(matched_terms),
+            terms,
+            top.id if top else None,
+            bonus,
         )
 
     # --- documents -------------------------------------------------------------------
@@ -315,14 +454,22 @@ class SearchIndex:
 
     def topics(self) -> list[ValueCount]:
         """Every topic with its document count, most frequent first."""
-        return self._run(lambda e, _g: e.values("topics"))
+        return list(self._run(lambda e, g: _cached(g, "values", e.all_values)["topics"]))
 
     def providers(self) -> list[ValueCount]:
         """Every provider with its document count, most frequent first."""
-        return self._run(lambda e, _g: e.values("provider"))
+        return list(self._run(lambda e, g: _cached(g, "values", e.all_values)["provider"]))
 
     def stats(self) -> IndexStats:
         return index_stats(self.index_dir)
+
+
+def _cached(gen: _Generation, key: str, compute: Callable[[], T]) -> T:
+    """`compute()`, once per index generation (a build makes a new generation)."""
+    if key not in gen.cache:
+        gen.cache[key] = compute()
+    value: T = gen.cache[key]
+    return value
 
 
 def index_stats(index_dir: str | Path) -> IndexStats:

@@ -12,6 +12,8 @@
     ├── SeedsUnreadableError       a full build could not read some seeds and kept the index
     ├── QueryError                 a query or filter cannot be parsed (position and hint)
     │   └── QueryLimitError        a query goes past a cap of searchkit.limits (which one)
+    ├── ParameterError             a search parameter is out of range (which one, what is allowed)
+    ├── IndexClosedError           a SearchIndex was used after close()
     └── DocumentNotFoundError      no document with the given id
 
 Warnings (not errors) are SearchkitWarning: a Whoosh version searchkit was not verified with.
@@ -255,3 +257,26 @@ class DocumentNotFoundError(SearchkitError):
     def __init__(self, doc_id: str) -> None:
         self.doc_id = doc_id
         super().__init__(f"no document with id {doc_id!r} in the index")
+
+
+class ParameterError(SearchkitError, ValueError):
+    """A search parameter (`parameter`: "per_page", "since", "sort", ...) has a value
+    (`value`) it cannot take; `message` says so, quoting the value, and `hint` says what it
+    can take. The command line names its flag instead of the parameter."""
+
+    def __init__(
+        self, parameter: str, value: object, message: str, *, hint: str | None = None
+    ) -> None:
+        self.parameter = parameter
+        self.value = value
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{parameter}: {message}" + (f"; {hint}" if hint else ""))
+
+
+class IndexClosedError(SearchkitError):
+    """A SearchIndex was used after close(): open the index again."""
+
+    def __init__(self, index_dir: str) -> None:
+        self.index_dir = index_dir
+        super().__init__(f"the index at {index_dir} was closed: open it again to search it")

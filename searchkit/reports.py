@@ -46,7 +46,7 @@ class IndexReport:
     unchanged: int
     documents: int
     articles: int
-    stubs: int
+    related: int  # related documents: the stubs of the pages articles cite
     errors: tuple[SeedIssue, ...] = ()
     stale: tuple[str, ...] = ()
     duplicates: tuple[Duplicate, ...] = ()
@@ -71,7 +71,7 @@ class IndexReport:
             "unchanged": self.unchanged,
             "documents": self.documents,
             "articles": self.articles,
-            "stubs": self.stubs,
+            "related": self.related,
             "errors": [{"path": e.path, "error": e.error} for e in self.errors],
             "stale": list(self.stale),
             "duplicates": [{"path": d.path, "of": d.of} for d in self.duplicates],

@@ -230,6 +230,24 @@ def write_lock(root: Path, *, wait: float | None = None) -> Iterator[None]:
         os.close(fd)
 
 
+def lock_holder(root: Path) -> tuple[bool, int | None]:
+    """Whether another process holds the write lock of the index at `root` now, and its pid
+    (None when unknown). Takes no lock: what a writer about to wait tells its user."""
+    try:
+        fd = os.open(root / LOCK_FILE, os.O_RDONLY)
+    except OSError:
+        return False, None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True, _lock_holder(fd)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False, None
+    finally:
+        os.close(fd)
+
+
 def _lock_holder(fd: int) -> int | None:
     try:
         return int(os.pread(fd, 32, 0).decode().strip() or 0) or None

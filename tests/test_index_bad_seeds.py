@@ -113,11 +113,11 @@ def test_bad_seed_is_reported_with_path_and_reason_and_the_rest_is_indexed(
     assert [e.path for e in report.errors] == [f"{case}.md"]
     assert re.search(reason, report.errors[0].error), report.errors[0].error
     assert report.stale == ()
-    assert (report.documents, report.articles, report.stubs) == (3, 2, 1)
+    assert (report.documents, report.articles, report.related) == (3, 2, 1)
     assert not report.ok
     stats = searchkit.index_stats(tmp_path / "index")
-    assert [i.path for i in stats.invalid] == [f"{case}.md"]
-    assert stats.invalid[0].error == report.errors[0].error
+    assert [i.path for i in stats.errors] == [f"{case}.md"]
+    assert stats.errors[0].error == report.errors[0].error
     assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
 
 
@@ -139,7 +139,7 @@ def test_every_bad_seed_at_once_via_the_cli(tmp_path: Path):
     report = result.json()
     assert sorted(e["path"] for e in report["errors"]) == sorted(f"bad/{c}.md" for c in BAD_SEEDS)
     assert all(e["error"] for e in report["errors"])
-    assert (report["documents"], report["articles"], report["stubs"]) == (3, 2, 1)
+    assert (report["documents"], report["articles"], report["related"]) == (3, 2, 1)
     # Without --json, each problem is one line on stderr naming the file.
     result = run_cli("index", "--index", tmp_path / "index")
     assert result.code == 3
@@ -250,7 +250,7 @@ def test_seed_broken_after_indexing_keeps_its_last_good_version(indexed):
     assert docs["https://stubs.example/v"]["data"]["topics"] == ["Victim"]  # its stub stays too
     stats = searchkit.index_stats(index)
     assert stats.stale == ("victim.md",)
-    assert stats.invalid == ()
+    assert stats.errors == ()
     # The next run still reports it, and the CLI says so with exit status 3.
     result = run_cli("index", "--index", index)
     assert result.code == 3
@@ -271,7 +271,7 @@ def test_fixing_a_stale_seed_clears_it(indexed):
     assert title_hits(index, "airship") == ["https://good.example/v"]
     assert "https://stubs.example/v" not in stored_docs(index)  # the fixed version cites nothing
     stats = searchkit.index_stats(index)
-    assert stats.stale == () and stats.invalid == ()
+    assert stats.stale == () and stats.errors == ()
     assert run_cli("index", "--index", index).code == 0
 
 
@@ -307,7 +307,7 @@ def test_seed_that_never_parsed_is_invalid_not_stale(indexed):
     assert [e.path for e in report.errors] == ["new-and-broken.md"]
     stats = searchkit.index_stats(index)
     assert stats.stale == ()
-    assert [i.path for i in stats.invalid] == ["new-and-broken.md"]
+    assert [i.path for i in stats.errors] == ["new-and-broken.md"]
     # A full rebuild cannot keep a stale version: it has no index to take it from.
     write_file(seeds / "victim.md", b"")
     result = run_cli("index", "--index", index, "--full", "--json")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import json
 import os
 import random
 import re
@@ -152,7 +153,16 @@ def _run(*args: str | Path) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
+    return code, out.getvalue(), _error_line(code, out.getvalue(), err.getvalue())
+
+
+def _error_line(code: int, out: str, err: str) -> str:
+    """What went wrong, as the line on stderr: with --json, an error is instead one JSON
+    object on stdout (and nothing on stderr), whose message is that line's."""
+    if code and out.startswith('{"error": '):
+        assert err == "" and out.count("\n") == 1
+        return f"searchkit: {json.loads(out)['error']['message']}\n"
+    return err
 
 
 def _said_damaged_or_worked(index: Path, code: int, out: str, err: str) -> None:

@@ -66,7 +66,7 @@ def test_stats_count_topics_and_providers_case_insensitively(tmp_path: Path):
     )
     searchkit.build_index(seeds, tmp_path / "index")
     stats = searchkit.index_stats(tmp_path / "index")
-    assert (stats.documents, stats.articles, stats.stubs) == (3, 2, 1)
+    assert (stats.documents, stats.articles, stats.related) == (3, 2, 1)
     assert stats.topics == 2
     assert stats.providers == 2
 

@@ -143,7 +143,7 @@ def make_report(
         unchanged=counts.unchanged,
         documents=documents[0],
         articles=documents[1],
-        stubs=documents[2],
+        related=documents[2],
         errors=tuple(errors),
         stale=tuple(stale),
         duplicates=tuple(dups),

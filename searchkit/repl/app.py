@@ -56,9 +56,12 @@ def run_repl(
             open_url=webbrowser.open,
             reindex=lambda: build(index_dir, None, progress=True),
             width=lambda: shutil.get_terminal_size().columns,
+            height=lambda: shutil.get_terminal_size().lines,
             config_file=config_path(),
         )
-        repl.catalog.topics(), repl.catalog.providers()  # warm: completion must be instant
+        # Warm: completion must be instant.
+        repl.catalog.topics(), repl.catalog.providers()
+        repl.catalog.warm_dates()
         session = make_prompt_session(repl, color=color)
         documents = ix.search("", per_page=1, facets=False).total
         echo(
