@@ -82,9 +82,14 @@ def cmd_index(args: argparse.Namespace) -> int:
         if not args.quiet:
             for line in index_report_lines(report):
                 _echo(line)
-        for line in problem_lines(report):
+        for line in problem_lines(report, stats_command=_stats_command(args)):
             _echo(line, err=True)
     return EXIT_OK if report.ok else EXIT_SKIPPED
+
+
+def _stats_command(args: argparse.Namespace) -> str:
+    """The `searchkit stats` that lists the problems of the index the user named."""
+    return f"searchkit stats --index {args.index}" if args.index else "searchkit stats"
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -106,7 +111,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             on_first_build=announce,
         )
     if opened.report is not None:
-        for line in index_report_lines(opened.report) + problem_lines(opened.report):
+        problems = problem_lines(opened.report, stats_command=_stats_command(args))
+        for line in index_report_lines(opened.report) + problems:
             _echo(line, err=True)
     with opened.index as ix:
         results = ix.search(

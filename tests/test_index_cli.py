@@ -74,7 +74,9 @@ def test_index_json_lists_errors_and_stale_seeds_with_relative_paths(tmp_path: P
     assert {e["path"] for e in report["errors"]} == {"sub/victim.md", "sub/never.md"}
     assert all(set(e) >= {"path", "error"} and e["error"] for e in report["errors"])
     assert report["stale"] == ["sub/victim.md"]
-    assert (report["added"], report["updated"], report["unchanged"]) == (1, 1, 2)
+    # Neither broken file is indexed as it is: both are errors, in none of the other counts.
+    assert (report["added"], report["updated"], report["unchanged"]) == (0, 0, 2)
+    assert report["seed_files"] == 4 and report["renamed"] == 0
     assert report["documents"] == 4  # the stale article is still there
 
 

@@ -38,11 +38,11 @@ from .context import (
     INDEX_BYTES_PER_SEED_BYTE,
     SEGMENT_PEAK,
     Context,
-    Counts,
     make_report,
     stamp,
     warning_notes,
 )
+from .tally import tally_incremental
 
 
 def incremental_build(
@@ -51,7 +51,6 @@ def incremental_build(
     """Bring the store's index in step with the scan (ctx.found), as a new generation.
     Raises IndexDamagedError, before writing anything, when the index cannot be read."""
     files = ctx.found.files
-    counts = Counts()
     manifest = mf.Manifest(
         seeds_dir=old.seeds_dir,
         schema=old.schema,
@@ -68,10 +67,8 @@ def incremental_build(
     suspects = [SeedFile(*f) for f in diff.changed]
     changed = {f.path for f in suspects}
     suspects += [SeedFile(p, *files[p]) for p in sorted(failed - changed) if p in files]
-    counts.removed = len(removed)
-    counts.unchanged = len(files) - len(suspects)
     ctx.space.bytes = _space_needed(suspects, mf.manifest_path(store, old.generation))
-    loaded = _load_changed(ctx, suspects, old, manifest, counts, failed)
+    loaded = _load_changed(ctx, suspects, old, manifest, failed)
     for path in removed:
         del manifest.seeds[path]
     for path, why in unreadable.items():
@@ -89,6 +86,9 @@ def incremental_build(
                 writes = ChangePlan(ctx, searcher, old, manifest, loaded, removed).derive()
             doc_counts = _doc_counts(searcher, writes, old.counts)
     manifest.counts = doc_counts[:2]
+    counts = tally_incremental(
+        old.seeds, manifest.seeds, files, [f.path for f in suspects], removed
+    )
     if dry_run or not (writes or manifest_dirty):
         return make_report(
             ctx,
@@ -98,6 +98,7 @@ def incremental_build(
             dry_run=dry_run,
             changed=False,
             documents=doc_counts,
+            old=old,
         )
     if writes:
         writer = None
@@ -124,7 +125,14 @@ def incremental_build(
     else:
         mf.write_manifest(store, manifest)  # same generation: only file stats changed
     return make_report(
-        ctx, manifest, counts, full=False, dry_run=False, changed=bool(writes), documents=doc_counts
+        ctx,
+        manifest,
+        counts,
+        full=False,
+        dry_run=False,
+        changed=bool(writes),
+        documents=doc_counts,
+        old=old,
     )
 
 
@@ -150,7 +158,6 @@ def _load_changed(
     suspects: Sequence[SeedFile],
     old: mf.Manifest,
     manifest: mf.Manifest,
-    counts: Counts,
     failed: set[str],
 ) -> dict[str, Loaded]:
     """Parse the files whose content changed, and those the last build could not read; a
@@ -167,7 +174,6 @@ def _load_changed(
             manifest.seeds[f.path] = mf.SeedState(
                 f.mtime_ns, f.size, state.digest, state.status, state.error, state.identity
             )
-            counts.unchanged += 1
         else:
             changed.append(f)
     total = len(changed)
@@ -178,8 +184,6 @@ def _load_changed(
         on_progress=lambda d: ctx.report(BuildProgress("parse", d, total)),
         worker_min=ctx.options.parse_worker_min_files,
     ):
-        if not item.failed:
-            counts.count(old.seeds.get(item.file.path), item.digest)
         if item.seed is not None:
             ctx.notes += warning_notes(item.file.path, item.seed.warnings)
         loaded[item.file.path] = item

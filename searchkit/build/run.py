@@ -162,15 +162,18 @@ def _open_whoosh(root: Path, store: Path, notes: list[str]) -> Any:
 
 
 def _unchanged(ctx: Context, manifest: mf.Manifest, files: int, *, dry_run: bool) -> IndexReport:
-    """The report of a build that found the folder exactly as the manifest describes it."""
+    """The report of a build that found the folder exactly as the manifest describes it:
+    every seed file is as it was, indexed or not."""
     assert manifest.counts is not None
     documents, articles = manifest.counts
+    not_indexed = sum(1 for _ in manifest.seeds.issues())
     return make_report(
         ctx,
         manifest,
-        Counts(unchanged=files),
+        Counts(unchanged=files - not_indexed),
         full=False,
         dry_run=dry_run,
         changed=False,
         documents=(documents, articles, documents - articles),
+        old=manifest,
     )

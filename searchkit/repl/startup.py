@@ -49,6 +49,6 @@ def open_session_index(
     report = opened.report
     if report is not None:
         lines = index_report_lines(report) if report.changed else []
-        for line in lines + problem_lines(report):
+        for line in lines + problem_lines(report, stats_command=":stats"):
             echo(line)
     return opened.index
