@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from .api import Opened, SearchIndex, index_stats, open_index, open_or_build
     from .build import BuildOptions, build_index
     from .stats import IndexStats
+    from .watcher import WatchNotice, watch
 
 # The modules that load Whoosh are imported on first use (PEP 562), so that `searchkit index`
 # with nothing to do, and a program that only builds, do not load the search side at start-up.
@@ -55,6 +56,8 @@ _LAZY = {
     "BuildOptions": "build",
     "build_index": "build",
     "IndexStats": "stats",
+    "watch": "watcher",
+    "WatchNotice": "watcher",
 }
 
 
@@ -107,8 +110,10 @@ __all__ = [
     "Span",
     "Suggestion",
     "ValueCount",
+    "WatchNotice",
     "build_index",
     "index_stats",
     "open_index",
     "open_or_build",
+    "watch",
 ]

@@ -43,6 +43,8 @@ EXIT_CODES_HELP = """exit status:
      could not read some seeds)
   2  usage error (unknown option, bad query)
   3  some seed files were skipped, unreadable or stale; the index was still updated
+  `index --watch` ends with 0 when stopped by Ctrl-C or SIGTERM (130: stopped twice,
+  interrupting a build, which then leaves the index as it was)
 """
 
 
@@ -63,9 +65,26 @@ def _echo(line: str = "", *, err: bool = False) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from .build import build_index
+    from .build import BuildOptions, build_index
     from .progress import BuildProgressBar
 
+    options = BuildOptions(jobs=args.jobs)
+    if args.watch and args.dry_run:
+        _echo("searchkit: --watch and --dry-run cannot be used together", err=True)
+        return EXIT_USAGE
+    if args.watch:
+        from .cli_watch import run_watch
+
+        return run_watch(
+            resolve_seeds_dir(args.seeds),
+            resolve_index_dir(args.index),
+            full=args.full,
+            json_lines=args.json,
+            quiet=args.quiet,
+            options=options,
+            index_arg=args.index,
+            emit_json=_emit_json,
+        )
     show_bar = not (args.json or args.quiet)
     with BuildProgressBar(enabled=None if show_bar else False) as bar:
         report = build_index(
@@ -75,6 +94,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             wait=args.wait,
             progress=bar,
+            options=options,
         )
     if args.json:
         _emit_json(report.to_dict())
@@ -213,7 +233,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="wait for another running build instead of failing (forever if no value)",
     )
-    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="then follow the seeds folder and update the index as it changes, one line per "
+        "batch, until Ctrl-C or SIGTERM (exit status 0)",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive,
+        metavar="N",
+        help="processes for a full build (default: the cores this process may use)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the report as one JSON object (with --watch: one per batch, JSON Lines)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     p.set_defaults(func=cmd_index)
 

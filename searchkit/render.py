@@ -100,16 +100,18 @@ def _not_indexed(report: IndexReport) -> str:
     return f", {missing:,} cannot be indexed" if missing else ""
 
 
-def problem_lines(report: IndexReport, *, stats_command: str = "searchkit stats") -> list[str]:
+def problem_lines(
+    report: IndexReport, *, stats_command: str = "searchkit stats", known: bool = True
+) -> list[str]:
     """One line per seed that is not indexed as it is on disk and that no earlier build
     reported; those an earlier build reported are summed up in one line pointing at
-    `stats_command`, which lists them all."""
+    `stats_command`, which lists them all (unless `known` is false)."""
     stale = set(report.stale)
     lines = []
-    known = 0
+    reported = 0
     for issue in report.errors:
         if not issue.new:
-            known += 1
+            reported += 1
         elif issue.path in stale:
             lines.append(
                 f"stale: {sanitize(issue.path)}: {sanitize(issue.error)} "
@@ -119,18 +121,28 @@ def problem_lines(report: IndexReport, *, stats_command: str = "searchkit stats"
             lines.append(f"skipped: {sanitize(issue.path)}: {sanitize(issue.error)}")
     for dup in report.duplicates:
         if not dup.new:
-            known += 1
+            reported += 1
             continue
         lines.append(
             f"duplicate: {sanitize(dup.path)} has the same URL as "
             f"{sanitize(dup.of)}, which is indexed instead"
         )
-    if known:
+    if reported and known:
         lines.append(
-            f"{plural(known, 'seed file')} reported before still cannot be indexed: "
-            f"`{stats_command}` lists {'it' if known == 1 else 'them'}"
+            f"{plural(reported, 'seed file')} reported before still cannot be indexed: "
+            f"`{stats_command}` lists {'it' if reported == 1 else 'them'}"
         )
     return lines
+
+
+def watch_line(report: IndexReport, *, now: datetime | None = None) -> str:
+    """The one line of a watcher's batch: when, what changed, how long it took, what the
+    index holds."""
+    when = (now or datetime.now()).strftime("%H:%M:%S")
+    return (
+        f"{when} {report_counts(report)} in {report.seconds:.2f} s; the index holds "
+        f"{plural(report.documents, 'document')}"
+    )
 
 
 def _date(dt: datetime | None) -> str:
