@@ -35,6 +35,7 @@ from searchkit.watcher import WatchNotice, is_seed_path
 
 WAIT = 60.0  # seconds: the bound on any one wait (a stuck watcher fails, not hangs)
 BROKEN = "---\ntitle: [not closed\n---\n"
+WATCH = (sys.executable, "-m", "searchkit", "index", "--watch")
 
 
 def _seed(name: str) -> str:
@@ -52,8 +53,7 @@ class WatchProcess:
 
     def __init__(self, seeds: Path, index: Path, *extra: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "searchkit", "index", "--watch", "--json"]
-            + ["--seeds", str(seeds), "--index", str(index), *extra],
+            [*WATCH, "--json", "--seeds", str(seeds), "--index", str(index), *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -174,8 +174,7 @@ def test_text_output_is_one_line_per_batch(tmp_path: Path) -> None:
     seeds, index = tmp_path / "seeds", tmp_path / "index"
     write_small_folder(seeds, "Text", "text.example")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "searchkit", "index", "--watch"]
-        + ["--seeds", str(seeds), "--index", str(index)],
+        [*WATCH, "--seeds", str(seeds), "--index", str(index)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
