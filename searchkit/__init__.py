@@ -42,6 +42,7 @@ from .results import (
 if TYPE_CHECKING:
     from .api import Opened, SearchIndex, index_stats, open_index, open_or_build
     from .build import BuildOptions, build_index
+    from .freshness import Freshness
     from .stats import IndexStats
     from .watcher import WatchNotice, watch
 
@@ -56,6 +57,7 @@ _LAZY = {
     "BuildOptions": "build",
     "build_index": "build",
     "IndexStats": "stats",
+    "Freshness": "freshness",
     "watch": "watcher",
     "WatchNotice": "watcher",
 }
@@ -86,6 +88,7 @@ __all__ = [
     "Facet",
     "FacetValue",
     "Filters",
+    "Freshness",
     "Hit",
     "IndexDamagedError",
     "IndexLockedError",

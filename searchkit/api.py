@@ -45,6 +45,7 @@ from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.storage import open_index as open_whoosh_index
 
 if TYPE_CHECKING:
+    from .freshness import Freshness
     from .stats import IndexStats
 
 DEFAULT_PER_PAGE = 10
@@ -320,6 +321,13 @@ class SearchIndex:
     def providers(self) -> list[ValueCount]:
         """Every provider with its document count, most frequent first."""
         return self._run(lambda e, _g: e.values("provider"))
+
+    def freshness(self) -> Freshness:
+        """Whether the index is in step with its seeds folder, checked without building
+        (see searchkit.freshness: every file up to 20,000 seeds, folder mtimes above)."""
+        from .freshness import check_freshness
+
+        return check_freshness(self.index_dir)
 
     def stats(self) -> IndexStats:
         return index_stats(self.index_dir)

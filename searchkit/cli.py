@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import resolve_index_dir, resolve_seeds_dir
-from .errors import QueryError, SearchkitError
+from .errors import IndexLockedError, QueryError, SearchkitError
 from .messages import error_line
 from .render import (
     Palette,
@@ -127,12 +127,22 @@ def cmd_search(args: argparse.Namespace) -> int:
         opened = open_or_build(
             resolve_index_dir(args.index),
             resolve_seeds_dir(args.seeds),
+            update=args.refresh,
             progress=bar,
             on_first_build=announce,
         )
-    if opened.report is not None:
-        problems = problem_lines(opened.report, stats_command=_stats_command(args))
-        for line in index_report_lines(opened.report) + problems:
+    error = opened.update_error
+    if isinstance(error, IndexLockedError):
+        _echo("searchkit: another process is updating the index; searching it as it is", err=True)
+    elif error is not None:
+        line = error_line(error, index_arg=args.index)
+        _echo(f"searchkit: not refreshed: {sanitize(line)}; searching the index as it is", err=True)
+    report = opened.report
+    if report is None:
+        _warn_if_stale(opened.index, args)
+    elif not (args.refresh and report.up_to_date):  # a refresh with nothing to do is silent
+        problems = problem_lines(report, stats_command=_stats_command(args))
+        for line in index_report_lines(report) + problems:
             _echo(line, err=True)
     with opened.index as ix:
         results = ix.search(
@@ -156,6 +166,27 @@ def cmd_search(args: argparse.Namespace) -> int:
         for line in results_lines(results, Palette(use_color(sys.stdout))):
             _echo(line)
     return EXIT_OK
+
+
+def _warn_if_stale(index: Any, args: argparse.Namespace) -> None:
+    """One line on stderr when the seeds folder changed since the index was last built."""
+    state = index.freshness()
+    if state.fresh:
+        return
+    flag = f" --index {args.index}" if args.index else ""
+    seeds = sanitize(state.seeds_dir)
+    if state.missing:
+        _echo(
+            f"searchkit: the seeds folder {seeds} the index was built from is gone; "
+            f"results are from the index as it was built",
+            err=True,
+        )
+    else:
+        _echo(
+            f"searchkit: the seeds in {seeds} changed since the index was built; run "
+            f"`searchkit index{flag}` to update it, or search with --refresh",
+            err=True,
+        )
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -270,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="*", help="the query (several words are joined)")
     _add_index_option(p)
     p.add_argument("--seeds", metavar="DIR", help="seeds folder to build from on first use")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="bring the index up to date with its seeds folder first (as `searchkit index`)",
+    )
     p.add_argument(
         "--topic", action="append", metavar="T", help="only this topic (repeat: any of them)"
     )

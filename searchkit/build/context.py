@@ -45,6 +45,7 @@ class Context:
     options: BuildOptions
     found: Scan  # the scan of the seeds folder
     space: SpaceNeeded = field(default_factory=SpaceNeeded)
+    folders: dict[str, int] | None = None  # freshness.folder_stamps(), when taken
 
 
 @dataclass

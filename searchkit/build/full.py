@@ -93,7 +93,10 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
     if may_keep and ctx.found.unreadable:
         may_keep = _keep_a_sound_index(ctx, list(ctx.found.unreadable.items()))
     manifest = mf.Manifest(
-        seeds_dir=str(ctx.seeds_root), schema=schema_fingerprint(), scan=ctx.fingerprint
+        seeds_dir=str(ctx.seeds_root),
+        schema=schema_fingerprint(),
+        scan=ctx.fingerprint,
+        folders=ctx.folders,
     )
     ctx.space.bytes = _space_needed(ctx)
     store = None if dry_run else st.new_store(ctx.root)

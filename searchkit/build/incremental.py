@@ -58,6 +58,7 @@ def incremental_build(
         built_at=old.built_at,
         seeds=old.seeds.copy(),
         scan=ctx.fingerprint,
+        folders=ctx.folders if ctx.folders is not None else old.folders,
     )
     diff = old.seeds.diff(files)  # as arrays: no object per unchanged seed
     reasons = {p: ctx.found.unreadable_reason(p) for p in diff.missing}
@@ -75,7 +76,11 @@ def incremental_build(
         manifest.seeds[path] = _unreadable(manifest.seeds[path], why)
     # A manifest whose scan fingerprint is not this scan's is written again, even with no
     # seed changed, so that the next run takes the fast path.
-    manifest_dirty = bool(removed or suspects or unreadable) or old.scan != ctx.fingerprint
+    manifest_dirty = (
+        bool(removed or suspects or unreadable)
+        or old.scan != ctx.fingerprint
+        or old.folders != manifest.folders
+    )
     writes: dict[str, IndexDocument | None] = {}
     if not (loaded or removed) and old.counts is not None:
         documents, articles = old.counts  # nothing to write: the index need not be read

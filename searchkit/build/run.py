@@ -16,6 +16,7 @@ from .. import manifest as mf
 from .. import store as st
 from ..config import DEFAULT_SEEDS_DIR
 from ..errors import IndexDamagedError, SeedsMismatchError
+from ..freshness import folder_stamps
 from ..reports import BuildProgress, IndexReport, ProgressCallback
 from ..scan import scan_seeds
 from ..schema import schema_fingerprint
@@ -89,13 +90,25 @@ def _build(
     report(BuildProgress("scan"))
     # A folder is scanned by several processes when the last build found it large.
     large = existing is not None and len(existing[0].seeds) >= options.parallel_stat_min_files
+    # The folders' mtimes, before the scan (a change after them is seen as one by a freshness
+    # check), for a folder too large to be checked file by file.
+    folders = folder_stamps(seeds_root) if existing is None or large else None
     found = scan_seeds(
         seeds_root, processes=jobs_for(options) if large else 1, helper=options.stat_helper
     )
     fingerprint = mf.scan_fingerprint(found.files)
     notes += link_notes(found)
     ctx = Context(
-        root.resolve(), seeds_root, started, notes, report, fingerprint, options, found, space
+        root.resolve(),
+        seeds_root,
+        started,
+        notes,
+        report,
+        fingerprint,
+        options,
+        found,
+        space,
+        folders,
     )
     old = None
     if existing is not None:
@@ -107,6 +120,9 @@ def _build(
             and not found.problems
             and not old.seeds.failed()
         ):
+            if folders is not None and folders != old.folders and not dry_run:
+                old.folders = folders  # only folder mtimes changed: keep them for freshness
+                mf.write_manifest(store, old)
             return _unchanged(ctx, old, len(found.files), dry_run=dry_run)
         try:
             old.seeds.load()
