@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .. import freshness as fresh
 from .. import manifest as mf
 from .. import store as st
 from ..config import DEFAULT_SEEDS_DIR
 from ..errors import IndexDamagedError, SeedsMismatchError
-from ..freshness import folder_stamps
 from ..reports import BuildProgress, IndexReport, ProgressCallback
 from ..scan import scan_seeds
 from ..schema import schema_fingerprint
@@ -91,8 +91,9 @@ def _build(
     # A folder is scanned by several processes when the last build found it large.
     large = existing is not None and len(existing[0].seeds) >= options.parallel_stat_min_files
     # The folders' mtimes, before the scan (a change after them is seen as one by a freshness
-    # check), for a folder too large to be checked file by file.
-    folders = folder_stamps(seeds_root) if existing is None or large else None
+    # check), for a folder that is, or may grow, too large to be checked file by file.
+    stamped = existing is None or len(existing[0].seeds) >= fresh.FILES_CHECK_MAX // 2
+    folders = fresh.folder_stamps(seeds_root) if stamped else None
     found = scan_seeds(
         seeds_root, processes=jobs_for(options) if large else 1, helper=options.stat_helper
     )
