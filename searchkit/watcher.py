@@ -110,6 +110,29 @@ def watch(
     Watcher(seeds_dir, index_dir, on_report, on_notice, stop, options).run(full=full)
 
 
+def watch_changes(
+    seeds_dir: str | Path, *, on_change: Callable[[], None], stop: threading.Event
+) -> None:
+    """Call `on_change()` after each batch of changes to seed files in `seeds_dir`, and once
+    the watch has begun, until `stop` is set; build nothing (what a session that does not update its index by itself
+    uses to say that the seeds changed)."""
+    watcher = Watcher(seeds_dir, seeds_dir, None, None, stop, DEFAULT_OPTIONS)
+    while not stop.is_set():
+        if not watcher.wait_for_folder(build=False):
+            return
+        settle = True  # once the watch has begun: what changed before it is caught then
+        try:
+            for changes in watcher.changes():
+                if changes or settle:
+                    settle = False
+                    on_change()
+                if _identity(Path(seeds_dir)) is None:
+                    on_change()
+                    break
+        except (RuntimeError, OSError):
+            stop.wait(POLL_SECONDS)
+
+
 class Watcher:
     """One watch: the folder, the index, the callbacks; see watch()."""
 
@@ -183,9 +206,9 @@ class Watcher:
             raise_interrupt=False,
         )
 
-    def wait_for_folder(self) -> bool:
-        """True once the seeds folder is there (saying so when it was not); False when the
-        watch stopped first."""
+    def wait_for_folder(self, *, build: bool = True) -> bool:
+        """True once the seeds folder is there (saying so when it was not, and bringing the
+        index up to date when `build`); False when the watch stopped first."""
         assert self.seeds is not None
         if _identity(self.seeds) is not None:
             return True
@@ -194,7 +217,8 @@ class Watcher:
             if self.stop.wait(POLL_SECONDS):
                 return False
         self.on_notice(WatchNotice("back", str(self.seeds)))
-        self.batch()
+        if build:
+            self.batch()
         return True
 
     def batch(self) -> None:

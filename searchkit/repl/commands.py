@@ -36,10 +36,11 @@ class Shell(Protocol):
     history: History
     config_file: Path
     open_url: Callable[[str], bool] | None
-    reindex: Callable[[], IndexReport]
     width: Callable[[], int]
 
     def now(self) -> datetime: ...
+
+    def reindex(self) -> IndexReport: ...
 
     def search(
         self, *, page: int = 1, per_page: int | None = None, facet_limit: int | None = None

@@ -23,8 +23,9 @@ SEPARATOR = " │ "
 WELCOME = "type a query · :help lists commands · Ctrl-D quits"
 
 
-def toolbar_parts(state: ReplState) -> list[Part]:
-    """What the toolbar shows, as (class, text) pieces."""
+def toolbar_parts(state: ReplState, live: str | None = None) -> list[Part]:
+    """What the toolbar shows, as (class, text) pieces; `live` is what the session's
+    following of its seeds folder has to say (repl/live.py), if anything."""
     groups: list[list[Part]] = []
     filters = state.filters.clauses()
     if filters:
@@ -40,6 +41,8 @@ def toolbar_parts(state: ReplState) -> list[Part]:
         groups.append([("value", f"{results.total:,}"), ("key", " hits")])
         groups.append([("key", "page "), ("value", f"{results.page}/{results.pages}")])
         groups.append([("value", f"{results.took_ms:.0f}"), ("key", " ms")])
+    if live:
+        groups.append([("key", sanitize(live))])
     parts: list[Part] = [("", " ")]
     for i, group in enumerate(groups):
         if i:
@@ -48,14 +51,17 @@ def toolbar_parts(state: ReplState) -> list[Part]:
     return parts
 
 
-def toolbar_text(state: ReplState) -> str:
-    return "".join(text for _, text in toolbar_parts(state))
+def toolbar_text(state: ReplState, live: str | None = None) -> str:
+    return "".join(text for _, text in toolbar_parts(state, live))
 
 
-def make_toolbar(state: Callable[[], ReplState]) -> Callable[[], StyleAndTextTuples]:
+def make_toolbar(
+    state: Callable[[], ReplState], live: Callable[[], str | None] = lambda: None
+) -> Callable[[], StyleAndTextTuples]:
     def render() -> StyleAndTextTuples:
         return [
-            (f"class:sk.toolbar.{cls}" if cls else "", text) for cls, text in toolbar_parts(state())
+            (f"class:sk.toolbar.{cls}" if cls else "", text)
+            for cls, text in toolbar_parts(state(), live())
         ]
 
     return render
