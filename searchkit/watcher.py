@@ -114,8 +114,8 @@ def watch_changes(
     seeds_dir: str | Path, *, on_change: Callable[[], None], stop: threading.Event
 ) -> None:
     """Call `on_change()` after each batch of changes to seed files in `seeds_dir`, and once
-    the watch has begun, until `stop` is set; build nothing (what a session that does not update its index by itself
-    uses to say that the seeds changed)."""
+    the watch has begun, until `stop` is set; build nothing (what a session that does not
+    update its index by itself uses to say that the seeds changed)."""
     watcher = Watcher(seeds_dir, seeds_dir, None, None, stop, DEFAULT_OPTIONS)
     while not stop.is_set():
         if not watcher.wait_for_folder(build=False):
