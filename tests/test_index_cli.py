@@ -315,3 +315,33 @@ def test_every_command_has_help(tmp_path: Path, command: list[str]):
 
 def test_index_and_stats_are_commands():
     assert {"index", "stats"} <= set(_commands())
+
+
+def test_jobs_sets_the_processes_of_a_full_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searchkit.build
+    from searchkit import cli
+
+    seeds = _folder(tmp_path)
+    asked: list[int | None] = []
+    real = searchkit.build.build_index
+
+    def spy(*args, options, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(options.jobs)
+        return real(*args, options=options, **kwargs)
+
+    monkeypatch.setattr(searchkit.build, "build_index", spy)
+    assert (
+        cli.main(["index", "--seeds", str(seeds), "--index", str(tmp_path / "i"), "-j", "3"]) == 0
+    )
+    assert cli.main(["index", "--index", str(tmp_path / "i"), "--full", "-q"]) == 0
+    assert asked == [3, None]  # None: the usable cores (build.options.jobs_for)
+    one = run_cli("index", "--seeds", seeds, "--index", tmp_path / "one", "--jobs", "1", "--json")
+    two = run_cli("index", "--seeds", seeds, "--index", tmp_path / "two", "-j", "2", "--json")
+    assert one.code == two.code == 0
+    keys = ("added", "documents", "articles", "stubs")
+    assert [one.json()[k] for k in keys] == [two.json()[k] for k in keys]
+    bad = run_cli("index", "--seeds", seeds, "--index", tmp_path / "bad", "--jobs", "0")
+    assert bad.code == 2 and "not positive" in bad.stderr
+    assert not (tmp_path / "bad").exists()
