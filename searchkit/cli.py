@@ -377,7 +377,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _echo(f"searchkit: {sanitize(str(exc))}", err=True)
         return EXIT_USAGE
     except SearchkitError as exc:
-        line = error_line(exc, index_arg=getattr(args, "index", None))
+        line = error_line(
+            exc, index_arg=getattr(args, "index", None), seeds_arg=getattr(args, "seeds", None)
+        )
         _echo(f"searchkit: {sanitize(line)}", err=True)
         return EXIT_ERROR
     except KeyboardInterrupt:

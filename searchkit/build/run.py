@@ -16,7 +16,7 @@ from .. import freshness as fresh
 from .. import manifest as mf
 from .. import store as st
 from ..config import DEFAULT_SEEDS_DIR
-from ..errors import IndexDamagedError, SeedsMismatchError
+from ..errors import IndexDamagedError
 from ..reports import BuildProgress, IndexReport, ProgressCallback
 from ..scan import scan_seeds
 from ..schema import schema_fingerprint
@@ -55,12 +55,26 @@ def build_index(
     root = Path(index_dir)
     report = progress if progress is not None else _ignore
     space = SpaceNeeded()
-    with writing(root, needed=space.get):
-        if dry_run:
-            return _build(root, seeds_dir, full, True, report, started, options, space)
-        with st.write_lock(root, wait=wait):
-            st.remove_orphan_stores(root)
-            return _build(root, seeds_dir, full, False, report, started, options, space)
+    created = not root.exists()
+    try:
+        with writing(root, needed=space.get):
+            if dry_run:
+                return _build(root, seeds_dir, full, True, report, started, options, space)
+            with st.write_lock(root, wait=wait):
+                st.remove_orphan_stores(root)
+                return _build(root, seeds_dir, full, False, report, started, options, space)
+    except BaseException:
+        # A first build that failed leaves nothing behind: no index folder, no lock.
+        if not dry_run and root.is_dir() and _unbuilt(root):
+            st.remove_if_unbuilt(root, created=created)
+        raise
+
+
+def _unbuilt(root: Path) -> bool:
+    try:
+        return st.current_store(root) is None
+    except IndexDamagedError:
+        return False
 
 
 def _ignore(_progress: BuildProgress) -> None:
@@ -86,7 +100,9 @@ def _build(
         seeds_root = Path(seeds_dir)
     seeds_root = seeds_root.resolve()
     if existing and not full and Path(existing[0].seeds_dir) != seeds_root:
-        raise SeedsMismatchError(str(root), existing[0].seeds_dir, str(seeds_root))
+        from .relink import relink  # only a build pointed at another folder needs it
+
+        relink(root, *existing, seeds_root, notes, dry_run=dry_run)
     report(BuildProgress("scan"))
     # A folder is scanned by several processes when the last build found it large.
     large = existing is not None and len(existing[0].seeds) >= options.parallel_stat_min_files
