@@ -62,6 +62,14 @@ def folder_stamps(seeds_root: Path) -> dict[str, int]:
     return stamps
 
 
+def indexed_seeds_dir(index_dir: str | Path) -> Path:
+    """The seeds folder the index at `index_dir` was built from (its manifest's)."""
+    from .whoosh_seam.toc import latest_generation
+
+    store = st.require_store(Path(index_dir))
+    return Path(mf.read_manifest(store, latest_generation(store)).seeds_dir)
+
+
 def check_freshness(index_dir: str | Path) -> Freshness:
     """Compare the seeds folder with what the last build of the index at `index_dir` found.
     Raises IndexNotFoundError when there is no index, IndexDamagedError when its manifest

@@ -60,13 +60,14 @@ def open_session_index(
 def follow_seeds(index: api.SearchIndex, *, apply: bool) -> Iterator[LiveUpdates | None]:
     """Follow the seeds folder of the index while the session is open (repl/live.py): None
     when there is no folder to follow (it is gone, or the index cannot say which)."""
+    from ..freshness import indexed_seeds_dir
+
     try:
-        state = index.freshness()
+        seeds = indexed_seeds_dir(index.index_dir)
     except SearchkitError:
+        seeds = None
+    if seeds is None or not seeds.is_dir():
         yield None
         return
-    if state.missing:
-        yield None
-        return
-    with LiveUpdates(index.index_dir, Path(state.seeds_dir), apply=apply) as live:
+    with LiveUpdates(index.index_dir, seeds, apply=apply) as live:
         yield live
