@@ -63,6 +63,13 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _retitled(text: str, token: str) -> str:
+    """The seed text with `token` at the start of its title (quoted or not)."""
+    if 'title: "' in text:
+        return text.replace('title: "', f'title: "{token} ', 1)
+    return text.replace("title: ", f"title: {token} ", 1)
+
+
 def _seed(title: str, url: str) -> str:
     return (
         f"---\ntitle: {title}\nwebUrl: {url}\npublishedDateTime: 2021-05-01T10:00:00Z\n"
@@ -124,7 +131,7 @@ def main() -> None:
                     token,
                     1,
                     lambda t=target, x=text, k=token: t.write_text(
-                        x.replace("title: ", f"title: {k} ", 1), encoding="utf-8"
+                        _retitled(x, k), encoding="utf-8"
                     ),
                 )
             )
