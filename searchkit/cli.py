@@ -12,7 +12,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import resolve_index_dir, resolve_seeds_dir
 from .errors import IndexLockedError, QueryError, SearchkitError
@@ -29,6 +29,9 @@ from .render import (
 )
 from .results import SORTS
 from .terminal import use_color
+
+if TYPE_CHECKING:
+    from .api import SearchIndex
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -168,9 +171,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _warn_if_stale(index: Any, args: argparse.Namespace) -> None:
-    """One line on stderr when the seeds folder changed since the index was last built."""
-    state = index.freshness()
+def _warn_if_stale(index: SearchIndex, args: argparse.Namespace) -> None:
+    """One line on stderr when the seeds folder changed since the index was last built. A
+    check that cannot be made (a damaged manifest) says nothing: the search says the rest."""
+    try:
+        state = index.freshness()
+    except SearchkitError:
+        return
     if state.fresh:
         return
     flag = f" --index {args.index}" if args.index else ""
