@@ -83,12 +83,21 @@ def main() -> None:
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--bursts", type=int, default=5)
     ap.add_argument("--idle", type=float, default=30.0)
+    ap.add_argument(
+        "--in-place",
+        metavar="INDEX",
+        type=Path,
+        help="work on SEEDS_DIR itself, with this index of it (it changes both): no copy",
+    )
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-watch-"))
-    seeds, index = scratch / "seeds", scratch / "index"
-    shutil.copytree(args.seeds, seeds)
+    if args.in_place:
+        seeds, index = args.seeds, args.in_place
+    else:
+        seeds, index = scratch / "seeds", scratch / "index"
+        shutil.copytree(args.seeds, seeds)
     files = sorted(p for p in seeds.iterdir() if p.suffix == ".md")
     build = subprocess.run(
         [sys.executable, "-m", "searchkit", "index", "--seeds", seeds, "--index", index, "-q"],

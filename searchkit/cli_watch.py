@@ -96,6 +96,8 @@ def notice_line(notice: WatchNotice, index_arg: str | None) -> str:
         pid = getattr(notice.error, "pid", None)
         holder = f"process {pid}" if pid else "another process"
         return f"{holder} is writing the index; waiting for it to finish"
+    if notice.kind == "unwatched":
+        return f"cannot watch {folder} ({sanitize(notice.detail)}); trying again"
     assert notice.error is not None
     return f"{sanitize(error_line(notice.error, index_arg=index_arg))}; still watching"
 

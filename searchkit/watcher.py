@@ -43,6 +43,8 @@ STEP_MS = 50
 SETTLE_MS = 1000
 # How often a waiting watcher looks for a vanished seeds folder, or for a free lock (seconds).
 POLL_SECONDS = 0.5
+# How often a watcher that cannot watch its folder tries again (seconds).
+RETRY_SECONDS = 5.0
 
 # Editors' swap, backup and temporary files that carry a seed suffix or none.
 _TEMP_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".bak", ".orig", ".part", ".crdownload")
@@ -53,13 +55,16 @@ class WatchNotice:
     """Something a watcher has to say besides a build's report.
 
     `kind` is "vanished" (the seeds folder is gone: waiting for it), "back" (it came back),
-    "locked" (another process is writing the index: waiting for it; `error` names it) or
-    "failed" (a build failed, `error` says why; the index is as it was and the watch goes on).
+    "locked" (another process is writing the index: waiting for it; `error` names it),
+    "failed" (a build failed, `error` says why; the index is as it was and the watch goes on)
+    or "unwatched" (the folder cannot be watched, `detail` says why: the system's limit of
+    watches, say; the watcher tries again every few seconds).
     """
 
     kind: str
     seeds_dir: str
     error: SearchkitError | None = None
+    detail: str = ""
 
 
 ReportCallback = Callable[[IndexReport], None]
@@ -151,6 +156,7 @@ class Watcher:
         self.on_notice = on_notice or _ignore
         self.stop = stop if stop is not None else threading.Event()
         self.options = options
+        self.unwatched = ""  # why the folder could not be watched, when it was last said
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -184,9 +190,12 @@ class Watcher:
                     self.batch()
                 if _identity(self.seeds) != identity:
                     return  # vanished, or replaced by another folder: wait, then follow it
-        except (RuntimeError, OSError):
-            # The watcher lost its folder (or could not watch it): wait for it (run's loop).
-            self.stop.wait(POLL_SECONDS)
+        except (RuntimeError, OSError) as exc:
+            # The watcher lost its folder (run's loop waits for it), or cannot watch it.
+            if _identity(self.seeds) is not None and str(exc) != self.unwatched:
+                self.unwatched = str(exc)
+                self.on_notice(WatchNotice("unwatched", str(self.seeds), detail=str(exc)))
+            self.stop.wait(RETRY_SECONDS)
 
     def changes(self) -> Iterator[set[tuple[Any, str]]]:
         """Batches of changes to seeds (an empty one when the folder was quiet for

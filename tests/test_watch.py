@@ -369,3 +369,29 @@ def test_a_file_without_a_suffix_is_not_a_seed(tmp_path: Path) -> None:
     assert not is_seed_path(tmp_path / "4913", tmp_path)
     (tmp_path / "folder").mkdir()
     assert is_seed_path(tmp_path / "folder", tmp_path)
+
+
+def test_a_folder_that_cannot_be_watched_is_said_and_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = watcher_module.Watcher.changes
+    failures = iter([OSError(28, "inotify watch limit reached")])
+
+    def failing_once(self: watcher_module.Watcher) -> Iterator[set[Any]]:
+        for exc in failures:
+            raise exc
+        yield from real(self)
+
+    monkeypatch.setattr(watcher_module.Watcher, "changes", failing_once)
+    monkeypatch.setattr(watcher_module, "RETRY_SECONDS", 0.1)
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    write_small_folder(seeds, "Limit", "limit.example")
+    w = LibraryWatch(seeds, index)
+    try:
+        w.report()
+        notice = w.notice()
+        assert notice.kind == "unwatched" and "watch limit" in notice.detail
+        write_file(seeds / "c.md", _seed("c"))  # followed once it can be
+        assert w.report().added == 1
+    finally:
+        w.close()

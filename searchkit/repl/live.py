@@ -92,6 +92,8 @@ class LiveUpdates:
             self.problem = "another process is updating the index"
         elif notice.kind == "failed" and notice.error is not None:
             self.problem = f"update failed: {error_line(notice.error)}"
+        elif notice.kind == "unwatched":
+            self.problem = f"cannot watch the seeds folder ({notice.detail})"
         else:
             self.problem = None
         self.on_change()
