@@ -260,7 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--full",
         action="store_true",
-        help="rebuild from scratch (also needed to switch seeds folders)",
+        help="rebuild from scratch (also needed to switch seeds folders, unless the index's "
+        "folder moved: then --seeds alone relinks it)",
     )
     p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     p.add_argument(
