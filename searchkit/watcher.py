@@ -3,11 +3,11 @@
 
 A watcher brings the index up to date, then follows the folder (recursively, with watchfiles:
 inotify, FSEvents or kqueue through Rust's notify). The events of a burst are gathered until
-the folder has been quiet for a moment (debounce), and each batch runs one incremental build,
-which compares the whole folder with the index, not only the paths the events named: so an
-event that was lost (the kernel's queue overflowed) is caught by the next build. When a burst
-has settled, the watcher scans the folder once more, so that the index equals a full rebuild
-even when the events of the burst's end were lost.
+the folder has been quiet for a moment (debounce), and each batch runs one incremental build
+of the paths the events named (only those are stat-ed; a folder or a link named makes it walk
+the whole folder). When a burst has settled, the watcher walks the folder once more and builds
+what it finds: an event that was lost (the kernel's queue overflowed) is caught then, and the
+index equals a full rebuild of the folder.
 
 The watcher holds the index's write lock only while it builds; another writer makes it wait.
 A seeds folder that vanishes is waited for, and followed again when it comes back. Seeds that
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,7 +183,7 @@ class Watcher:
                 if self.stop.is_set():
                     return
                 if changes:
-                    self.batch()
+                    self.batch(changed=self.relative(path for _change, path in changes))
                     settle = True
                 elif settle:
                     settle = False
@@ -230,22 +230,39 @@ class Watcher:
             self.batch()
         return True
 
-    def batch(self) -> None:
-        """One incremental build; its report is passed on when it says something."""
-        report = self.build()
+    def relative(self, paths: Iterable[str]) -> list[str] | None:
+        """The changed paths relative to the seeds folder, with `/` (None if one is not in
+        it): a batch's build stats those only, and a walk of the folder follows the burst."""
+        assert self.seeds is not None
+        try:
+            return sorted({Path(p).relative_to(self.seeds).as_posix() for p in paths})
+        except ValueError:
+            return None
+
+    def batch(self, *, changed: list[str] | None = None) -> None:
+        """One incremental build (of the `changed` paths only, when it can); its report is
+        passed on when it says something."""
+        report = self.build(changed=changed)
         if report is not None and _worth_saying(report):
             self.on_report(report)
 
     # --- one build ----------------------------------------------------------------------------
 
-    def build(self, *, full: bool = False, first: bool = False) -> IndexReport | None:
+    def build(
+        self, *, full: bool = False, first: bool = False, changed: list[str] | None = None
+    ) -> IndexReport | None:
         """A build (waiting for another writer, saying so once); None when the watch stopped
         while waiting, or (after the first build) when the build failed."""
         said_locked = False
         while not self.stop.is_set():
             try:
                 return build_index(
-                    self.seeds, self.index, full=full, wait=POLL_SECONDS, options=self.options
+                    self.seeds,
+                    self.index,
+                    full=full,
+                    wait=POLL_SECONDS,
+                    options=self.options,
+                    changed=changed,
                 )
             except IndexLockedError as exc:
                 if not said_locked:

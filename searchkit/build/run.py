@@ -9,6 +9,7 @@ removing everything the build wrote.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ def build_index(
     wait: float | None = None,
     progress: ProgressCallback | None = None,
     options: BuildOptions = DEFAULT_OPTIONS,
+    changed: Collection[str] | None = None,
 ) -> IndexReport:
     """Bring the index at `index_dir` in step with the seeds folder; return what changed.
 
@@ -43,7 +45,10 @@ def build_index(
     naming another folder than the index's is refused unless `full` is set. `wait` is how long
     to wait for another writer, in seconds (None: fail at once with IndexLockedError).
     `progress` is called with BuildProgress values as the build goes; `options` says how the
-    build runs (processes, memory). Never prints.
+    build runs (processes, memory). `changed` (paths relative to the seeds folder, as a file
+    watcher names them) says that no other path changed since the last build: only those
+    are stat-ed, when that can stand in for a walk of the folder (build/hinted.py). Never
+    prints.
 
     Raises SeedsFolderError (the seeds folder cannot be read as a whole), IndexWriteError
     (DiskFullError: the disk is full) and SeedsUnreadableError (a full build could not read
@@ -59,10 +64,12 @@ def build_index(
     try:
         with writing(root, needed=space.get):
             if dry_run:
-                return _build(root, seeds_dir, full, True, report, started, options, space)
+                return _build(root, seeds_dir, full, True, report, started, options, space, changed)
             with st.write_lock(root, wait=wait):
                 st.remove_orphan_stores(root)
-                return _build(root, seeds_dir, full, False, report, started, options, space)
+                return _build(
+                    root, seeds_dir, full, False, report, started, options, space, changed
+                )
     except BaseException:
         # A first build that failed leaves nothing behind: no index folder, no lock.
         if not dry_run and root.is_dir() and _unbuilt(root):
@@ -90,6 +97,7 @@ def _build(
     started: float,
     options: BuildOptions,
     space: SpaceNeeded,
+    changed: Collection[str] | None = None,
 ) -> IndexReport:
     notes: list[str] = []
     existing = _read_existing(root, notes)
@@ -110,9 +118,17 @@ def _build(
     # check), for a folder that is, or may grow, too large to be checked file by file.
     stamped = existing is None or len(existing[0].seeds) >= fresh.FILES_CHECK_MAX // 2
     folders = fresh.folder_stamps(seeds_root) if stamped else None
-    found = scan_seeds(
-        seeds_root, processes=jobs_for(options) if large else 1, helper=options.stat_helper
-    )
+    found = None
+    if changed and existing is not None and not full:
+        from .hinted import hinted_scan
+
+        found = hinted_scan(seeds_root, existing[0], changed)
+        if found is not None:
+            folders = existing[0].folders  # not read again: the folders did not change
+    if found is None:
+        found = scan_seeds(
+            seeds_root, processes=jobs_for(options) if large else 1, helper=options.stat_helper
+        )
     fingerprint = mf.scan_fingerprint(found.files)
     notes += link_notes(found)
     ctx = Context(
