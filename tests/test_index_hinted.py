@@ -63,7 +63,9 @@ def test_the_named_paths_are_built_without_a_walk(
     assert_matches_full_build(seeds, index, tmp_path)
 
 
-@pytest.mark.parametrize("case", ["folder", "link", "hidden", "too many", "broken link"])
+@pytest.mark.parametrize(
+    "case", ["folder", "link", "hidden", "too many", "broken link", "in a linked folder"]
+)
 def test_what_a_hint_cannot_stand_for_is_walked(
     built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
@@ -83,9 +85,13 @@ def test_what_a_hint_cannot_stand_for_is_walked(
         write_file(seeds / "h.md", _seed("h"))
         write_file(seeds / "i.md", _seed("i"))
         changed = ["h.md", "i.md"]
-    else:
+    elif case == "broken link":
         os.symlink(tmp_path / "nowhere.md", seeds / "broken.md")  # a walk reports it
         changed = ["broken.md"]
+    else:
+        write_file(tmp_path / "elsewhere" / "j.md", _seed("j"))
+        os.symlink(tmp_path / "elsewhere", seeds / "linked")  # a walk does not enter it
+        changed = ["linked/j.md"]
     walked = _walks(monkeypatch)
     searchkit.build_index(seeds, index, changed=changed)
     assert walked == [seeds.resolve()], case

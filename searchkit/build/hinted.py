@@ -34,10 +34,17 @@ def hinted_scan(seeds_root: Path, old: mf.Manifest, changed: Collection[str]) ->
     if not changed or len(changed) > MAX_HINTED or old.seeds.failed():
         return None
     stats: dict[str, tuple[int, int] | None] = {}
+    folders: dict[str, bool] = {}  # folder -> it is a link (a walk does not enter those)
     for rel in changed:
         parts = rel.split("/")
         if any(not p or p.startswith(".") for p in parts):
             return None
+        for depth in range(1, len(parts)):
+            folder = "/".join(parts[:depth])
+            if folder not in folders:
+                folders[folder] = os.path.islink(seeds_root / folder)
+            if folders[folder]:
+                return None
         try:
             st = os.lstat(seeds_root / rel)
         except FileNotFoundError:
