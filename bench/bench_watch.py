@@ -84,6 +84,13 @@ def main() -> None:
     ap.add_argument("--bursts", type=int, default=5)
     ap.add_argument("--idle", type=float, default=30.0)
     ap.add_argument(
+        "--gap",
+        type=float,
+        default=1.5,
+        help="seconds between changes: more than the settle walk takes, so that each change "
+        "starts from a quiet watcher",
+    )
+    ap.add_argument(
         "--in-place",
         metavar="INDEX",
         type=Path,
@@ -129,12 +136,13 @@ def main() -> None:
         found = float(reader.stdout.readline())  # type: ignore[union-attr]
         return found - started
 
+    run = f"{int(time.time()) % 1_000_000:06d}"  # tokens no earlier run (--in-place) left
     try:
         edits = []
         for i in range(args.edits):
             target = files[(i * 7919) % len(files)]
             text = target.read_text(encoding="utf-8")
-            token = f"zqedit{i}x"
+            token = f"zq{run}edit{i}x"
             edits.append(
                 searchable(
                     token,
@@ -144,19 +152,19 @@ def main() -> None:
                     ),
                 )
             )
-            time.sleep(1.5)  # past the settle scan: each edit starts from a quiet folder
+            time.sleep(args.gap)  # past the settle walk: each edit starts from a quiet watcher
         bursts = []
         for b in range(args.bursts):
-            token = f"zqburst{b}x"
+            token = f"zq{run}burst{b}x"
 
             def burst(b: int = b, token: str = token) -> None:
                 for k in range(100):
-                    (seeds / f"zz-burst-{b}-{k}.md").write_text(
-                        _seed(f"{token} {k}", f"https://bench.example/{b}/{k}")
+                    (seeds / f"zz-burst-{run}-{b}-{k}.md").write_text(
+                        _seed(f"{token} {k}", f"https://bench.example/{run}/{b}/{k}")
                     )
 
             bursts.append(searchable(token, 100, burst))
-            time.sleep(2.0)
+            time.sleep(args.gap + 0.5)
         time.sleep(3.0)
         cpu0, t0 = _cpu_seconds(watcher.pid), time.monotonic()
         time.sleep(args.idle)
