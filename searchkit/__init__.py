@@ -45,7 +45,9 @@ from .results import (
 if TYPE_CHECKING:
     from .api import Opened, SearchIndex, index_stats, open_index, open_or_build
     from .build import BuildOptions, build_index
+    from .freshness import Freshness
     from .stats import IndexStats
+    from .watcher import WatchNotice, watch
 
 # The modules that load Whoosh are imported on first use (PEP 562), so that `searchkit index`
 # with nothing to do, and a program that only builds, do not load the search side at start-up.
@@ -58,6 +60,9 @@ _LAZY = {
     "BuildOptions": "build",
     "build_index": "build",
     "IndexStats": "stats",
+    "Freshness": "freshness",
+    "watch": "watcher",
+    "WatchNotice": "watcher",
 }
 
 
@@ -100,6 +105,7 @@ __all__ = [
     "Facet",
     "FacetValue",
     "Filters",
+    "Freshness",
     "Hit",
     "IndexClosedError",
     "IndexDamagedError",
@@ -127,8 +133,10 @@ __all__ = [
     "Suggestion",
     "ValueCount",
     "ValueSuggestion",
+    "WatchNotice",
     "build_index",
     "index_stats",
     "open_index",
     "open_or_build",
+    "watch",
 ]

@@ -63,6 +63,7 @@ from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.storage import open_index as open_whoosh_index
 
 if TYPE_CHECKING:
+    from .freshness import Freshness
     from .stats import IndexStats
 
 DEFAULT_PER_PAGE = 10
@@ -72,6 +73,10 @@ MATCHES: tuple[Match, ...] = ("most", "all")
 
 T = TypeVar("T")
 
+# How many times a reader opens the index again when a build changed it under the reader,
+# before it takes a failure for damage.
+REOPEN_ATTEMPTS = 3
+
 
 class _Generation:
     """One opened store generation: its Whoosh index and parser."""
@@ -80,13 +85,16 @@ class _Generation:
         with opening(index_dir, store):
             self.ix = open_whoosh_index(store)
             self.generation = self.ix.latest_generation()
+            # Read once, here: Whoosh reads the newest table of contents for it every time,
+            # and a commit may remove the one it found between listing and opening it.
+            self.schema = self.ix.schema
         if read_schema(store, self.generation) != schema_fingerprint():
             # Read by this version, the documents would give wrong facets or none.
             raise IndexDamagedError(
                 str(index_dir), "was built by another version of searchkit", str(store)
             )
         self.store = store
-        self.parser = QueryParser(self.ix.schema)
+        self.parser = QueryParser(self.schema)
         # What is read once per generation, for the messages of searches that find nothing:
         # every topic and provider ("values"), and the date span ("dates").
         self.cache: dict[str, Any] = {}
@@ -154,15 +162,19 @@ class SearchIndex:
                         return current
             except IndexDamagedError:
                 pass  # its files changed under it: open the newest
+            attempts = 0
             while True:
                 try:
                     self._current = _Generation(self.index_dir, store)
                     return self._current
                 except IndexDamagedError:
                     # A full build may have switched to a new store, and removed this one,
-                    # between reading CURRENT and opening the store: open the new one.
+                    # between reading CURRENT and opening the store: open the new one. An
+                    # incremental build may have committed, and removed the generation
+                    # being opened: open the store again. Damage fails every time.
                     newer = st.require_store(self.index_dir)
-                    if newer == store:
+                    attempts += 1
+                    if newer == store and attempts >= REOPEN_ATTEMPTS:
                         raise
                     store = newer
 
@@ -173,7 +185,7 @@ class SearchIndex:
         if engine is None or getattr(local, "generation", None) is not gen:
             with reading(self.index_dir, gen.store):
                 searcher = make_searcher(gen.ix)
-            new = Engine(searcher, gen.ix.schema, options=self._options)
+            new = Engine(searcher, gen.schema, options=self._options)
             with self._lock:
                 if engine is not None and engine in self._engines:
                     self._engines.remove(engine)
@@ -185,17 +197,21 @@ class SearchIndex:
     def _run(self, work: Callable[[Engine, _Generation], T]) -> T:
         """Run `work` on this thread's engine, inside the boundary that turns Whoosh's errors
         into searchkit's. A build may replace the store while it reads (a full build removes
-        the old one): then it runs once more, on the new one."""
-        engine, gen = self._engine()
-        try:
-            with reading(self.index_dir, gen.store):
-                return work(engine, gen)
-        except IndexDamagedError:
-            if self._moved(gen):
+        the old one), or commit a generation while it is opened: then it runs again, on the
+        newest."""
+        for attempt in range(1, REOPEN_ATTEMPTS + 1):
+            gen: _Generation | None = None
+            try:
                 engine, gen = self._engine()
                 with reading(self.index_dir, gen.store):
                     return work(engine, gen)
-            raise
+            except IndexDamagedError:
+                # Opening failed (the generation went while it was opened), or reading did
+                # and a build has replaced what was read: once more, on the newest.
+                moved = gen is None or self._moved(gen)
+                if not moved or attempt == REOPEN_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     def _moved(self, gen: _Generation) -> bool:
         try:
@@ -459,6 +475,13 @@ class SearchIndex:
     def providers(self) -> list[ValueCount]:
         """Every provider with its document count, most frequent first."""
         return list(self._run(lambda e, g: _cached(g, "values", e.all_values)["provider"]))
+
+    def freshness(self) -> Freshness:
+        """Whether the index is in step with its seeds folder, checked without building
+        (see searchkit.freshness: every file up to 20,000 seeds, folder mtimes above)."""
+        from .freshness import check_freshness
+
+        return check_freshness(self.index_dir)
 
     def stats(self) -> IndexStats:
         return index_stats(self.index_dir)

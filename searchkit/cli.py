@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from .config import resolve_index_dir, resolve_seeds_dir
-from .errors import ParameterError, QueryError, SearchkitError
+from .errors import IndexLockedError, ParameterError, QueryError, SearchkitError
 from .formats import (
     FIELDS,
     FORMATS,
@@ -59,6 +59,8 @@ EXIT_CODES_HELP = """exit status:
      could not read some seeds)
   2  usage error (unknown option, bad value)
   3  some seed files were skipped, unreadable or stale; the index was still updated
+  `index --watch` ends with 0 when stopped by Ctrl-C or SIGTERM (130: stopped twice,
+  interrupting a build, which then leaves the index as it was)
 """
 
 SEARCH_EXIT_HELP = f"""output:
@@ -164,6 +166,23 @@ def cmd_index(args: argparse.Namespace) -> int:
     from .build import BuildOptions, build_index
     from .progress import BuildProgressBar
 
+    options = BuildOptions(jobs=args.jobs)
+    if args.watch and args.dry_run:
+        _echo("searchkit: --watch and --dry-run cannot be used together", err=True)
+        return EXIT_USAGE
+    if args.watch:
+        from .cli_watch import run_watch
+
+        return run_watch(
+            resolve_seeds_dir(args.seeds),
+            resolve_index_dir(args.index),
+            full=args.full,
+            json_lines=args.json,
+            quiet=args.quiet,
+            options=options,
+            index_arg=args.index,
+            emit_json=_emit_json,
+        )
     show_bar = not (args.json or args.quiet)
     if args.wait:
         _say_whom_we_wait_for(resolve_index_dir(args.index), args.wait)
@@ -175,7 +194,7 @@ def cmd_index(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             wait=args.wait,
             progress=bar,
-            options=BuildOptions(jobs=args.jobs),
+            options=options,
         )
     if args.json:
         _emit_json(report.to_dict())
@@ -183,7 +202,7 @@ def cmd_index(args: argparse.Namespace) -> int:
         if not args.quiet:
             for line in index_report_lines(report):
                 _echo(line)
-        for line in problem_lines(report):
+        for line in problem_lines(report, stats_command=_stats_command(args)):
             _echo(line, err=True)
     return EXIT_OK if report.ok else EXIT_SKIPPED
 
@@ -202,6 +221,11 @@ def _say_whom_we_wait_for(index: Path, wait: float) -> None:
         )
 
 
+def _stats_command(args: argparse.Namespace) -> str:
+    """The `searchkit stats` that lists the problems of the index the user named."""
+    return f"searchkit stats --index {args.index}" if args.index else "searchkit stats"
+
+
 def cmd_search(args: argparse.Namespace) -> int:
     from .api import open_or_build
     from .progress import BuildProgressBar
@@ -217,11 +241,22 @@ def cmd_search(args: argparse.Namespace) -> int:
         opened = open_or_build(
             resolve_index_dir(args.index),
             resolve_seeds_dir(args.seeds),
+            update=args.refresh,
             progress=bar,
             on_first_build=announce,
         )
-    if opened.report is not None:
-        for line in index_report_lines(opened.report) + problem_lines(opened.report):
+    error = opened.update_error
+    if isinstance(error, IndexLockedError):
+        _echo("searchkit: another process is updating the index; searching it as it is", err=True)
+    elif error is not None:
+        line = error_line(error, index_arg=args.index)
+        _echo(f"searchkit: not refreshed: {sanitize(line)}; searching the index as it is", err=True)
+    report = opened.report
+    if report is None:
+        _warn_if_stale(opened.index, args)
+    elif not (args.refresh and report.up_to_date):  # a refresh with nothing to do is silent
+        problems = problem_lines(report, stats_command=_stats_command(args))
+        for line in index_report_lines(report) + problems:
             _echo(line, err=True)
     fmt = _format(args)
     color = {"always": True, "never": False}.get(args.color, use_color(sys.stdout))
@@ -313,6 +348,31 @@ def _format(args: argparse.Namespace) -> Format:
     return "text"
 
 
+def _warn_if_stale(index: SearchIndex, args: argparse.Namespace) -> None:
+    """One line on stderr when the seeds folder changed since the index was last built. A
+    check that cannot be made (a damaged manifest) says nothing: the search says the rest."""
+    try:
+        state = index.freshness()
+    except SearchkitError:
+        return
+    if state.fresh:
+        return
+    flag = f" --index {args.index}" if args.index else ""
+    seeds = sanitize(state.seeds_dir)
+    if state.missing:
+        _echo(
+            f"searchkit: the seeds folder {seeds} the index was built from is gone; "
+            f"results are from the index as it was built",
+            err=True,
+        )
+    else:
+        _echo(
+            f"searchkit: the seeds in {seeds} changed since the index was built; run "
+            f"`searchkit index{flag}` to update it, or search with --refresh",
+            err=True,
+        )
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from .api import index_stats
 
@@ -378,7 +438,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--full",
         action="store_true",
-        help="rebuild from scratch (also needed to switch seeds folders)",
+        help="rebuild from scratch (also needed to switch seeds folders, unless the index's "
+        "folder moved: then --seeds alone relinks it)",
     )
     p.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
     p.add_argument(
@@ -397,7 +458,17 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="wait for another running build instead of failing (forever if no value)",
     )
-    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="then follow the seeds folder and update the index as it changes, one line per "
+        "batch, until Ctrl-C or SIGTERM (exit status 0)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the report as one JSON object (with --watch: one per batch, JSON Lines)",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     p.set_defaults(func=cmd_index)
 
@@ -417,6 +488,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query", nargs="*", help="the query (several words are joined)")
     _add_index_option(p)
     p.add_argument("--seeds", metavar="DIR", help="seeds folder to build from on first use")
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="bring the index up to date with its seeds folder first (as `searchkit index`)",
+    )
     p.add_argument(
         "--topic", action="append", metavar="T", help="only this topic (repeat: any of them)"
     )
@@ -550,7 +626,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QueryError as exc:
         return _fail(exc, f"searchkit: {sanitize(str(exc))}", EXIT_USAGE, as_json, exc.message)
     except SearchkitError as exc:
-        line = error_line(exc, index_arg=getattr(args, "index", None))
+        line = error_line(
+            exc, index_arg=getattr(args, "index", None), seeds_arg=getattr(args, "seeds", None)
+        )
         return _fail(exc, f"searchkit: {sanitize(line)}", EXIT_ERROR, as_json, line)
     except KeyboardInterrupt:
         _echo("searchkit: interrupted", err=True)

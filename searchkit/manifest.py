@@ -549,6 +549,9 @@ class Manifest:
     seeds: SeedStates = field(default_factory=SeedStates)
     counts: tuple[int, int] | None = None  # (documents, articles): a no-op run need not count
     scan: str | None = None  # scan_fingerprint() of the folder as `seeds` describes it
+    # The mtime (ns) of every folder of the seeds folder ("" for itself), taken just before
+    # the scan: what a freshness check of a large folder compares (freshness.py).
+    folders: dict[str, int] | None = None
 
     def header(self, count: int | None = None, blob: int | None = None) -> dict[str, Any]:
         return {
@@ -559,6 +562,7 @@ class Manifest:
             "built_at": self.built_at,
             "counts": list(self.counts) if self.counts else None,
             "scan": self.scan,
+            "folders": self.folders,
             "unusual": self.seeds.extra_json(),
             "columns": {"count": count, "blob": blob},
         }
@@ -612,6 +616,7 @@ class Manifest:
             seeds=SeedStates.lazy(load, extra, count),
             counts=tuple(head["counts"]) if head.get("counts") else None,
             scan=head.get("scan"),
+            folders=head.get("folders"),
         )
 
 

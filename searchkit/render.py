@@ -44,7 +44,8 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 
 
 def index_report_lines(report: IndexReport) -> list[str]:
-    """A short human summary of a build; problems are listed by problem_lines."""
+    """A short human summary of a build; problems are listed by problem_lines. It never says
+    "up to date" while a seed file cannot be indexed."""
     lines = [sanitize(note) for note in report.notes]
     holds = (
         f"{plural(report.documents, 'document')} ({plural(report.articles, 'article')}, "
@@ -53,36 +54,66 @@ def index_report_lines(report: IndexReport) -> list[str]:
     seeds = sanitize(report.seeds_dir)
     if report.dry_run:
         lines.append(
-            f"Dry run over {seeds}: would add {report.added:,}, update "
-            f"{report.updated:,} and remove {report.removed:,} seed files "
-            f"({report.unchanged:,} unchanged); the index would hold {holds}."
+            f"Dry run over {seeds}: would add {report.added:,}, update {report.updated:,}, "
+            f"rename {report.renamed:,} and remove {report.removed:,} seed files "
+            f"({report.unchanged:,} unchanged{_not_indexed(report)}); the index would hold "
+            f"{holds}."
         )
-    elif not report.changed and not report.full:
+    elif report.up_to_date and not report.full:
         lines.append(
             f"Index is up to date: {plural(report.unchanged, 'seed file')} unchanged "
             f"in {seeds}; it holds {holds}."
         )
-    else:
-        verb = (
-            ("Rebuilt" if report.removed or report.updated or report.unchanged else "Built")
-            if report.full
-            else "Updated"
-        )
+    elif not report.changed and not report.full:
+        lines.append(f"Index unchanged: {report_counts(report)} in {seeds}; it holds {holds}.")
+    elif report.full:
+        verb = "Rebuilt" if report.removed or report.updated or report.unchanged else "Built"
+        indexed = report.added + report.updated + report.renamed + report.unchanged
         lines.append(
-            f"{verb} {sanitize(report.index_dir)} from {seeds} in "
-            f"{report.seconds:.1f} s: {report.added:,} added, {report.updated:,} "
-            f"updated, {report.removed:,} removed, {report.unchanged:,} unchanged "
-            f"seed files; it holds {holds}."
+            f"{verb} {sanitize(report.index_dir)} from {seeds} in {report.seconds:.1f} s: "
+            f"indexed {plural(indexed, 'seed file')} ({report_counts(report)}); "
+            f"it holds {holds}."
+        )
+    else:
+        lines.append(
+            f"Updated {sanitize(report.index_dir)} from {seeds} in {report.seconds:.1f} s: "
+            f"{report_counts(report)}; it holds {holds}."
         )
     return lines
 
 
-def problem_lines(report: IndexReport) -> list[str]:
-    """One line per seed that is not indexed as it is on disk."""
+def report_counts(report: IndexReport) -> str:
+    """The counts of a build, every seed file found in one of them: "1 added, 0 updated,
+    0 renamed, 0 removed, 2,004 unchanged, 2 invalid"."""
+    text = (
+        f"{report.added:,} added, {report.updated:,} updated, {report.renamed:,} renamed, "
+        f"{report.removed:,} removed, {report.unchanged:,} unchanged"
+    )
+    if report.errors:
+        text += f", {len(report.errors):,} invalid"
+    if report.duplicates:
+        text += f", {plural(len(report.duplicates), 'duplicate')}"
+    return text
+
+
+def _not_indexed(report: IndexReport) -> str:
+    missing = len(report.errors) + len(report.duplicates)
+    return f", {missing:,} cannot be indexed" if missing else ""
+
+
+def problem_lines(
+    report: IndexReport, *, stats_command: str = "searchkit stats", known: bool = True
+) -> list[str]:
+    """One line per seed that is not indexed as it is on disk and that no earlier build
+    reported; those an earlier build reported are summed up in one line pointing at
+    `stats_command`, which lists them all (unless `known` is false)."""
     stale = set(report.stale)
     lines = []
+    reported = 0
     for issue in report.errors:
-        if issue.path in stale:
+        if not issue.new:
+            reported += 1
+        elif issue.path in stale:
             lines.append(
                 f"stale: {sanitize(issue.path)}: {sanitize(issue.error)} "
                 "(its last good version stays searchable until the file is fixed)"
@@ -90,11 +121,29 @@ def problem_lines(report: IndexReport) -> list[str]:
         else:
             lines.append(f"skipped: {sanitize(issue.path)}: {sanitize(issue.error)}")
     for dup in report.duplicates:
+        if not dup.new:
+            reported += 1
+            continue
         lines.append(
             f"duplicate: {sanitize(dup.path)} has the same URL as "
             f"{sanitize(dup.of)}, which is indexed instead"
         )
+    if reported and known:
+        lines.append(
+            f"{plural(reported, 'seed file')} reported before still cannot be indexed: "
+            f"`{stats_command}` lists {'it' if reported == 1 else 'them'}"
+        )
     return lines
+
+
+def watch_line(report: IndexReport, *, now: datetime | None = None) -> str:
+    """The one line of a watcher's batch: when, what changed, how long it took, what the
+    index holds."""
+    when = (now or datetime.now()).strftime("%H:%M:%S")
+    return (
+        f"{when} {report_counts(report)} in {report.seconds:.2f} s; the index holds "
+        f"{plural(report.documents, 'document')}"
+    )
 
 
 def _date(dt: datetime | None) -> str:

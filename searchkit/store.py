@@ -146,6 +146,19 @@ def _remove(entry: Path) -> None:
             entry.unlink()
 
 
+def remove_if_unbuilt(root: Path, *, created: bool) -> None:
+    """After a first build failed: remove the lock it left, and the folder when the build
+    created it, if nothing else is there (no index, nothing of the user's)."""
+    try:
+        if {entry.name for entry in root.iterdir()} - {LOCK_FILE}:
+            return
+        (root / LOCK_FILE).unlink(missing_ok=True)
+        if created:
+            root.rmdir()
+    except OSError:
+        pass  # nothing to tidy, or it cannot be: the build's own error is the one to say
+
+
 def store_size(store: Path) -> int:
     return sum(f.stat().st_size for f in store.iterdir() if f.is_file())
 

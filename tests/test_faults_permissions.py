@@ -144,12 +144,14 @@ def test_a_read_failure_is_retried_when_the_file_is_readable_again(
     report = result.json()
     assert report["errors"] == [
         {"path": "a.md", "error": "cannot read the file (Permission denied); "
-         "make it readable for this user"}
+         "make it readable for this user", "new": True}
     ]  # fmt: skip
     assert report["stale"] == ["a.md"] and report["documents"] == 4
     assert (report["updated"], report["unchanged"]) == (0, 3)  # a.md is in no count
 
-    assert _index(unprivileged, seeds, index).code == 3  # still unreadable: still said
+    again = _index(unprivileged, seeds, index)
+    assert again.code == 3  # still unreadable: still said, as reported before
+    assert [e["new"] for e in again.json()["errors"]] == [False]
     a.chmod(0o644)  # readable again, with the same mtime and size
     fixed = _index(unprivileged, seeds, index)
     assert fixed.code == 0, fixed.stdout

@@ -134,18 +134,27 @@ def test_every_bad_seed_at_once_via_the_cli(tmp_path: Path):
     _good_seeds(seeds)
     for case, (data, _) in BAD_SEEDS.items():
         write_file(seeds / "bad" / f"{case}.md", data)
-    result = run_cli("index", "--seeds", seeds, "--index", tmp_path / "index", "--json")
-    assert result.code == 3, result.stderr
-    report = result.json()
-    assert sorted(e["path"] for e in report["errors"]) == sorted(f"bad/{c}.md" for c in BAD_SEEDS)
-    assert all(e["error"] for e in report["errors"])
-    assert (report["documents"], report["articles"], report["related"]) == (3, 2, 1)
     # Without --json, each problem is one line on stderr naming the file.
-    result = run_cli("index", "--index", tmp_path / "index")
+    result = run_cli("index", "--seeds", seeds, "--index", tmp_path / "index")
     assert result.code == 3
     for case in BAD_SEEDS:
         assert f"bad/{case}.md" in result.stderr
     assert "\x1b" not in result.stderr
+    assert "up to date" not in result.stdout
+    # The next run lists them all in its JSON, and sums them up in one line of text.
+    result = run_cli("index", "--index", tmp_path / "index", "--json")
+    assert result.code == 3, result.stderr
+    report = result.json()
+    assert sorted(e["path"] for e in report["errors"]) == sorted(f"bad/{c}.md" for c in BAD_SEEDS)
+    assert all(e["error"] and e["new"] is False for e in report["errors"])
+    assert (report["documents"], report["articles"], report["related"]) == (3, 2, 1)
+    result = run_cli("index", "--index", tmp_path / "index")
+    assert result.code == 3
+    assert result.stderr.splitlines() == [
+        f"{len(BAD_SEEDS)} seed files reported before still cannot be indexed: "
+        f"`searchkit stats --index {tmp_path / 'index'}` lists them"
+    ]
+    assert "up to date" not in result.stdout
 
 
 # --- YAML errors that escape as other exceptions --------------------------------------------------
@@ -243,7 +252,8 @@ def test_seed_broken_after_indexing_keeps_its_last_good_version(indexed):
     assert report.stale == ("victim.md",)
     assert [e.path for e in report.errors] == ["victim.md"]
     assert "invalid YAML" in report.errors[0].error
-    assert report.documents == 5 and (report.added, report.updated) == (0, 1)
+    assert report.documents == 5 and (report.added, report.updated) == (0, 0)
+    assert report.unchanged + len(report.errors) == report.seed_files
     assert title_hits(index, "zeppelin") == ["https://good.example/v"]
     docs = stored_docs(index)
     assert docs["https://good.example/v"]["title"] == "Zeppelin victim article"
@@ -251,10 +261,11 @@ def test_seed_broken_after_indexing_keeps_its_last_good_version(indexed):
     stats = searchkit.index_stats(index)
     assert stats.stale == ("victim.md",)
     assert stats.errors == ()
-    # The next run still reports it, and the CLI says so with exit status 3.
+    # The next run still reports it (already reported: summed up), with exit status 3.
     result = run_cli("index", "--index", index)
     assert result.code == 3
-    assert "stale: victim.md" in result.stderr
+    assert "1 seed file reported before still cannot be indexed" in result.stderr
+    assert "up to date" not in result.stdout
 
 
 def test_fixing_a_stale_seed_clears_it(indexed):

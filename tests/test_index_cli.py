@@ -75,7 +75,9 @@ def test_index_json_lists_errors_and_stale_seeds_with_relative_paths(tmp_path: P
     assert {e["path"] for e in report["errors"]} == {"sub/victim.md", "sub/never.md"}
     assert all(set(e) >= {"path", "error"} and e["error"] for e in report["errors"])
     assert report["stale"] == ["sub/victim.md"]
-    assert (report["added"], report["updated"], report["unchanged"]) == (1, 1, 2)
+    # Neither broken file is indexed as it is: both are errors, in none of the other counts.
+    assert (report["added"], report["updated"], report["unchanged"]) == (0, 0, 2)
+    assert report["seed_files"] == 4 and report["renamed"] == 0
     assert report["documents"] == 4  # the stale article is still there
 
 
@@ -343,3 +345,33 @@ def test_the_config_file_names_the_folders_flags_and_variables_win(tmp_path: Pat
     assert run_cli("index", cwd=work, env={**env, **variables}).code == 0
     assert titles(extra=variables) == ["Beta"]
     assert titles("--index", configured, extra=variables) == ["Alpha"]
+
+
+def test_jobs_sets_the_processes_of_a_full_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searchkit.build
+    from searchkit import cli
+
+    seeds = _folder(tmp_path)
+    asked: list[int | None] = []
+    real = searchkit.build.build_index
+
+    def spy(*args, options, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(options.jobs)
+        return real(*args, options=options, **kwargs)
+
+    monkeypatch.setattr(searchkit.build, "build_index", spy)
+    assert (
+        cli.main(["index", "--seeds", str(seeds), "--index", str(tmp_path / "i"), "-j", "3"]) == 0
+    )
+    assert cli.main(["index", "--index", str(tmp_path / "i"), "--full", "-q"]) == 0
+    assert asked == [3, None]  # None: the usable cores (build.options.jobs_for)
+    one = run_cli("index", "--seeds", seeds, "--index", tmp_path / "one", "--jobs", "1", "--json")
+    two = run_cli("index", "--seeds", seeds, "--index", tmp_path / "two", "-j", "2", "--json")
+    assert one.code == two.code == 0
+    keys = ("added", "documents", "articles", "related")
+    assert [one.json()[k] for k in keys] == [two.json()[k] for k in keys]
+    bad = run_cli("index", "--seeds", seeds, "--index", tmp_path / "bad", "--jobs", "0")
+    assert bad.code == 2 and "not positive" in bad.stderr
+    assert not (tmp_path / "bad").exists()

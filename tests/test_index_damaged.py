@@ -208,8 +208,9 @@ def test_any_damage_of_any_file_is_one_line_and_a_full_build_recovers(
 
     code, out, err = _run("search", "--index", index, "--json", "damage")
     if (kind, damage) == ("CURRENT", "deleted"):
-        assert (code, err.strip()) == (1, f"searchkit: no index at {index}: build it with "
-                                          f"`searchkit index --index {index}`")  # fmt: skip
+        assert (code, err.strip()) == (1, f"searchkit: no index at {index}, and no seeds folder "
+                                          "at seeds to build it from: pass --seeds with the "
+                                          "folder of your seed files")  # fmt: skip
     else:
         _said_damaged_or_worked(index, code, out, err)
         if code == 0:

@@ -152,10 +152,11 @@ def test_later_citer_edits_its_entry_and_the_stub_keeps_the_first_citers_fields(
     assert web.docs()[S1]["title"] == "S1 via a"
 
 
-def test_rename_counts_as_removed_and_added_and_moves_stub_fields(web: Web):
+def test_rename_counts_as_renamed_and_moves_stub_fields(web: Web):
     os.rename(web.seeds / "a.md", web.seeds / "z.md")
     report = web.build()
-    assert _counts(report) == (1, 0, 1, 2)
+    assert _counts(report) == (0, 0, 0, 2)
+    assert report.renamed == 1
     assert _docs(report) == (5, 3, 2)
     docs = web.docs()
     assert docs[A]["path"] == "z.md"

@@ -39,7 +39,7 @@ def test_fixture_stats_match_an_independent_recount(fixture_index: Path):
 
 
 def test_stats_of_a_missing_index_raise_index_not_found(tmp_path: Path):
-    with pytest.raises(searchkit.IndexNotFoundError, match="searchkit index"):
+    with pytest.raises(searchkit.IndexNotFoundError, match="no index at"):
         searchkit.index_stats(tmp_path / "nothing-here")
 
 

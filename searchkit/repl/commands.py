@@ -38,12 +38,13 @@ class Shell(Protocol):
     config_file: Path
     open_url: Callable[[str], bool] | None
     edit_file: Callable[[Path], bool]
-    reindex: Callable[[], IndexReport]
     width: Callable[[], int]
 
     def now(self) -> datetime: ...
 
     def handle(self, line: str) -> Reply: ...
+
+    def reindex(self) -> IndexReport: ...
 
     def search(
         self, *, page: int = 1, per_page: int | None = None, facet_limit: int | None = None

@@ -9,6 +9,7 @@ The settings file is `$XDG_CONFIG_HOME/searchkit/config.toml` (default
     editing_mode = "emacs"  # or "vi"
     history_size = 1000     # queries and commands kept in the history file
     pager = true            # page output taller than the screen (less -R, or $PAGER)
+    auto_update = true      # follow the seeds folder and update the index while open
 
 The [index] section names the index and seeds folders for every command (searchkit.config).
 The history is kept in `$XDG_STATE_HOME/searchkit/history` (default
@@ -34,6 +35,7 @@ DEFAULT_COLORS = True
 DEFAULT_EDITING_MODE = "emacs"
 DEFAULT_HISTORY_SIZE = 1000
 DEFAULT_PAGER = True
+DEFAULT_AUTO_UPDATE = True
 EDITING_MODES = ("emacs", "vi")
 MAX_PAGE_SIZE = 100
 SECTIONS = ("repl", "index")  # [index] is read by every command: searchkit.config
@@ -46,6 +48,7 @@ class ReplConfig:
     editing_mode: str = DEFAULT_EDITING_MODE
     history_size: int = DEFAULT_HISTORY_SIZE
     pager: bool = DEFAULT_PAGER
+    auto_update: bool = DEFAULT_AUTO_UPDATE
 
 
 def history_path(env: Mapping[str, str] = os.environ) -> Path:
@@ -54,7 +57,7 @@ def history_path(env: Mapping[str, str] = os.environ) -> Path:
 
 def _check(name: str, value: Any) -> str | None:
     """Why `value` is not valid for setting `name`, or None."""
-    if name in ("colors", "pager"):
+    if name in ("colors", "pager", "auto_update"):
         return None if isinstance(value, bool) else "must be true or false"
     if name == "page_size" and value == "auto":
         return None

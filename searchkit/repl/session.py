@@ -36,6 +36,7 @@ from .file_commands import run_editor
 from .fit import fitting_page, most_hits
 from .history import take_problem
 from .lexer import QueryLexer
+from .live import LiveUpdates
 from .pager import page, rows_needed
 from .state import Entry, Listing, ReplState, Reply
 from .table import build_commands
@@ -63,14 +64,16 @@ class Repl:
         width: Callable[[], int] | None = None,
         height: Callable[[], int] | None = None,
         config_file: Path | None = None,
+        live: LiveUpdates | None = None,
     ) -> None:
         self.index = index
+        self.live = live  # following the seeds folder (auto_update), if it is
         self.config = config or ReplConfig()
         self.palette = palette or Palette(False)
         self.history = history or InMemoryHistory()
         self.open_url = open_url  # None: :open prints the URL instead
         self.edit_file = edit_file or run_editor  # :edit; False when there is no editor
-        self.reindex: Callable[[], IndexReport] = reindex or self._build
+        self._reindex = reindex or self._build
         self.width = width or (lambda: 100)
         self.height = height  # None: no screen to fit a page to (line mode)
         self.config_file = config_file or config_path()
@@ -83,6 +86,13 @@ class Repl:
         self._names = self.commands.names()
         self._helps = self.commands.helps()
         self._arguments = self.commands.arguments()
+
+    def reindex(self) -> IndexReport:
+        """Bring the index up to date now (:reindex)."""
+        report = self._reindex()
+        if self.live is not None:
+            self.live.applied()
+        return report
 
     def _build(self) -> IndexReport:
         from ..build import build_index  # only a session that reindexes needs it
@@ -99,6 +109,8 @@ class Repl:
         text = line.strip()
         if not text:
             return Reply()
+        if self.live is not None and self.live.take_news():
+            self.catalog.refresh()  # the index changed in the background
         try:
             if text.startswith(":"):
                 return self.commands.dispatch(self, text)
@@ -238,7 +250,9 @@ def make_prompt_session(
         lexer=QueryLexer(repl.command_names),
         validator=QueryValidator(repl.index.parse, repl.command_names),
         validate_while_typing=True,
-        bottom_toolbar=toolbar.make_toolbar(lambda: repl.state),
+        bottom_toolbar=toolbar.make_toolbar(
+            lambda: repl.state, lambda: repl.live.status() if repl.live else None
+        ),
         style=style,
         include_default_pygments_style=False,
         color_depth=None if color else ColorDepth.DEPTH_1_BIT,

@@ -43,11 +43,12 @@ class Group:
 
 
 # Priorities: the last to be shortened and left out come last.
-TIME, WELCOME_TEXT, SORT, FILTER, PAGE, HITS = 10, 20, 30, 40, 80, 90
+TIME, WELCOME_TEXT, SORT, FILTER, LIVE, PAGE, HITS = 10, 20, 30, 40, 50, 80, 90
 
 
-def state_groups(state: ReplState) -> list[Group]:
-    """The toolbar's groups for the session's state, in the order they are shown."""
+def state_groups(state: ReplState, live: str | None = None) -> list[Group]:
+    """The toolbar's groups for the session's state, in the order they are shown; `live` is
+    what the session's following of its seeds folder has to say (repl/live.py), if anything."""
     groups: list[Group] = []
     filters = state.filters.clauses()
     if filters:
@@ -83,6 +84,8 @@ def state_groups(state: ReplState) -> list[Group]:
             )
         )
         groups.append(Group((("value", f"{results.took_ms:.0f}"), ("key", " ms")), TIME))
+    if live:
+        groups.append(Group((("key", sanitize(live)),), LIVE))
     return groups
 
 
@@ -118,22 +121,26 @@ def _join(shown: Sequence[tuple[Part, ...] | None]) -> list[Part]:
     return parts
 
 
-def toolbar_parts(state: ReplState, width: int | None = None) -> list[Part]:
+def toolbar_parts(
+    state: ReplState, width: int | None = None, *, live: str | None = None
+) -> list[Part]:
     """What the toolbar shows, as (class, text) pieces, fitted to `width` columns."""
-    return fit_groups(state_groups(state), width)
+    return fit_groups(state_groups(state, live), width)
 
 
-def toolbar_text(state: ReplState, width: int | None = None) -> str:
-    return "".join(text for _, text in toolbar_parts(state, width))
+def toolbar_text(state: ReplState, width: int | None = None, *, live: str | None = None) -> str:
+    return "".join(text for _, text in toolbar_parts(state, width, live=live))
 
 
-def make_toolbar(state: Callable[[], ReplState]) -> Callable[[], StyleAndTextTuples]:
+def make_toolbar(
+    state: Callable[[], ReplState], live: Callable[[], str | None] = lambda: None
+) -> Callable[[], StyleAndTextTuples]:
     def render() -> StyleAndTextTuples:
         app = get_app_or_none()
         width = app.output.get_size().columns - 1 if app is not None else None
         return [
             (f"class:sk.toolbar.{cls}" if cls else "", text)
-            for cls, text in toolbar_parts(state(), width)
+            for cls, text in toolbar_parts(state(), width, live=live())
         ]
 
     return render

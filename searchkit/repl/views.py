@@ -157,7 +157,7 @@ def cmd_stats(repl: Shell, arg: str) -> Reply:
 def cmd_reindex(repl: Shell, arg: str) -> Reply:
     report = repl.reindex()
     repl.catalog.refresh()
-    lines = [*index_report_lines(report), *problem_lines(report)]
+    lines = [*index_report_lines(report), *problem_lines(report, stats_command=":stats")]
     if report.changed and repl.state.results is not None:
         repl.refresh_results()
         lines.append("The results are refreshed: :back shows them.")

@@ -49,8 +49,8 @@ def test_bad_settings_warn_and_keep_their_default() -> None:
     assert warnings == [
         'cfg: page_size must be "auto" or between 1 and 100; using the default',
         'cfg: editing_mode must be "emacs" or "vi"; using the default',
-        "cfg: unknown setting 'colours' ignored (known: colors, editing_mode, history_size, "
-        "page_size, pager)",
+        "cfg: unknown setting 'colours' ignored (known: auto_update, colors, editing_mode, "
+        "history_size, page_size, pager)",
         "cfg: colors must be true or false; using the default",
     ]
     config, warnings = parse_config("[repl\n", source="cfg")
