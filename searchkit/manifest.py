@@ -175,9 +175,12 @@ class Columns:
         return len(self.blob) + len(self.tail)
 
     def _bytes(self, start: int, end: int) -> bytes | memoryview:
+        """Bytes `start` to `end` of the blob followed by the tail (a range may span both)."""
         base = len(self.blob)
         if start >= base:
             return self.tail[start - base : end - base]
+        if end > base:
+            return bytes(self.blob[start:base]) + bytes(self.tail[: end - base])
         return self.blob[start:end]
 
     def path(self, row: int) -> str:
@@ -284,7 +287,7 @@ def _runs(starts: Any, ends: Any) -> Iterator[tuple[int, int]]:
     if not len(starts):
         return
     np = _numpy()
-    breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1  # (a run never spans blob and tail)
+    breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1  # a run may span blob and tail
     firsts = np.concatenate(([0], breaks))
     lasts = np.concatenate((breaks, [len(starts)])) - 1
     yield from zip(starts[firsts].tolist(), ends[lasts].tolist(), strict=True)
