@@ -15,13 +15,9 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import manifest as mf
 from . import store as st
-
-if TYPE_CHECKING:
-    from .scan import FileList
 
 FILES_CHECK_MAX = 20_000
 
@@ -115,26 +111,4 @@ def _files_unchanged(seeds: Path, manifest: mf.Manifest) -> bool:
     except SeedsFolderError:
         return False
     # What the scan could not read is in neither fingerprint: the last build reported it.
-    return scan_fingerprint(found.files) == manifest.scan
-
-
-_MASK = (1 << 64) - 1
-
-
-def _mix(x: int) -> int:
-    x ^= x >> 30
-    x = (x * 0xBF58476D1CE4E5B9) & _MASK
-    x ^= x >> 27
-    x = (x * 0x94D049BB133111EB) & _MASK
-    return x ^ (x >> 31)
-
-
-def scan_fingerprint(files: FileList) -> str:
-    """manifest.scan_fingerprint(), in plain Python: for the few thousand files a freshness
-    check compares, cheaper than importing numpy (a search does not otherwise need it)."""
-    keys = memoryview(files.keys_bytes).cast("Q")
-    total = 0
-    for i, (mtime, size) in enumerate(zip(files.mtimes, files.sizes, strict=True)):
-        hi, lo = keys[2 * i], keys[2 * i + 1]
-        total += _mix(lo ^ _mix((mtime & _MASK) ^ _mix((size + hi) & _MASK)))
-    return f"{len(files)}:{total & _MASK:016x}"
+    return mf.scan_fingerprint(found.files) == manifest.scan

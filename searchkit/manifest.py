@@ -519,13 +519,40 @@ class SeedStates(MutableMapping[str, SeedState]):
 def scan_fingerprint(files: FileList) -> str:
     """A fingerprint of a folder scan: its size and a sum of a hash of each file's (path,
     mtime, size), so that the order the folder lists its files in does not matter. Equal
-    fingerprints mean equal scans (a false match takes a 64-bit coincidence)."""
+    fingerprints mean equal scans (a false match takes a 64-bit coincidence). A small scan
+    is summed in plain Python: cheaper than importing numpy, which a search's freshness
+    check (freshness.py) otherwise does not need."""
+    if len(files) < _PLAIN_FINGERPRINT_MAX:
+        return _plain_fingerprint(files)
     np = _numpy()
     keys = files.key_columns()
     mtimes = np.frombuffer(files.mtimes, dtype="<i8").view("<u8")
     sizes = np.frombuffer(files.sizes, dtype="<i8").view("<u8")
     mixed = _mix(keys[:, 1] ^ _mix(mtimes ^ _mix(sizes + keys[:, 0])))
     return f"{len(files)}:{int(mixed.sum(dtype=np.uint64)):016x}"
+
+
+_PLAIN_FINGERPRINT_MAX = 20_000  # files: past this numpy is worth importing
+_MASK = (1 << 64) - 1
+
+
+def _plain_fingerprint(files: FileList) -> str:
+    """scan_fingerprint() one file at a time, without numpy."""
+    keys = memoryview(files.keys_bytes).cast("Q")
+    total = 0
+    for i, (mtime, size) in enumerate(zip(files.mtimes, files.sizes, strict=True)):
+        hi, lo = keys[2 * i], keys[2 * i + 1]
+        total += _mix_one(lo ^ _mix_one((mtime & _MASK) ^ _mix_one((size + hi) & _MASK)))
+    return f"{len(files)}:{total & _MASK:016x}"
+
+
+def _mix_one(x: int) -> int:
+    """_mix() on one number."""
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
 
 
 def _mix(x: Any) -> Any:
