@@ -202,7 +202,10 @@ class QueryParser:
         """For plain words: all words but one (as alternatives), then any of the words. Only
         a search that matches nothing needs them, and parsing them costs more than most
         searches, so ParsedQuery holds this, bound to the text, rather than its result."""
-        words = text.split()
+        # The words that search something: "0 last week" or "the white house" is two words,
+        # and all of two words but one is not most of them.
+        analyzer = self._schema["title"].analyzer
+        words = [w for w in text.split() if any(True for _ in analyzer(w))]
         fallbacks: list[tuple[Fallback, Any]] = []
         try:
             with parsing(text):

@@ -182,7 +182,10 @@ def test_random_queries_give_results_or_a_query_error(ix: SearchIndex, query: st
         assert exc.position is None or 0 <= exc.position <= len(query)
     else:
         assert isinstance(results, SearchResults)
-        assert len(results.hits) == min(3, results.total)
+        # A short page may be filled with partial matches, after the full ones, uncounted.
+        full = [h for h in results.hits if h.match == "all"]
+        assert len(full) == min(3, results.total)
+        assert results.hits[: len(full)] == tuple(full) and len(results.hits) <= 3
         assert sum(v.count for v in results.facets["kind"].values) == results.total
 
 

@@ -505,6 +505,17 @@ def test_no_partial_hits_on_a_full_page_or_without_words(ix: SearchIndex) -> Non
         ix.search("korea", match="some")  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("query", ["0 last week", "the white house", "a korea summit"])
+def test_words_that_search_nothing_do_not_count_toward_partial_hits(
+    ix: SearchIndex, query: str
+) -> None:
+    """Two searchable words ("0" and "the" are dropped) are not three: all but one of two
+    words is not "most of them", so a short page stays short."""
+    results = ix.search(query, per_page=1000)
+    assert results.total < 1000
+    assert [h.match for h in results.hits] == ["all"] * results.total
+
+
 def test_an_article_outranks_the_stubs_it_cites_when_scores_are_close(
     tmp_path: Path,
 ) -> None:
