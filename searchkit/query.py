@@ -204,8 +204,9 @@ class QueryParser:
         searches, so ParsedQuery holds this, bound to the text, rather than its result."""
         # The words that search something: "0 last week" or "the white house" is two words,
         # and all of two words but one is not most of them.
-        analyzer = self._schema["title"].analyzer
-        words = [w for w in text.split() if any(True for _ in analyzer(w))]
+        words = self._searched_words(text, "title")
+        if not words:  # stop words only: searched in the vocabulary that keeps them
+            words = self._searched_words(text, "words")
         fallbacks: list[tuple[Fallback, Any]] = []
         try:
             with parsing(text):
@@ -213,6 +214,11 @@ class QueryParser:
         except QueryError:  # Whoosh's parser on odd input: no fallback, not a failure
             return ()
         return tuple(fallbacks)
+
+    def _searched_words(self, text: str, field: str) -> list[str]:
+        """The words of `text` that the field's analyser keeps."""
+        analyzer = self._schema[field].analyzer
+        return [w for w in text.split() if any(True for _ in analyzer(w))]
 
     def _parse_fallbacks(self, text: str, words: list[str]) -> list[tuple[Fallback, Any]]:
         fallbacks: list[tuple[Fallback, Any]] = []
