@@ -425,6 +425,18 @@ class SeedStates(MutableMapping[str, SeedState]):
         states._extra = dict(self._extra)
         return states
 
+    def issues_only(self) -> SeedStates:
+        """The unusual seeds' states alone, without the columns of every other seed: what a
+        full build's report compares with, once its counts are taken, so that the index it
+        replaces does not hold a million rows in memory to the end of the build."""
+        states = SeedStates()
+        for path in self._extra:
+            state = self.get(path)
+            if state is not None:
+                states[path] = state
+        states._extra = dict(self._extra)  # those without a row too, as issues() lists them
+        return states
+
     # --- as arrays ---------------------------------------------------------------------------
 
     def diff(self, files: FileList) -> ScanDiff:

@@ -205,3 +205,23 @@ def test_the_issue_cases_add_up_in_text_and_json(tmp_path: Path) -> None:
     assert "indexed 2 seed files (0 added, 0 updated, 0 renamed, 0 removed, 2 unchanged" in (
         result.stdout
     )
+
+
+def test_a_full_rebuild_marks_only_changed_problems_as_new(tmp_path: Path) -> None:
+    """A full build compares its problems with those of the index it replaces (kept after
+    its counts are taken): the same broken seed and the same duplicate are not new; a seed
+    broken differently is."""
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    for i in range(3):
+        write_file(seeds / f"s{i}.md", seed_text(f"Seed {i}", f"https://new.example/{i}"))
+    write_file(seeds / "twin.md", seed_text("Seed 0", "https://new.example/0"))
+    write_file(seeds / "broken.md", b"---\ntitle: [unclosed\n---\n")
+    write_file(seeds / "other.md", b"---\ntitle: [unclosed\n---\n")
+    first = searchkit.build_index(seeds, index)
+    assert [e.path for e in first.errors] == ["broken.md", "other.md"]
+    assert all(e.new for e in first.errors) and [d.new for d in first.duplicates] == [True]
+    write_file(seeds / "other.md", b"---\ntitle: \xff\xfe\n---\n")  # broken another way
+    again = searchkit.build_index(seeds, index, full=True)
+    assert again.full and again.unchanged == 3
+    assert {e.path: e.new for e in again.errors} == {"broken.md": False, "other.md": True}
+    assert [(d.path, d.new) for d in again.duplicates] == [("twin.md", False)]

@@ -112,12 +112,12 @@ def decide(parts: Sequence[Rows], count: int) -> Decision:
     for a build of `count` files."""
     # One row per file, by file number.
     files = np.concatenate([np.frombuffer(r.files, dtype=np.uint32) for r in parts])
-    part_of = np.concatenate([np.full(len(r), p, dtype=np.int64) for p, r in enumerate(parts)])
-    row_of = np.concatenate([np.arange(len(r), dtype=np.int64) for r in parts])
+    part_of = np.concatenate([np.full(len(r), p, dtype=np.int16) for p, r in enumerate(parts)])
     if len(files) != count or (count and not (np.bincount(files, minlength=count) == 1).all()):
         raise ValueError("the processes did not read every file exactly once")
     order = np.argsort(files, kind="stable")
-    part_of, row_of = part_of[order], row_of[order]
+    del files
+    part_of = part_of[order]
     status = np.concatenate([np.frombuffer(bytes(r.status), dtype=np.uint8) for r in parts])
     status = status[order].copy()
     idents = np.concatenate([_keys(r.identities) for r in parts])[order]
@@ -138,7 +138,9 @@ def decide(parts: Sequence[Rows], count: int) -> Decision:
         for f in np.flatnonzero(duplicate & (docnums != NO_DOCUMENT))
     ]
     articles = int(starts.sum())
-    stubs = _stubs(parts, status, idents[first_of_group])
+    article_keys = idents[first_of_group]
+    del idents, by_key, starts, group, first_of_group, duplicate, parsed, docnums, part_of, order
+    stubs = _stubs(parts, status, article_keys)
     return Decision(status, winner, deletions, stubs, articles)
 
 

@@ -26,6 +26,7 @@ Whoosh's own writer.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import math
 import pickle
@@ -117,6 +118,10 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
         total = len(build.table)
         decision = build.read(lambda done: ctx.report(BuildProgress("parse", done, total)))
         unread = _fill_manifest(ctx, manifest, columns, build, decision, old, counts)
+        if old is not None:
+            # Counted: the report needs only the old index's unusual seeds from here on.
+            old = dataclasses.replace(old, seeds=old.seeds.issues_only())
+        build.release_rows()
         if unread and may_keep:
             _keep_a_sound_index(ctx, unread)
         articles, stubs = decision.articles, len(decision.stubs)
@@ -372,6 +377,13 @@ class FullBuild:
         if on_progress is not None:
             on_progress(total)
         return decide(self.parts, total)
+
+    def release_rows(self) -> None:
+        """Forget what the rows of every process hold but their file numbers (which a lost
+        worker's share is read again from): the decision and the manifest are made."""
+        self.share.release()
+        self.parts = [Rows(files=rows.files) for rows in self.parts]
+        self.share.rows = self.parts[MAIN]
 
     def duplicate_identities(self, decision: Decision) -> dict[int, str]:
         """The identity of each duplicate seed (file number -> identity), read again: rows

@@ -102,6 +102,10 @@ class Spill:
             self._file.close()
             self._file = None
 
+    def forget(self) -> None:
+        """Drop the keys seen (one per distinct entry read): no seed is read any more."""
+        self._seen = set()
+
 
 class EntryReader:
     """Reads spilled entries from the spill files of a build, keeping them open."""

@@ -112,6 +112,14 @@ class Share:
                 on_chunk()
         self.spill.close()
 
+    def release(self) -> Rows:
+        """The rows read, which this share forgets, with the keys its spill saw: what a
+        process keeps while it indexes stubs is then the file numbers alone."""
+        rows, self.rows = self.rows, Rows(files=self.rows.files)
+        self.spill.forget()
+        self._seen = None
+        return rows
+
     def read_chunk(self, k: int) -> None:
         start = k * self.chunk_size
         end = min(start + self.chunk_size, len(self.table))

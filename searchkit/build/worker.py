@@ -40,7 +40,7 @@ def worker_main() -> None:
         share.read(Claims(job["claims"]), go_on=lambda: os.getppid() == parent)
         if os.getppid() != parent:
             return
-        _send(("rows", share.rows.to_bytes()))
+        _send(("rows", share.release().to_bytes()))
         if writer is None:
             return
         try:
