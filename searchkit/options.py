@@ -7,6 +7,9 @@ from dataclasses import dataclass
 # Postings kept in memory per searcher (12 bytes each): matching and scoring start from whole
 # postings lists, and common words recur from query to query.
 DEFAULT_POSTINGS_CACHE = 8_000_000
+# Term table entries remembered per segment (about 200 bytes each): a query term is looked up
+# once per segment, not once per question Whoosh asks about it.
+DEFAULT_TERM_CACHE = 20_000
 # A match set of this many documents or more is counted, filtered, ordered and scored with
 # numpy: below it Python is as fast, and a short-lived command need not import numpy.
 VECTOR_MIN = 20_000
@@ -21,6 +24,7 @@ class SearchOptions:
     to reach both the Python and the numpy code on small indexes (the results are the same)."""
 
     postings_cache: int = DEFAULT_POSTINGS_CACHE
+    term_cache: int = DEFAULT_TERM_CACHE
     vector_min: int = VECTOR_MIN
     vector_index_min: int = VECTOR_INDEX_MIN
 

@@ -35,6 +35,7 @@ from searchkit import whoosh_seam
 from searchkit.options import ARRAYS_ALWAYS, ARRAYS_NEVER, SearchOptions
 from searchkit.search import engine as engine_module
 from searchkit.whoosh_seam import columns, errors, matching
+from searchkit.whoosh_seam import storage as whoosh_storage
 
 pytestmark = pytest.mark.seam
 
@@ -62,11 +63,22 @@ def test_the_fast_paths_are_taken_on_the_verified_whoosh() -> None:
     assert whoosh_seam.fast_paths() or os.environ.get(whoosh_seam.PATHS_ENV) == "public"
 
 
-@pytest.mark.parametrize("options", [ARRAYS_NEVER, ARRAYS_ALWAYS], ids=["python", "numpy"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        ARRAYS_NEVER,
+        ARRAYS_ALWAYS,
+        SearchOptions(term_cache=0),
+        SearchOptions(term_cache=2),
+    ],
+    ids=["python", "numpy", "no-term-cache", "tiny-term-cache"],
+)
 def test_results_are_the_golden_ones(fixture_index: Path, options: SearchOptions) -> None:
     """The committed dump of the fixtures' results (bench/dump_results.py) still holds: a
     change that alters results on purpose takes the dump again, in the same commit. Counted
-    and ordered with numpy (as large match sets are), the results are the same."""
+    and ordered with numpy (as large match sets are), the results are the same; and the same
+    again whether term lookups are remembered or not (a cache of two terms evicts at every
+    step)."""
     golden = _golden()
     assert len(golden) > 300
     clock = lambda: dump_results.NOW  # noqa: E731
@@ -339,6 +351,42 @@ def test_a_segment_truncated_under_a_long_lived_reader_is_an_error_not_a_crash(
     )
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
     assert result.stdout.strip().startswith("error:"), result.stdout
+
+
+def test_remembered_term_lookups_answer_as_the_term_table_does(fixture_index: Path) -> None:
+    """A segment's remembered term table gives Whoosh's answers: presence, term info,
+    frequencies, for terms that are there and terms that are not, before and after eviction."""
+    from whoosh.reading import TermNotFound
+
+    from searchkit.whoosh_seam.terms import remember_terms
+
+    store = next(p for p in fixture_index.iterdir() if p.name.startswith("store-"))
+    plain = whoosh_storage.open_index(store).searcher()
+    remembering = whoosh_storage.open_index(store).searcher()
+    remember_terms(remembering, 3)
+    reader, plain_reader = remembering.reader(), plain.reader()
+    terms = [t for _, t in zip(range(40), plain_reader.all_terms(), strict=False)]
+    terms += [("title", b"zzzz-not-a-term"), ("body", b"trump"), ("title", b"trump")]
+    for _ in range(2):
+        for field, text in terms:
+            assert ((field, text) in reader) == ((field, text) in plain_reader)
+            assert reader.doc_frequency(field, text) == plain_reader.doc_frequency(field, text)
+            assert reader.frequency(field, text) == plain_reader.frequency(field, text)
+            if (field, text) in plain_reader:
+                got, want = reader.term_info(field, text), plain_reader.term_info(field, text)
+                assert (got.doc_frequency(), got.weight(), got.max_weight()) == (
+                    want.doc_frequency(),
+                    want.weight(),
+                    want.max_weight(),
+                )
+                assert list(reader.postings(field, text).all_ids()) == list(
+                    plain_reader.postings(field, text).all_ids()
+                )
+            else:
+                with pytest.raises(TermNotFound):
+                    reader.term_info(field, text)
+    plain.close()
+    remembering.close()
 
 
 def test_postings_read_whole_are_the_matchers_postings(fixture_index: Path) -> None:

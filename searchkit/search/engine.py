@@ -32,6 +32,7 @@ from ..whoosh_seam.matching import (
     segment_matches,
     segment_scores,
 )
+from ..whoosh_seam.terms import remember_terms
 from . import highlight, spelling
 from .budget import Budget
 from .columns import FacetColumns
@@ -75,6 +76,7 @@ class Engine:
         options: SearchOptions = DEFAULT_SEARCH_OPTIONS,
     ) -> None:
         self.searcher = searcher
+        remember_terms(searcher, options.term_cache)
         self.reader = searcher.reader()
         self.schema = schema
         self.analyzer = schema["title"].analyzer
