@@ -11,6 +11,7 @@ named functions, and each has a twin that goes through Whoosh's public API inste
     read_postings (matching)    a matcher stepped one posting at a time
     segment_matches (matching)  ``query.docs(searcher)``
     segment_scores (matching)   ``query.matcher(...)`` moved with skip_to() and score()
+    remember_terms (terms)      none needed: each segment's term table read every time
     column_values (columns)     the column reader, value by value
     segment_writer (writing)    Whoosh's own SegmentWriter
     commit_segments (writing)   none: a full build runs in one process, Whoosh's writer
