@@ -7,7 +7,10 @@ recording wall times; the serial fraction s follows from the first two counts by
 law (T(n) = T(1) * (s + (1 - s) / n)), and gives the expected times at 8 and 16 cores.
 Then it runs the same 300
 mixed queries as bench_search.py (facets on every query) against each index, interleaved
-round by round in one process so that the machine's noise falls on all of them alike.
+round by round in one process so that the machine's noise falls on all of them alike, each
+index opened twice: as searchkit opens it, and with no term-table cache (the cost per
+segment before it). Times are the process's CPU time per query, which the other work of a
+shared machine disturbs far less than wall time (a query reads files in the page cache).
 Reports the median over rounds of each index's p50 and p95, and their ratio to one segment.
 The "## Segments" section of bench/RESULTS.md is replaced. Without the shared corpus it says
 so and measures nothing.
@@ -43,9 +46,9 @@ def segments_of(index: Path) -> int:
 def one_round(ix: searchkit.SearchIndex, queries: list[tuple[str, dict]]) -> list[float]:
     times = []
     for q, kw in queries:
-        t = time.perf_counter()
+        t = time.process_time()
         ix.search(q, **kw)
-        times.append((time.perf_counter() - t) * 1000)
+        times.append((time.process_time() - t) * 1000)
     return sorted(times)
 
 
@@ -75,20 +78,29 @@ def main(argv: Sequence[str] | None = None) -> int:
             built = time.perf_counter() - started
             indexes[jobs] = (index, built)
             print(f"{jobs} jobs: built in {built:.1f} s", flush=True)
-        opened = {j: searchkit.open_index(i) for j, (i, _b) in indexes.items()}
+        uncached = searchkit.SearchOptions(term_cache=0)
+        opened = {
+            (j, cached): searchkit.open_index(
+                i, options=searchkit.SearchOptions() if cached else uncached
+            )
+            for j, (i, _b) in indexes.items()
+            for cached in (True, False)
+        }
         for ix in opened.values():
             one_round(ix, queries)  # warm caches alike
-        p50: dict[int, list[float]] = {j: [] for j in opened}
-        p95: dict[int, list[float]] = {j: [] for j in opened}
+        p50: dict[tuple[int, bool], list[float]] = {k: [] for k in opened}
+        p95: dict[tuple[int, bool], list[float]] = {k: [] for k in opened}
         for _ in range(args.rounds):
-            for jobs, ix in opened.items():
+            for key, ix in opened.items():
                 times = one_round(ix, queries)
-                p50[jobs].append(statistics.median(times))
-                p95[jobs].append(times[int(len(times) * 0.95) - 1])
+                p50[key].append(statistics.median(times))
+                p95[key].append(times[int(len(times) * 0.95) - 1])
         for ix in opened.values():
             ix.close()
-        base50 = statistics.median(p50[args.jobs[0]])
-        base95 = statistics.median(p95[args.jobs[0]])
+        base50 = statistics.median(p50[args.jobs[0], True])
+        base95 = statistics.median(p95[args.jobs[0], True])
+        bare50 = statistics.median(p50[args.jobs[0], False])
+        bare95 = statistics.median(p95[args.jobs[0], False])
         model = ""
         if len(args.jobs) >= 2 and args.jobs[0] == 1:
             t1, tn, n = indexes[1][1], indexes[args.jobs[1]][1], args.jobs[1]
@@ -103,10 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print(model, flush=True)
         for jobs, (index, built) in indexes.items():
-            m50, m95 = statistics.median(p50[jobs]), statistics.median(p95[jobs])
+            m50, m95 = statistics.median(p50[jobs, True]), statistics.median(p95[jobs, True])
+            u50, u95 = statistics.median(p50[jobs, False]), statistics.median(p95[jobs, False])
             rows.append(
-                f"| {jobs} | {segments_of(index)} | {built:.1f} | {m50:.1f} | "
-                f"{m50 / base50:.2f} | {m95:.1f} | {m95 / base95:.2f} |"
+                f"| {jobs} | {segments_of(index)} | {built:.1f} | {m50:.2f} | "
+                f"{m50 / base50:.2f} | {m95:.2f} | {m95 / base95:.2f} | {u50:.2f} | "
+                f"{u50 / bare50:.2f} | {u95:.2f} | {u95 / bare95:.2f} |"
             )
             print(rows[-1], flush=True)
     body = "\n".join(
@@ -115,10 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "",
             f"{name} built with N processes (one segment each), then {len(queries)} mixed "
             "queries with facets (bench_search.py's) against every index, interleaved, "
-            f"{args.rounds} rounds; medians over rounds. Build times are single runs.",
+            f"{args.rounds} rounds; medians over rounds. Query times are CPU ms per query; "
+            "the last four columns are the same index without the term-table cache. Build "
+            "times are single runs (wall).",
             "",
-            "| processes | segments | build s | p50 ms | p50 vs first | p95 ms | p95 vs first |",
-            "|---|---|---|---|---|---|---|",
+            "| processes | segments | build s | p50 ms | p50 vs first | p95 ms | p95 vs first "
+            "| no cache: p50 ms | vs first | p95 ms | vs first |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
             *rows,
             "",
             model,
