@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import store as st
+from .cluster.errors import NotShardedError, require_ray
+from .cluster.shardmap import is_sharded
 from .config import DEFAULT_SEEDS_DIR, resolve_index_dir
 from .errors import (
     DocumentNotFoundError,
@@ -45,6 +47,7 @@ from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.storage import open_index as open_whoosh_index
 
 if TYPE_CHECKING:
+    from .cluster.coordinator import ClusterIndex
     from .stats import IndexStats
 
 DEFAULT_PER_PAGE = 10
@@ -332,19 +335,51 @@ def index_stats(index_dir: str | Path) -> IndexStats:
     return describe(index_dir)
 
 
+@overload
 def open_index(
     path: str | Path | None = None,
     *,
     clock: Callable[[], datetime] = now_utc,
     options: SearchOptions = DEFAULT_SEARCH_OPTIONS,
-) -> SearchIndex:
+    cluster: None = None,
+) -> SearchIndex: ...
+
+
+@overload
+def open_index(
+    path: str | Path | None = None,
+    *,
+    clock: Callable[[], datetime] = now_utc,
+    options: SearchOptions = DEFAULT_SEARCH_OPTIONS,
+    cluster: str,
+) -> ClusterIndex: ...
+
+
+def open_index(
+    path: str | Path | None = None,
+    *,
+    clock: Callable[[], datetime] = now_utc,
+    options: SearchOptions = DEFAULT_SEARCH_OPTIONS,
+    cluster: str | None = None,
+) -> SearchIndex | ClusterIndex:
     """Open the index at `path` (default: $SEARCHKIT_INDEX or ./index) for searching.
 
     Raises IndexNotFoundError when no index was built there. `clock` gives "now" for relative
     dates such as "last week" (injectable for tests); `options` sets the searchers' memory
-    and numpy use (SearchOptions).
+    and numpy use (SearchOptions). `cluster`: the address of the Ray cluster that serves a
+    sharded index (README, "Cluster"); needs the `cluster` extra.
     """
-    return SearchIndex(resolve_index_dir(path), clock=clock, options=options)
+    index_dir = resolve_index_dir(path)
+    if cluster is not None:
+        require_ray(cluster)
+        from .cluster.coordinator import ClusterIndex
+
+        return ClusterIndex(index_dir, cluster, clock=clock, options=options)
+    if is_sharded(index_dir):
+        raise NotShardedError(
+            str(index_dir), "is a sharded index", "name the Ray cluster that serves it (--cluster)"
+        )
+    return SearchIndex(index_dir, clock=clock, options=options)
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     from .build import BuildOptions, build_index
     from .progress import BuildProgressBar
 
+    if args.cluster is not None:
+        return _index_on_cluster(args)
+
     show_bar = not (args.json or args.quiet)
     with BuildProgressBar(enabled=None if show_bar else False) as bar:
         report = build_index(
@@ -88,8 +91,40 @@ def cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_SKIPPED
 
 
+def _index_on_cluster(args: argparse.Namespace) -> int:
+    """`index --cluster`: a sharded full build on the Ray cluster (README, "Cluster")."""
+    from .build import BuildOptions
+    from .cluster.errors import require_ray
+
+    require_ray(args.cluster)
+    from .cluster.build import build_sharded
+
+    if args.dry_run:
+        raise SearchkitError("--dry-run is not available with --cluster: a sharded build is full")
+    done = build_sharded(
+        resolve_seeds_dir(args.seeds),
+        resolve_index_dir(args.index),
+        args.shards,
+        address=args.cluster,
+        full=args.full,
+        options=BuildOptions(jobs=args.jobs),
+    )
+    report = done.report
+    if args.json:
+        _emit_json({**report.to_dict(), "shards": done.shard_map.shards})
+    else:
+        if not args.quiet:
+            for line in index_report_lines(report):
+                _echo(line)
+            sizes = ", ".join(str(s.doc_count) for s in done.shard_map.per_shard)
+            _echo(f"shards: {done.shard_map.shards} (documents: {sizes})")
+        for line in problem_lines(report):
+            _echo(line, err=True)
+    return EXIT_OK if report.ok else EXIT_SKIPPED
+
+
 def cmd_search(args: argparse.Namespace) -> int:
-    from .api import open_or_build
+    from .api import open_index, open_or_build
     from .progress import BuildProgressBar
 
     def announce(index: Path, seeds: Path) -> None:
@@ -99,17 +134,22 @@ def cmd_search(args: argparse.Namespace) -> int:
             err=True,
         )
 
-    with BuildProgressBar() as bar:
-        opened = open_or_build(
-            resolve_index_dir(args.index),
-            resolve_seeds_dir(args.seeds),
-            progress=bar,
-            on_first_build=announce,
-        )
-    if opened.report is not None:
-        for line in index_report_lines(opened.report) + problem_lines(opened.report):
-            _echo(line, err=True)
-    with opened.index as ix:
+    index: Any
+    if args.cluster is not None:  # a sharded index: never built on first use
+        index = open_index(resolve_index_dir(args.index), cluster=args.cluster)
+    else:
+        with BuildProgressBar() as bar:
+            opened = open_or_build(
+                resolve_index_dir(args.index),
+                resolve_seeds_dir(args.seeds),
+                progress=bar,
+                on_first_build=announce,
+            )
+        if opened.report is not None:
+            for line in index_report_lines(opened.report) + problem_lines(opened.report):
+                _echo(line, err=True)
+        index = opened.index
+    with index as ix:
         results = ix.search(
             " ".join(args.query),
             topics=args.topic or (),
@@ -170,6 +210,15 @@ def _add_index_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_cluster_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="the Ray cluster of a sharded index (HOST:PORT, or auto); "
+        'needs pip install "searchkit[cluster]"',
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="searchkit",
@@ -218,6 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    _add_cluster_option(p)
+    p.add_argument(
+        "--shards",
+        type=_positive,
+        metavar="S",
+        help="with --cluster: shards of the index (default: as it has, or 1); "
+        "changing it needs --full",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser(
@@ -261,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print one JSON object")
     out.add_argument("--jsonl", action="store_true", help="print one JSON object per hit")
+    _add_cluster_option(p)
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser(

@@ -61,7 +61,7 @@ class ShardedReport:
 def build_sharded(
     seeds_dir: str | Path,
     index_dir: str | Path,
-    shards: int,
+    shards: int | None,
     *,
     address: str | None,
     full: bool = False,
@@ -69,19 +69,24 @@ def build_sharded(
 ) -> ShardedReport:
     """Build a sharded index of `shards` shards at `index_dir` from `seeds_dir` on the Ray
     cluster at `address`. Both folders must be paths every node of the cluster sees. Every
-    build is a full build; changing the number of shards of an index needs `full`."""
-    if shards < 1:
-        raise ValueError(f"shards must be at least 1, not {shards}")
+    build is a full build; changing the number of shards of an index needs `full`
+    (`shards` None: as many as it has, or 1 for a new index)."""
     folder = Path(index_dir).absolute()
     seeds = Path(seeds_dir).absolute()
     if st.current_store(folder) is not None:
         raise NotShardedError(
             str(folder), "holds a single-machine index", "build the sharded one in another folder"
         )
-    if is_sharded(folder) and not full:
+    if is_sharded(folder):
         existing = read_shard_map(folder).shards
-        if existing != shards:
+        if shards is None:
+            shards = existing
+        elif existing != shards and not full:
             raise ShardCountError(str(folder), existing, shards)
+    if shards is None:
+        shards = 1
+    if shards < 1:
+        raise ValueError(f"shards must be at least 1, not {shards}")
     connect(address)
     folder.mkdir(parents=True, exist_ok=True)
     with st.write_lock(folder):

@@ -40,3 +40,11 @@ class NotShardedError(SearchkitError):
         self.what = what
         self.hint = hint
         super().__init__(f"the index at {index_dir} {what}: {hint}")
+
+
+def require_ray(address: str | None) -> None:
+    """Raise ClusterError when Ray (the `cluster` extra) is not installed."""
+    from importlib.util import find_spec
+
+    if find_spec("ray") is None:
+        raise ClusterError(address, "Ray is not installed", 'pip install "searchkit[cluster]"')
