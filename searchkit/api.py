@@ -375,11 +375,16 @@ def open_index(
         from .cluster.coordinator import ClusterIndex
 
         return ClusterIndex(index_dir, cluster, clock=clock, options=options)
+    _refuse_sharded(index_dir)
+    return SearchIndex(index_dir, clock=clock, options=options)
+
+
+def _refuse_sharded(index_dir: Path) -> None:
+    """A sharded index is searched through its cluster, and never built over."""
     if is_sharded(index_dir):
         raise NotShardedError(
             str(index_dir), "is a sharded index", "name the Ray cluster that serves it (--cluster)"
         )
-    return SearchIndex(index_dir, clock=clock, options=options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -410,6 +415,7 @@ def open_or_build(
     error returned. Raises IndexNotFoundError when there is no index and nothing to build it
     from, IndexDamagedError when the index is damaged and was not rebuilt."""
     root = resolve_index_dir(index_dir)
+    _refuse_sharded(root)
     report = None
     error: SearchkitError | None = None
     try:

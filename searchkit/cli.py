@@ -68,6 +68,15 @@ def cmd_index(args: argparse.Namespace) -> int:
 
     if args.cluster is not None:
         return _index_on_cluster(args)
+    from .cluster.errors import NotShardedError
+    from .cluster.shardmap import is_sharded
+
+    if is_sharded(resolve_index_dir(args.index)):
+        raise NotShardedError(
+            str(resolve_index_dir(args.index)),
+            "is a sharded index",
+            "build it on its cluster (--cluster ADDRESS)",
+        )
 
     show_bar = not (args.json or args.quiet)
     with BuildProgressBar(enabled=None if show_bar else False) as bar:

@@ -59,7 +59,7 @@ class ShardedReport:
 
 
 def build_sharded(
-    seeds_dir: str | Path,
+    seeds_dir: str | Path | None,
     index_dir: str | Path,
     shards: int | None,
     *,
@@ -70,15 +70,19 @@ def build_sharded(
     """Build a sharded index of `shards` shards at `index_dir` from `seeds_dir` on the Ray
     cluster at `address`. Both folders must be paths every node of the cluster sees. Every
     build is a full build; changing the number of shards of an index needs `full`
-    (`shards` None: as many as it has, or 1 for a new index)."""
+    (`shards` None: as many as it has, or 1 for a new index; `seeds_dir` None: the folder it
+    was built from, or ./seeds)."""
     folder = Path(index_dir).absolute()
-    seeds = Path(seeds_dir).absolute()
     if st.current_store(folder) is not None:
         raise NotShardedError(
             str(folder), "holds a single-machine index", "build the sharded one in another folder"
         )
+    seeds = Path(seeds_dir or "seeds").absolute()
     if is_sharded(folder):
-        existing = read_shard_map(folder).shards
+        shard_map = read_shard_map(folder)
+        existing = shard_map.shards
+        if seeds_dir is None:
+            seeds = Path(shard_map.seeds_dir)
         if shards is None:
             shards = existing
         elif existing != shards and not full:
@@ -117,7 +121,7 @@ def build_sharded(
     return ShardedReport(report, shard_map)
 
 
-@ray.remote(max_retries=RETRIES, num_cpus=1)  # type: ignore[misc]
+@ray.remote(max_retries=RETRIES, num_cpus=1)
 def _base_build(seeds: str, base: str, options: BuildOptions | None) -> IndexReport:
     """Decide every document once, as a single build does, into the staging index `base`."""
     shutil.rmtree(base, ignore_errors=True)  # what a failed try left
@@ -126,7 +130,7 @@ def _base_build(seeds: str, base: str, options: BuildOptions | None) -> IndexRep
     return build_index(seeds, base, full=True, options=options)
 
 
-@ray.remote(max_retries=RETRIES, num_cpus=1, scheduling_strategy="SPREAD")  # type: ignore[misc]
+@ray.remote(max_retries=RETRIES, num_cpus=1, scheduling_strategy="SPREAD")
 def _shard_build(base: str, out: str, number: int, shards: int) -> ShardStats:
     return write_shard(Path(base), Path(out), number, shards)
 

@@ -59,7 +59,7 @@ DEFAULT_FACET_LIMIT = 10
 MAX_PER_PAGE = 1000
 
 
-@ray.remote(max_restarts=-1, max_task_retries=0, num_cpus=0)  # type: ignore[misc]
+@ray.remote(max_restarts=-1, max_task_retries=0, num_cpus=0)
 class ShardActor:
     """One shard, opened from disk; restarted by Ray from the same files when it dies."""
 

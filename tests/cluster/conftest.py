@@ -68,7 +68,7 @@ def sharded(
     for name, seeds in corpora.items():
         for shards in (1, 2, 3):
             index_dir = tmp_path_factory.mktemp(f"sharded-{name}-{shards}") / "index"
-            done = build_sharded(seeds, index_dir, shards, address=cluster)
+            done = build_sharded(seeds, index_dir, shards, address=cluster, options=SINGLE)
             assert done.report.ok, done.report
             out[name, shards] = index_dir
     return out
