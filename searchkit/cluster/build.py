@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -118,7 +118,8 @@ def build_sharded(
             write_shard_map(folder, shard_map)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    return ShardedReport(report, shard_map)
+    # (what the staging build reports, of the index the shards make up)
+    return ShardedReport(replace(report, index_dir=str(folder)), shard_map)
 
 
 @ray.remote(max_retries=RETRIES, num_cpus=1)

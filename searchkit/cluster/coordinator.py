@@ -72,7 +72,8 @@ class ShardActor:
 
 class ClusterIndex:
     """A sharded index (cluster.json in `index_dir`) served by shard actors on the Ray
-    cluster at `address`. Same methods as SearchIndex, except similar() and stats()."""
+    cluster at `address`. Same methods as SearchIndex; similar() and stats() raise
+    ClusterError (README, "Cluster": what is not provided)."""
 
     def __init__(
         self,
@@ -410,6 +411,14 @@ class ClusterIndex:
             found.update(self._ask(shard, "linked", ids))
         return [found.get(i) or _unknown(i) for _, i in citing[doc_id]]
 
+    def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
+        """Not offered on a cluster: says so."""
+        raise _not_on_a_cluster(self.address, "similar documents (more like this)")
+
+    def stats(self) -> Any:
+        """Not offered on a cluster: says so."""
+        raise _not_on_a_cluster(self.address, "index statistics")
+
     def topics(self) -> list[ValueCount]:
         """Every topic with its document count, most frequent first."""
         return self._values("topics")
@@ -431,6 +440,12 @@ class ClusterIndex:
             counts.update(part)
         facet = value_facet(name, counts, (), limit=10**9)
         return [ValueCount(v.value, v.count) for v in facet.values]
+
+
+def _not_on_a_cluster(address: str | None, what: str) -> ClusterError:
+    return ClusterError(
+        address, f"{what} are not available on a sharded index", "use a single-machine index"
+    )
 
 
 def _unknown(doc_id: str) -> LinkedDocument:
