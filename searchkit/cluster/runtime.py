@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import socket
 
 import ray
 
@@ -19,6 +21,7 @@ def connect(address: str | None) -> None:
     to, or a ray:// address of Ray Client), unless this process already has."""
     if ray.is_initialized():
         return
+    _reachable(address)
     try:
         ray.init(
             address=address or "auto",
@@ -27,4 +30,21 @@ def connect(address: str | None) -> None:
             include_dashboard=False,
         )
     except (ConnectionError, ValueError, RuntimeError) as exc:
+        raise ClusterError(address, f"cannot be reached ({exc})", START_HINT) from None
+
+
+_HOST_PORT = re.compile(r"^\[?([\w.:-]+?)\]?:(\d+)$")
+REACH_TIMEOUT = 5.0  # seconds to reach a cluster's head before saying it cannot be reached
+
+
+def _reachable(address: str | None) -> None:
+    """Fail at once when a HOST:PORT head does not accept connections (Ray itself keeps
+    trying for minutes)."""
+    found = _HOST_PORT.match(address or "")
+    if found is None:
+        return
+    host, port = found.group(1), int(found.group(2))
+    try:
+        socket.create_connection((host, port), timeout=REACH_TIMEOUT).close()
+    except OSError as exc:
         raise ClusterError(address, f"cannot be reached ({exc})", START_HINT) from None

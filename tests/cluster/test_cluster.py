@@ -174,3 +174,10 @@ def test_a_default_search_never_imports_ray(tmp_path: Path) -> None:
         "assert 'ray' not in sys.modules, 'ray was imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], env=cli_env(), check=True, timeout=120)
+
+
+def test_a_cluster_that_cannot_be_reached_is_one_clear_error(sharded_copy: Path) -> None:
+    found = run_cli("search", "--index", sharded_copy, "--cluster", "127.0.0.1:1", "trump")
+    assert found.code == 1
+    assert "the Ray cluster at 127.0.0.1:1: cannot be reached" in found.stderr
+    assert "ray start --head" in found.stderr
