@@ -5,8 +5,12 @@ a shard that dies; what a default install never imports."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from searchkit.cluster.shardmap import shard_of
 from searchkit.errors import DocumentNotFoundError
 
 from .cluster_helpers import same_results
+from .conftest import SINGLE
 
 FIXTURE_NOW = datetime(2018, 5, 10, 12, 0, tzinfo=UTC)  # "last week" of the fixture seeds
 QUERIES = [
@@ -181,3 +186,41 @@ def test_a_cluster_that_cannot_be_reached_is_one_clear_error(sharded_copy: Path)
     assert found.code == 1
     assert "the Ray cluster at 127.0.0.1:1: cannot be reached" in found.stderr
     assert "ray start --head" in found.stderr
+
+
+def test_a_build_task_killed_midway_is_run_again_and_loses_nothing(
+    corpora: dict[str, Path], single: dict[str, Path], cluster: str, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    done: dict[str, object] = {}
+
+    def build() -> None:
+        try:
+            done["result"] = build_sharded(
+                corpora["generated"], index, 2, address=cluster, options=SINGLE
+            )
+        except BaseException as exc:  # (re-raised by the test below)
+            done["error"] = exc
+
+    builder = threading.Thread(target=build)
+    builder.start()
+    killed = None
+    while builder.is_alive() and killed is None:  # the worker running the staging build
+        listing = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True)
+        for line in listing.stdout.splitlines():
+            pid, _, args = line.strip().partition(" ")
+            if args.startswith("ray::_base_build"):
+                os.kill(int(pid), signal.SIGKILL)
+                killed = int(pid)
+                break
+        time.sleep(0.05)
+    builder.join()
+    assert killed is not None, "the build finished before its task could be killed"
+    assert "error" not in done, done.get("error")
+    with (
+        searchkit.open_index(single["generated"]) as one,
+        searchkit.open_index(index, cluster=cluster) as many,
+    ):
+        for query in ("", "trump", "north korea"):
+            same_results(one.search(query, per_page=100), many.search(query, per_page=100))
+        assert many.topics() == one.topics()
