@@ -213,21 +213,27 @@ class ClusterIndex:
         chosen = _filters(query, filters, topics, providers, kind, since, until, now)
         parsed = self._parser.parse(query, now=now)
         request = ShardRequest(query, chosen, now)
-        found, live, missing = self._match(request, range(self.shards))
+        parts, missing = self._match(request, range(self.shards))
+        found = _merged(parts)
         relaxed = False
         if not found.matched:
             for stage in range(found.fallbacks):
                 looser = replace(request, stage=stage)
-                found, live, more = self._match(looser, live)
+                parts, more = self._match(looser, sorted(parts))
                 missing |= more
+                found = _merged(parts)
                 if found.total:
                     request, relaxed = looser, True
                     break
+        live = sorted(parts)
         ranked, candidates, more = self._rank(parsed, request, found, sort, page, per_page, live)
         missing |= more
         start = (page - 1) * per_page
         hits, more = self._hits(ranked[start : start + per_page], candidates, found.terms, start)
         missing |= more
+        if missing & set(parts):
+            # A shard that answered the first stage and then died: count the others only.
+            found = _merged({n: part for n, part in parts.items() if n not in missing})
         shown_query = parsed.fallbacks()[request.stage] if request.stage is not None else None
         return SearchResults(
             query=query,
@@ -249,33 +255,9 @@ class ClusterIndex:
 
     def _match(
         self, request: ShardRequest, shards: Iterable[int]
-    ) -> tuple[Matched, list[int], set[int]]:
-        answers, missing = self._scatter("match", (request,), only=shards)
-        parts: list[Matched] = [answers[n] for n in sorted(answers)]
-        counts: dict[str, Counter[str]] = {}
-        frequencies: dict[tuple[str, str], int] = {}
-        terms: set[str] = set()
-        for part in parts:
-            for name, values in part.counts.items():
-                counts.setdefault(name, Counter()).update(values)
-            for term, n in part.frequencies.items():
-                frequencies[term] = frequencies.get(term, 0) + n
-            terms |= part.terms
-        arrays = [p.dates for p in parts if not isinstance(p.dates, list)]
-        if arrays:
-            dates: Any = np.concatenate([np.asarray(p.dates, dtype=np.int64) for p in parts])
-        else:
-            dates = [d for p in parts for d in p.dates]
-        found = Matched(
-            total=sum(p.total for p in parts),
-            matched=sum(p.matched for p in parts),
-            counts=counts,
-            dates=dates,
-            frequencies=frequencies,
-            terms=frozenset(terms),
-            fallbacks=max((p.fallbacks for p in parts), default=0),
-        )
-        return found, sorted(answers), missing
+    ) -> tuple[dict[int, Matched], set[int]]:
+        """What every shard of `shards` matched; the shards that did not answer."""
+        return self._scatter("match", (request,), only=shards)
 
     def _rank(
         self,
@@ -445,6 +427,33 @@ class ClusterIndex:
 def _not_on_a_cluster(address: str | None, what: str) -> ClusterError:
     return ClusterError(
         address, f"{what} are not available on a sharded index", "use a single-machine index"
+    )
+
+
+def _merged(answers: dict[int, Matched]) -> Matched:
+    """The shards' matches as one: counts and frequencies summed, dates and terms joined."""
+    parts = [answers[n] for n in sorted(answers)]
+    counts: dict[str, Counter[str]] = {}
+    frequencies: dict[tuple[str, str], int] = {}
+    terms: set[str] = set()
+    for part in parts:
+        for name, values in part.counts.items():
+            counts.setdefault(name, Counter()).update(values)
+        for term, n in part.frequencies.items():
+            frequencies[term] = frequencies.get(term, 0) + n
+        terms |= part.terms
+    if any(not isinstance(p.dates, list) for p in parts):
+        dates: Any = np.concatenate([np.asarray(p.dates, dtype=np.int64) for p in parts])
+    else:
+        dates = [d for p in parts for d in p.dates]
+    return Matched(
+        total=sum(p.total for p in parts),
+        matched=sum(p.matched for p in parts),
+        counts=counts,
+        dates=dates,
+        frequencies=frequencies,
+        terms=frozenset(terms),
+        fallbacks=max((p.fallbacks for p in parts), default=0),
     )
 
 
