@@ -189,7 +189,7 @@ def stub_docs(index: Path) -> list[dict]:
                     {
                         "id": h.id,
                         "title": h.title,
-                        "excerpt": h.snippet_text,
+                        "excerpt": h.snippet,
                         "topics": list(h.topics),
                         "provider": h.provider or "",
                     }

@@ -124,7 +124,7 @@ def _iso(dt: datetime | None) -> str | None:
 
 
 def _hit(hit: Any) -> list[Any]:
-    return [hit.id, hit.score, hit.kind, hit.cited_by, hit.snippet_text[:60]]
+    return [hit.id, hit.score, hit.kind, hit.cited_by, hit.snippet[:60]]
 
 
 def run(ix: Any, request: dict[str, Any]) -> dict[str, Any]:
@@ -153,8 +153,8 @@ def run(ix: Any, request: dict[str, Any]) -> dict[str, Any]:
             for name, facet in sorted(r.facets.items())
         },
         "suggestion": [r.suggestion.query, r.suggestion.total] if r.suggestion else None,
-        "showing": r.showing,
-        "relaxed": r.relaxed,
+        "corrected": r.corrected,
+        "fallback": r.fallback,
     }
 
 

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Any
 from .errors import (
     DiskFullError,
     DocumentNotFoundError,
+    IndexClosedError,
     IndexDamagedError,
     IndexLockedError,
     IndexNotFoundError,
     IndexWriteError,
+    ParameterError,
     QueryError,
     QueryLimitError,
     Remedy,
@@ -37,12 +39,15 @@ from .results import (
     Span,
     Suggestion,
     ValueCount,
+    ValueSuggestion,
 )
 
 if TYPE_CHECKING:
     from .api import Opened, SearchIndex, index_stats, open_index, open_or_build
     from .build import BuildOptions, build_index
+    from .freshness import Freshness
     from .stats import IndexStats
+    from .watcher import WatchNotice, watch
 
 # The modules that load Whoosh are imported on first use (PEP 562), so that `searchkit index`
 # with nothing to do, and a program that only builds, do not load the search side at start-up.
@@ -55,10 +60,27 @@ _LAZY = {
     "BuildOptions": "build",
     "build_index": "build",
     "IndexStats": "stats",
+    "Freshness": "freshness",
+    "watch": "watcher",
+    "WatchNotice": "watcher",
 }
 
 
+def _version() -> str:
+    """The installed distribution's version (importlib.metadata costs a cold start ~10 ms,
+    so it is read only when asked for)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("searchkit")
+    except PackageNotFoundError:  # run from a source tree that was not installed
+        return "0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value = globals()["__version__"] = _version()
+        return value
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'searchkit' has no attribute {name!r}")
@@ -83,7 +105,9 @@ __all__ = [
     "Facet",
     "FacetValue",
     "Filters",
+    "Freshness",
     "Hit",
+    "IndexClosedError",
     "IndexDamagedError",
     "IndexLockedError",
     "IndexNotFoundError",
@@ -92,6 +116,7 @@ __all__ = [
     "IndexWriteError",
     "LinkedDocument",
     "Opened",
+    "ParameterError",
     "QueryError",
     "QueryLimitError",
     "Remedy",
@@ -107,8 +132,11 @@ __all__ = [
     "Span",
     "Suggestion",
     "ValueCount",
+    "ValueSuggestion",
+    "WatchNotice",
     "build_index",
     "index_stats",
     "open_index",
     "open_or_build",
+    "watch",
 ]

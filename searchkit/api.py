@@ -12,6 +12,7 @@ SearchkitError comes out of a SearchIndex.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -26,35 +27,54 @@ from .cluster.shardmap import is_sharded
 from .config import DEFAULT_SEEDS_DIR, resolve_index_dir
 from .errors import (
     DocumentNotFoundError,
+    IndexClosedError,
     IndexDamagedError,
     IndexLockedError,
     IndexWriteError,
-    QueryError,
     SearchkitError,
     SeedsFolderError,
 )
-from .filters import DateLike, Filters, FilterValueError, make_filters
+from .filters import DateLike, Filters, KindFilter
 from .limits import DEFAULT_TIME_BUDGET
 from .manifest import read_schema
 from .options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from .query import ParsedQuery, QueryParser
 from .reports import IndexReport, ProgressCallback
-from .results import SORTS, Document, Explanation, Hit, LinkedDocument, SearchResults, Sort
+from .results import (
+    Document,
+    Explanation,
+    Hit,
+    LinkedDocument,
+    Match,
+    SearchResults,
+    Sort,
+    TermScore,
+)
 from .results import ValueCount as ValueCount
 from .schema import schema_fingerprint
 from .search import Budget, Engine, SearchRequest, make_searcher, now_utc
+from .search.value_spelling import has_value_clause
+from .search_args import DEFAULT_FACET_LIMIT as DEFAULT_FACET_LIMIT
+from .search_args import (
+    DEFAULT_PER_PAGE,
+    check_search_options,
+    search_filters,
+    suggest_values,
+)
 from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.storage import open_index as open_whoosh_index
 
 if TYPE_CHECKING:
     from .cluster.coordinator import ClusterIndex
+    from .freshness import Freshness
     from .stats import IndexStats
 
-DEFAULT_PER_PAGE = 10
-DEFAULT_FACET_LIMIT = 10
-MAX_PER_PAGE = 1000
 
 T = TypeVar("T")
+
+# How many times a reader opens the index again when a build changed it under the reader,
+# before it takes a failure for damage.
+REOPEN_ATTEMPTS = 3
 
 
 class _Generation:
@@ -64,13 +84,19 @@ class _Generation:
         with opening(index_dir, store):
             self.ix = open_whoosh_index(store)
             self.generation = self.ix.latest_generation()
+            # Read once, here: Whoosh reads the newest table of contents for it every time,
+            # and a commit may remove the one it found between listing and opening it.
+            self.schema = self.ix.schema
         if read_schema(store, self.generation) != schema_fingerprint():
             # Read by this version, the documents would give wrong facets or none.
             raise IndexDamagedError(
                 str(index_dir), "was built by another version of searchkit", str(store)
             )
         self.store = store
-        self.parser = QueryParser(self.ix.schema)
+        self.parser = QueryParser(self.schema)
+        # What is read once per generation, for the messages of searches that find nothing:
+        # every topic and provider ("values"), and the date span ("dates").
+        self.cache: dict[str, Any] = {}
 
     def is_current(self, store: Path) -> bool:
         """Whether this is still the newest generation, `store` being the live store."""
@@ -95,6 +121,11 @@ class SearchIndex:
         self._local = threading.local()
         self._current = _Generation(self.index_dir, st.require_store(self.index_dir))
         self._engines: list[Engine] = []
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"generation {self._current.generation}"
+        return f"<SearchIndex {str(self.index_dir)!r} ({state})>"
 
     # --- life cycle ------------------------------------------------------------------
 
@@ -110,13 +141,17 @@ class SearchIndex:
         self.close()
 
     def close(self) -> None:
+        """Release the index's files; the SearchIndex raises IndexClosedError after this."""
         with self._lock:
+            self._closed = True
             for engine in self._engines:
                 engine.close()
             self._engines.clear()
 
     def _generation(self) -> _Generation:
         """The newest generation on disk, reopened when a build has committed since."""
+        if self._closed:
+            raise IndexClosedError(str(self.index_dir))
         store = st.require_store(self.index_dir)
         with self._lock:
             current = self._current
@@ -126,15 +161,19 @@ class SearchIndex:
                         return current
             except IndexDamagedError:
                 pass  # its files changed under it: open the newest
+            attempts = 0
             while True:
                 try:
                     self._current = _Generation(self.index_dir, store)
                     return self._current
                 except IndexDamagedError:
                     # A full build may have switched to a new store, and removed this one,
-                    # between reading CURRENT and opening the store: open the new one.
+                    # between reading CURRENT and opening the store: open the new one. An
+                    # incremental build may have committed, and removed the generation
+                    # being opened: open the store again. Damage fails every time.
                     newer = st.require_store(self.index_dir)
-                    if newer == store:
+                    attempts += 1
+                    if newer == store and attempts >= REOPEN_ATTEMPTS:
                         raise
                     store = newer
 
@@ -145,7 +184,7 @@ class SearchIndex:
         if engine is None or getattr(local, "generation", None) is not gen:
             with reading(self.index_dir, gen.store):
                 searcher = make_searcher(gen.ix)
-            new = Engine(searcher, gen.ix.schema, options=self._options)
+            new = Engine(searcher, gen.schema, options=self._options)
             with self._lock:
                 if engine is not None and engine in self._engines:
                     self._engines.remove(engine)
@@ -157,17 +196,21 @@ class SearchIndex:
     def _run(self, work: Callable[[Engine, _Generation], T]) -> T:
         """Run `work` on this thread's engine, inside the boundary that turns Whoosh's errors
         into searchkit's. A build may replace the store while it reads (a full build removes
-        the old one): then it runs once more, on the new one."""
-        engine, gen = self._engine()
-        try:
-            with reading(self.index_dir, gen.store):
-                return work(engine, gen)
-        except IndexDamagedError:
-            if self._moved(gen):
+        the old one), or commit a generation while it is opened: then it runs again, on the
+        newest."""
+        for attempt in range(1, REOPEN_ATTEMPTS + 1):
+            gen: _Generation | None = None
+            try:
                 engine, gen = self._engine()
                 with reading(self.index_dir, gen.store):
                     return work(engine, gen)
-            raise
+            except IndexDamagedError:
+                # Opening failed (the generation went while it was opened), or reading did
+                # and a build has replaced what was read: once more, on the newest.
+                moved = gen is None or self._moved(gen)
+                if not moved or attempt == REOPEN_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
 
     def _moved(self, gen: _Generation) -> bool:
         try:
@@ -190,7 +233,7 @@ class SearchIndex:
         filters: Filters | None = None,
         topics: Iterable[str] = (),
         providers: Iterable[str] = (),
-        kind: str | None = None,
+        kind: KindFilter | None = None,
         since: DateLike = None,
         until: DateLike = None,
         sort: Sort = "relevance",
@@ -199,72 +242,124 @@ class SearchIndex:
         facets: bool = True,
         facet_limit: int = DEFAULT_FACET_LIMIT,
         time_budget: float | None = DEFAULT_TIME_BUDGET,
+        match: Match = "most",
     ) -> SearchResults:
         """Ranked, faceted search. Narrow it with `filters` (a Filters value) or with the
         filter keywords: topics (and providers) OR within, AND across; `until` inclusive.
+        A single str for `topics` or `providers` is one value. A parameter out of range
+        raises ParameterError naming it. With `match="most"` (the default), a last page that
+        the documents with every word leave short is filled with those that have most of
+        them (all but one), after them, each marked `hit.match == "partial"`; `total` counts
+        the full matches only. `match="all"`: full matches only.
 
         A query past a cap of searchkit.limits raises QueryLimitError. `time_budget` is the
         seconds the search may take (None: no limit): once spent, the search returns what it
         has found, with `partial` saying what was cut short."""
-        if sort not in SORTS:
-            raise QueryError(query, f"unknown sort {sort!r}", hint="use " + ", ".join(SORTS))
-        if page < 1 or not 1 <= per_page <= MAX_PER_PAGE or facet_limit < 1:
-            raise QueryError(
-                query,
-                "page, per_page and facet_limit must be positive "
-                f"(per_page at most {MAX_PER_PAGE})",
-            )
-        if time_budget is not None and not 0 < time_budget < float("inf"):
-            raise QueryError(
-                query, f"time_budget must be a positive number of seconds, not {time_budget}"
-            )
+        check_search_options(
+            match=match,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            facet_limit=facet_limit,
+            time_budget=time_budget,
+        )
         now = self._clock()
-        chosen = self._filters(query, filters, topics, providers, kind, since, until, now)
+        chosen = search_filters(filters, topics, providers, kind, since, until, now)
         budget = Budget(time_budget)
 
         def work(engine: Engine, gen: _Generation) -> SearchResults:
             def parse(text: str) -> ParsedQuery:
                 return gen.parser.parse(text, now=now)
 
-            request = SearchRequest(parse(query), chosen, sort, page, per_page, facets, facet_limit)
+            request = SearchRequest(
+                parse(query), chosen, sort, page, per_page, facets, facet_limit, match
+            )
             return engine.search(request, parse_again=parse, budget=budget)
 
-        return self._run(work)
+        results = self._run(work)
+        if results.total or results.partial:
+            return results
+        if chosen.date_range is not None or "date:" in query.lower() or "published:" in query:
+            results = self._date_span(results, query, chosen, now, time_budget)
+        if chosen.topics or chosen.providers or has_value_clause(query):
+            results = self._suggest_values(results, chosen, time_budget)
+        return results
 
-    @staticmethod
-    def _filters(
+    def _date_span(
+        self,
+        results: SearchResults,
         query: str,
-        filters: Filters | None,
-        topics: Iterable[str],
-        providers: Iterable[str],
-        kind: str | None,
-        since: DateLike,
-        until: DateLike,
+        chosen: Filters,
         now: datetime,
-    ) -> Filters:
-        keywords = (topics, providers, kind, since, until)
-        if filters is not None:
-            if any(keywords):
-                raise TypeError("give either filters= or the filter keywords, not both")
-            return filters
-        try:
-            return make_filters(
-                topics=topics, providers=providers, kind=kind, since=since, until=until, now=now
+        time_budget: float | None,
+    ) -> SearchResults:
+        """Nothing matched: when the dates (a date: clause or since/until) are what emptied
+        the results, the index's date span, for the message that says so."""
+        undated = dataclasses.replace(chosen, since=None, until=None)
+
+        def work(engine: Engine, gen: _Generation) -> SearchResults | None:
+            parsed = gen.parser.parse(query, now=now)
+            if parsed.date_range is None and chosen.date_range is None:
+                return None  # a date clause inside an OR: not one range to name
+            request = SearchRequest(
+                dataclasses.replace(parsed, date_range=None), undated, "relevance", 1, 1,
+                False, 1,
+            )  # fmt: skip
+            return engine.search(request, budget=Budget(time_budget))
+
+        without = self._run(work)
+        if without is None or not without.total:
+            return results
+        span = self._run(lambda _e, g: _cached(g, "dates", self._index_dates))
+        if span is None:
+            return results
+        return dataclasses.replace(results, date_span=span, undated_total=without.total)
+
+    def _index_dates(self) -> tuple[datetime, datetime] | None:
+        """The first and last publication dates of the index (None: nothing is dated)."""
+        oldest = self.search("*", sort="oldest", per_page=1, facets=False).hits
+        newest = self.search("*", sort="newest", per_page=1, facets=False).hits
+        if oldest and newest and oldest[0].published and newest[0].published:
+            return oldest[0].published, newest[0].published
+        return None
+
+    def _suggest_values(
+        self, results: SearchResults, chosen: Filters, time_budget: float | None
+    ) -> SearchResults:
+        def count(text: str) -> int:
+            found = self.search(
+                text, filters=chosen, per_page=1, facets=False, time_budget=time_budget
             )
-        except FilterValueError as exc:
-            raise QueryError(query, exc.message, hint=exc.hint) from None
+            return found.total
+
+        return suggest_values(self, results, chosen, count)
 
     def explain(self, query: str, **filters: Any) -> Explanation:
-        """The parsed query, the filters and the top hit's score."""
+        """The parsed query, the filters, the top hit's score and the terms of the query the
+        top hit holds, with each one's share of its score."""
         results = self.search(query, per_page=1, facets=False, **filters)
         top = results.hits[0] if results.hits else None
 
-        def matched_terms(engine: Engine, gen: _Generation) -> tuple[tuple[str, str], ...]:
+        def term_scores(engine: Engine, gen: _Generation) -> tuple[TermScore, ...]:
             if top is None:
                 return ()
+            docnum = engine.documents.docnum(top.id)
+            if docnum is None:
+                return ()
             parsed = gen.parser.parse(query, now=self._clock())
-            return tuple(sorted(engine.query_terms(parsed)))
+            if parsed.match_all:
+                return ()
+            scores = engine.term_scores(parsed, docnum)
+            summed = sum(score for _, _, score in scores)
+            whole = top.score if top.score > 0 else summed or 1.0
+            ordered = sorted(scores, key=lambda t: (-t[2], t[0], t[1]))
+            return tuple(TermScore(f, w, score, score / whole) for f, w, score in ordered)
 
+        terms = self._run(term_scores)
+        bonus = 0.0
+        if top is not None and top.score > 0:
+            rest = top.score - sum(t.score for t in terms)
+            bonus = rest if rest > 1e-6 * top.score else 0.0  # not the rounding of scores
         return Explanation(
             query,
             results.parsed,
@@ -272,7 +367,9 @@ class SearchIndex:
             results.filters,
             top.title if top else None,
             top.score if top else None,
-            self._run(matched_terms),
+            terms,
+            top.id if top else None,
+            bonus,
         )
 
     # --- documents -------------------------------------------------------------------
@@ -318,14 +415,29 @@ class SearchIndex:
 
     def topics(self) -> list[ValueCount]:
         """Every topic with its document count, most frequent first."""
-        return self._run(lambda e, _g: e.values("topics"))
+        return list(self._run(lambda e, g: _cached(g, "values", e.all_values)["topics"]))
 
     def providers(self) -> list[ValueCount]:
         """Every provider with its document count, most frequent first."""
-        return self._run(lambda e, _g: e.values("provider"))
+        return list(self._run(lambda e, g: _cached(g, "values", e.all_values)["provider"]))
+
+    def freshness(self) -> Freshness:
+        """Whether the index is in step with its seeds folder, checked without building
+        (see searchkit.freshness: every file up to 20,000 seeds, folder mtimes above)."""
+        from .freshness import check_freshness
+
+        return check_freshness(self.index_dir)
 
     def stats(self) -> IndexStats:
         return index_stats(self.index_dir)
+
+
+def _cached(gen: _Generation, key: str, compute: Callable[[], T]) -> T:
+    """`compute()`, once per index generation (a build makes a new generation)."""
+    if key not in gen.cache:
+        gen.cache[key] = compute()
+    value: T = gen.cache[key]
+    return value
 
 
 def index_stats(index_dir: str | Path) -> IndexStats:

@@ -12,6 +12,8 @@
     ├── SeedsUnreadableError       a full build could not read some seeds and kept the index
     ├── QueryError                 a query or filter cannot be parsed (position and hint)
     │   └── QueryLimitError        a query goes past a cap of searchkit.limits (which one)
+    ├── ParameterError             a search parameter is out of range (which one, what is allowed)
+    ├── IndexClosedError           a SearchIndex was used after close()
     └── DocumentNotFoundError      no document with the given id
 
 Warnings (not errors) are SearchkitWarning: a Whoosh version searchkit was not verified with.
@@ -37,6 +39,7 @@ class Remedy(enum.Enum):
     FREE_SPACE = "free_space"  # free space on the device, then build again
     MAKE_WRITABLE = "make_writable"  # let this user write the index folder, or use another one
     MAKE_READABLE = "make_readable"  # let this user read the seed files named, then build again
+    BUILD = "build"  # build the index from its seeds folder: build_index(seeds, index)
 
 
 class SearchkitError(Exception):
@@ -73,9 +76,8 @@ class IndexNotFoundError(SearchkitError):
 
     def __init__(self, index_dir: str) -> None:
         self.index_dir = index_dir
-        super().__init__(
-            f"no index at {index_dir}: build it with `searchkit index --index {index_dir}`"
-        )
+        self.remedy = Remedy.BUILD
+        super().__init__(f"no index at {index_dir}")
 
 
 class IndexDamagedError(SearchkitError):
@@ -159,15 +161,24 @@ class IndexLockedError(SearchkitError):
 
 
 class SeedsMismatchError(SearchkitError):
-    """An existing index would be pointed at another seeds folder."""
+    """An existing index would be pointed at another seeds folder. When the folder it was
+    built from is gone (`moved`) and the other holds the same files (by content hash), a
+    build relinks the index instead; this error means it did not. `remedy` is
+    Remedy.REBUILD_FULL: build_index(requested, index, full=True)."""
 
-    def __init__(self, index_dir: str, indexed: str, requested: str) -> None:
+    def __init__(
+        self, index_dir: str, indexed: str, requested: str, *, differing: int | None = None
+    ) -> None:
+        self.index_dir = index_dir
         self.indexed = indexed
         self.requested = requested
-        super().__init__(
-            f"the index at {index_dir} was built from {indexed}, not {requested}; "
-            "pass --full to rebuild it from the new folder"
-        )
+        self.differing = differing  # files not the same, when the indexed folder is gone
+        self.remedy = Remedy.REBUILD_FULL
+        why = ""
+        if differing is not None:
+            files = "file" if differing == 1 else "files"
+            why = f" ({indexed} is gone, and {differing:,} {files} of {requested} differ from it)"
+        super().__init__(f"the index at {index_dir} was built from {indexed}, not {requested}{why}")
 
 
 class SeedsFolderError(SearchkitError):
@@ -255,3 +266,26 @@ class DocumentNotFoundError(SearchkitError):
     def __init__(self, doc_id: str) -> None:
         self.doc_id = doc_id
         super().__init__(f"no document with id {doc_id!r} in the index")
+
+
+class ParameterError(SearchkitError, ValueError):
+    """A search parameter (`parameter`: "per_page", "since", "sort", ...) has a value
+    (`value`) it cannot take; `message` says so, quoting the value, and `hint` says what it
+    can take. The command line names its flag instead of the parameter."""
+
+    def __init__(
+        self, parameter: str, value: object, message: str, *, hint: str | None = None
+    ) -> None:
+        self.parameter = parameter
+        self.value = value
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{parameter}: {message}" + (f"; {hint}" if hint else ""))
+
+
+class IndexClosedError(SearchkitError):
+    """A SearchIndex was used after close(): open the index again."""
+
+    def __init__(self, index_dir: str) -> None:
+        self.index_dir = index_dir
+        super().__init__(f"the index at {index_dir} was closed: open it again to search it")

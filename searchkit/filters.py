@@ -16,6 +16,8 @@ from typing import Literal
 from . import dates
 
 Kind = Literal["article", "related"]
+# What a kind filter may be given as: a kind, "all" (no filter), or an alias of KIND_ALIASES.
+KindFilter = Kind | Literal["all", "articles", "stub", "stubs"]
 KIND_ALIASES: dict[str, Kind] = {
     "article": "article",
     "articles": "article",
@@ -96,6 +98,9 @@ def make_filters(
     """Filters from what a user gives: kind names or aliases ("all" for none), dates as specs
     ("2021-05", "last week", "30d"), dates or datetimes; `until` inclusive. FilterValueError
     (naming the filter, saying what is accepted) when one cannot be understood."""
+    # A str is one value: iterated, "Politics" would be eight one-letter topics.
+    topics = (topics,) if isinstance(topics, str) else topics
+    providers = (providers,) if isinstance(providers, str) else providers
     resolved = resolve_kind(kind) if kind is not None else None
     start = _bound("since", since, now, end=False)
     end = _bound("until", until, now, end=True)

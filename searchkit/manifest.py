@@ -175,9 +175,12 @@ class Columns:
         return len(self.blob) + len(self.tail)
 
     def _bytes(self, start: int, end: int) -> bytes | memoryview:
+        """Bytes `start` to `end` of the blob followed by the tail (a range may span both)."""
         base = len(self.blob)
         if start >= base:
             return self.tail[start - base : end - base]
+        if end > base:
+            return bytes(self.blob[start:base]) + bytes(self.tail[: end - base])
         return self.blob[start:end]
 
     def path(self, row: int) -> str:
@@ -284,7 +287,7 @@ def _runs(starts: Any, ends: Any) -> Iterator[tuple[int, int]]:
     if not len(starts):
         return
     np = _numpy()
-    breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1  # (a run never spans blob and tail)
+    breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1  # a run may span blob and tail
     firsts = np.concatenate(([0], breaks))
     lasts = np.concatenate((breaks, [len(starts)])) - 1
     yield from zip(starts[firsts].tolist(), ends[lasts].tolist(), strict=True)
@@ -516,13 +519,40 @@ class SeedStates(MutableMapping[str, SeedState]):
 def scan_fingerprint(files: FileList) -> str:
     """A fingerprint of a folder scan: its size and a sum of a hash of each file's (path,
     mtime, size), so that the order the folder lists its files in does not matter. Equal
-    fingerprints mean equal scans (a false match takes a 64-bit coincidence)."""
+    fingerprints mean equal scans (a false match takes a 64-bit coincidence). A small scan
+    is summed in plain Python: cheaper than importing numpy, which a search's freshness
+    check (freshness.py) otherwise does not need."""
+    if len(files) < _PLAIN_FINGERPRINT_MAX:
+        return _plain_fingerprint(files)
     np = _numpy()
     keys = files.key_columns()
     mtimes = np.frombuffer(files.mtimes, dtype="<i8").view("<u8")
     sizes = np.frombuffer(files.sizes, dtype="<i8").view("<u8")
     mixed = _mix(keys[:, 1] ^ _mix(mtimes ^ _mix(sizes + keys[:, 0])))
     return f"{len(files)}:{int(mixed.sum(dtype=np.uint64)):016x}"
+
+
+_PLAIN_FINGERPRINT_MAX = 20_000  # files: past this numpy is worth importing
+_MASK = (1 << 64) - 1
+
+
+def _plain_fingerprint(files: FileList) -> str:
+    """scan_fingerprint() one file at a time, without numpy."""
+    keys = memoryview(files.keys_bytes).cast("Q")
+    total = 0
+    for i, (mtime, size) in enumerate(zip(files.mtimes, files.sizes, strict=True)):
+        hi, lo = keys[2 * i], keys[2 * i + 1]
+        total += _mix_one(lo ^ _mix_one((mtime & _MASK) ^ _mix_one((size + hi) & _MASK)))
+    return f"{len(files)}:{total & _MASK:016x}"
+
+
+def _mix_one(x: int) -> int:
+    """_mix() on one number."""
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & _MASK
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
 
 
 def _mix(x: Any) -> Any:
@@ -549,6 +579,9 @@ class Manifest:
     seeds: SeedStates = field(default_factory=SeedStates)
     counts: tuple[int, int] | None = None  # (documents, articles): a no-op run need not count
     scan: str | None = None  # scan_fingerprint() of the folder as `seeds` describes it
+    # The mtime (ns) of every folder of the seeds folder ("" for itself), taken just before
+    # the scan: what a freshness check of a large folder compares (freshness.py).
+    folders: dict[str, int] | None = None
 
     def header(self, count: int | None = None, blob: int | None = None) -> dict[str, Any]:
         return {
@@ -559,6 +592,7 @@ class Manifest:
             "built_at": self.built_at,
             "counts": list(self.counts) if self.counts else None,
             "scan": self.scan,
+            "folders": self.folders,
             "unusual": self.seeds.extra_json(),
             "columns": {"count": count, "blob": blob},
         }
@@ -612,6 +646,7 @@ class Manifest:
             seeds=SeedStates.lazy(load, extra, count),
             counts=tuple(head["counts"]) if head.get("counts") else None,
             scan=head.get("scan"),
+            folders=head.get("folders"),
         )
 
 

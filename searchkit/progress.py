@@ -84,6 +84,10 @@ class BuildProgressBar:
     def close(self) -> None:
         if self._bar is not None:
             if self._counter is not None:
+                # A phase of unknown length (writing to disk) ends complete, not "0/ ?".
+                if self._counter.total is None:
+                    self._counter.total = max(1, self._counter.items_completed)
+                self._counter.items_completed = self._counter.total
                 self._counter.done = True
             self._bar.__exit__(None, None, None)
             self._bar = None

@@ -23,6 +23,7 @@ from whoosh.qparser.plugins import PlusMinusPlugin
 from . import dates, limits
 from .errors import QueryError
 from .filters import FilterValueError, resolve_kind
+from .results import Fallback
 from .schema import TEXT_FIELDS
 from .whoosh_seam.errors import parsing
 
@@ -76,8 +77,9 @@ class ParsedQuery:
     date_ranges: tuple[dates.DateRange, ...]
     terms: frozenset[str]  # analysed words to highlight
     match_all: bool  # empty query or "*": browse
-    # Plain words only: all but one word, then any word (parsed when asked for).
-    fallbacks: Callable[[], tuple[Any, ...]] = tuple
+    # Plain words only: all but one word ("drop-one"), then any word ("any-word"), each with
+    # its name (parsed when asked for).
+    fallbacks: Callable[[], tuple[tuple[Fallback, Any], ...]] = tuple
     title_phrase: Any = None  # plain words only: a bonus for the words close in the title
     date_range: dates.DateRange | None = None  # date clauses ANDed at the top, applied apart
 
@@ -157,7 +159,7 @@ class QueryParser:
         parsed, date_range = _split_dates(parsed, ranges)
         resolved_iter = iter(resolved_parts)
         resolved = _DATE_CLAUSE.sub(lambda _m: next(resolved_iter), text)
-        fallbacks: Callable[[], tuple[Any, ...]] = tuple
+        fallbacks: Callable[[], tuple[tuple[Fallback, Any], ...]] = tuple
         phrase = None
         if _PLAIN_WORDS.fullmatch(text):
             stems = [t.text for t in self._schema["title"].analyzer(text)]
@@ -196,12 +198,15 @@ class QueryParser:
                 fuzzy.setdefault(key, None if where is None else _written(where, moved))
         limits.check_fuzzy(text, [(key[0], where) for key, where in fuzzy.items()])
 
-    def _fallbacks(self, text: str) -> tuple[Any, ...]:
+    def _fallbacks(self, text: str) -> tuple[tuple[Fallback, Any], ...]:
         """For plain words: all words but one (as alternatives), then any of the words. Only
         a search that matches nothing needs them, and parsing them costs more than most
         searches, so ParsedQuery holds this, bound to the text, rather than its result."""
-        words = text.split()
-        fallbacks: list[Any] = []
+        # The words that search something: "0 last week" or "the white house" is two words,
+        # and all of two words but one is not most of them.
+        analyzer = self._schema["title"].analyzer
+        words = [w for w in text.split() if any(True for _ in analyzer(w))]
+        fallbacks: list[tuple[Fallback, Any]] = []
         try:
             with parsing(text):
                 fallbacks.extend(self._parse_fallbacks(text, words))
@@ -209,12 +214,12 @@ class QueryParser:
             return ()
         return tuple(fallbacks)
 
-    def _parse_fallbacks(self, text: str, words: list[str]) -> list[Any]:
-        fallbacks = []
+    def _parse_fallbacks(self, text: str, words: list[str]) -> list[tuple[Fallback, Any]]:
+        fallbacks: list[tuple[Fallback, Any]] = []
         if 3 <= len(words) <= MAX_DROP_ONE_WORDS:
             drop_one = [" ".join(words[:i] + words[i + 1 :]) for i in range(len(words))]
-            fallbacks.append(wq.Or([self._parser.parse(t) for t in drop_one]))
-        fallbacks.append(self._any_parser.parse(text))
+            fallbacks.append(("drop-one", wq.Or([self._parser.parse(t) for t in drop_one])))
+        fallbacks.append(("any-word", self._any_parser.parse(text)))
         return fallbacks
 
     def _stop_words_query(self, text: str) -> Any:

@@ -18,6 +18,7 @@ from .results import (
     SearchResults,
     Span,
 )
+from .wrap import wrap
 
 if TYPE_CHECKING:
     from .stats import IndexStats
@@ -43,45 +44,76 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 
 
 def index_report_lines(report: IndexReport) -> list[str]:
-    """A short human summary of a build; problems are listed by problem_lines."""
+    """A short human summary of a build; problems are listed by problem_lines. It never says
+    "up to date" while a seed file cannot be indexed."""
     lines = [sanitize(note) for note in report.notes]
     holds = (
         f"{plural(report.documents, 'document')} ({plural(report.articles, 'article')}, "
-        f"{plural(report.stubs, 'related stub')})"
+        f"{plural(report.related, 'related document')})"
     )
     seeds = sanitize(report.seeds_dir)
     if report.dry_run:
         lines.append(
-            f"Dry run over {seeds}: would add {report.added:,}, update "
-            f"{report.updated:,} and remove {report.removed:,} seed files "
-            f"({report.unchanged:,} unchanged); the index would hold {holds}."
+            f"Dry run over {seeds}: would add {report.added:,}, update {report.updated:,}, "
+            f"rename {report.renamed:,} and remove {report.removed:,} seed files "
+            f"({report.unchanged:,} unchanged{_not_indexed(report)}); the index would hold "
+            f"{holds}."
         )
-    elif not report.changed and not report.full:
+    elif report.up_to_date and not report.full:
         lines.append(
             f"Index is up to date: {plural(report.unchanged, 'seed file')} unchanged "
             f"in {seeds}; it holds {holds}."
         )
-    else:
-        verb = (
-            ("Rebuilt" if report.removed or report.updated or report.unchanged else "Built")
-            if report.full
-            else "Updated"
-        )
+    elif not report.changed and not report.full:
+        lines.append(f"Index unchanged: {report_counts(report)} in {seeds}; it holds {holds}.")
+    elif report.full:
+        verb = "Rebuilt" if report.removed or report.updated or report.unchanged else "Built"
+        indexed = report.added + report.updated + report.renamed + report.unchanged
         lines.append(
-            f"{verb} {sanitize(report.index_dir)} from {seeds} in "
-            f"{report.seconds:.1f} s: {report.added:,} added, {report.updated:,} "
-            f"updated, {report.removed:,} removed, {report.unchanged:,} unchanged "
-            f"seed files; it holds {holds}."
+            f"{verb} {sanitize(report.index_dir)} from {seeds} in {report.seconds:.1f} s: "
+            f"indexed {plural(indexed, 'seed file')} ({report_counts(report)}); "
+            f"it holds {holds}."
+        )
+    else:
+        lines.append(
+            f"Updated {sanitize(report.index_dir)} from {seeds} in {report.seconds:.1f} s: "
+            f"{report_counts(report)}; it holds {holds}."
         )
     return lines
 
 
-def problem_lines(report: IndexReport) -> list[str]:
-    """One line per seed that is not indexed as it is on disk."""
+def report_counts(report: IndexReport) -> str:
+    """The counts of a build, every seed file found in one of them: "1 added, 0 updated,
+    0 renamed, 0 removed, 2,004 unchanged, 2 invalid"."""
+    text = (
+        f"{report.added:,} added, {report.updated:,} updated, {report.renamed:,} renamed, "
+        f"{report.removed:,} removed, {report.unchanged:,} unchanged"
+    )
+    if report.errors:
+        text += f", {len(report.errors):,} invalid"
+    if report.duplicates:
+        text += f", {plural(len(report.duplicates), 'duplicate')}"
+    return text
+
+
+def _not_indexed(report: IndexReport) -> str:
+    missing = len(report.errors) + len(report.duplicates)
+    return f", {missing:,} cannot be indexed" if missing else ""
+
+
+def problem_lines(
+    report: IndexReport, *, stats_command: str = "searchkit stats", known: bool = True
+) -> list[str]:
+    """One line per seed that is not indexed as it is on disk and that no earlier build
+    reported; those an earlier build reported are summed up in one line pointing at
+    `stats_command`, which lists them all (unless `known` is false)."""
     stale = set(report.stale)
     lines = []
+    reported = 0
     for issue in report.errors:
-        if issue.path in stale:
+        if not issue.new:
+            reported += 1
+        elif issue.path in stale:
             lines.append(
                 f"stale: {sanitize(issue.path)}: {sanitize(issue.error)} "
                 "(its last good version stays searchable until the file is fixed)"
@@ -89,11 +121,29 @@ def problem_lines(report: IndexReport) -> list[str]:
         else:
             lines.append(f"skipped: {sanitize(issue.path)}: {sanitize(issue.error)}")
     for dup in report.duplicates:
+        if not dup.new:
+            reported += 1
+            continue
         lines.append(
             f"duplicate: {sanitize(dup.path)} has the same URL as "
             f"{sanitize(dup.of)}, which is indexed instead"
         )
+    if reported and known:
+        lines.append(
+            f"{plural(reported, 'seed file')} reported before still cannot be indexed: "
+            f"`{stats_command}` lists {'it' if reported == 1 else 'them'}"
+        )
     return lines
+
+
+def watch_line(report: IndexReport, *, now: datetime | None = None) -> str:
+    """The one line of a watcher's batch: when, what changed, how long it took, what the
+    index holds."""
+    when = (now or datetime.now()).strftime("%H:%M:%S")
+    return (
+        f"{when} {report_counts(report)} in {report.seconds:.2f} s; the index holds "
+        f"{plural(report.documents, 'document')}"
+    )
 
 
 def _date(dt: datetime | None) -> str:
@@ -114,7 +164,7 @@ def stats_lines(stats: IndexStats) -> list[str]:
         (
             "documents",
             f"{stats.documents:,} ({plural(stats.articles, 'article')}, "
-            f"{plural(stats.stubs, 'related stub')})",
+            f"{plural(stats.related, 'related document')})",
         ),
         ("topics", f"{stats.topics:,}"),
         ("providers", f"{stats.providers:,}"),
@@ -124,7 +174,7 @@ def stats_lines(stats: IndexStats) -> list[str]:
         ("schema", stats.schema_version),
         ("last build", _date(stats.last_build)),
         ("stale", _list(stats.stale)),
-        ("invalid", _list(f"{i.path}: {i.error}" for i in stats.invalid)),
+        ("errors", _list(f"{i.path}: {i.error}" for i in stats.errors)),
         ("duplicates", _list(stats.duplicates)),
     ]
     width = max(len(k) for k, _ in rows)
@@ -139,6 +189,7 @@ def _list(items: Iterable[str]) -> str:
 # --- search results ------------------------------------------------------------------------
 
 SPARK = "▁▂▃▄▅▆▇█"
+HIT_INDENT = 5  # columns before a hit's title: "  1. "
 
 
 class Palette:
@@ -175,7 +226,7 @@ def segments_text(segments: Iterable[Span], palette: Palette, *, base: str = "")
 
 
 def hit_lines(hit: Hit, palette: Palette) -> list[str]:
-    title = segments_text(hit.title_segments, palette, base="bold")
+    title = segments_text(hit.title_spans, palette, base="bold")
     meta = [hit.published.strftime("%Y-%m-%d") if hit.published else "undated"]
     if hit.provider or hit.domain:
         meta.append(sanitize(hit.provider or hit.domain or ""))
@@ -189,7 +240,7 @@ def hit_lines(hit: Hit, palette: Palette) -> list[str]:
         f"{palette.accent(f'{hit.rank:>3}.')} {title}",
         "     " + palette.dim(" · ".join(meta)),
     ]
-    snippet = segments_text(hit.snippet, palette)
+    snippet = segments_text(hit.snippet_spans, palette)
     if snippet.strip():
         lines.append("     " + snippet)
     return lines
@@ -210,17 +261,25 @@ def facet_lines(
     """One line per facet: its top values (at most `limit`, and with a `width` only as many
     as fit on one line), then how many more there are; then the date sparkline."""
     lines = []
-    for name, label in (("topics", "Topics"), ("provider", "Providers"), ("kind", "Kinds")):
+    for name, label in (("topics", "Topics"), ("providers", "Providers"), ("kind", "Kinds")):
         facet = results.facets.get(name)
         if not facet or not facet.values:
             continue
         room = (width - len(label) - 2) if width else None
         shown: list[str] = []
-        for i, v in enumerate(facet.values[:limit]):
+        # Every active filter shows, first, whatever its count.
+        values = [v for v in facet.values if v.selected]
+        values += [v for v in facet.values if not v.selected][: max(0, limit - len(values))]
+        for i, v in enumerate(values):
             cell = f"{'✓ ' if v.selected else ''}{sanitize(v.value)} ({v.count:,})"
             left = facet.total_values - i - 1
             reserve = len(f" · +{left:,} more") if left > 0 else 0
-            if room and shown and len(" · ".join([*shown, cell])) + reserve > room:
+            if (
+                room
+                and shown
+                and not v.selected
+                and len(" · ".join([*shown, cell])) + reserve > room
+            ):
                 break
             shown.append(cell)
         more = facet.total_values - len(shown)
@@ -241,9 +300,12 @@ def summary_line(results: SearchResults) -> str:
     if results.total == 0:
         return f"No results for {sanitize(results.query)!r}."
     first = (results.page - 1) * results.per_page + 1
-    last = first + len(results.hits) - 1
+    full = sum(1 for h in results.hits if h.match == "all")
+    partial = len(results.hits) - full
+    last = first + full - 1
+    some = f" and {partial:,} with some of the words" if partial else ""
     shown = (
-        f"{first:,}-{last:,} of {plural(results.total, 'result')}"
+        f"{first:,}-{last:,} of {plural(results.total, 'result')}{some}"
         if results.hits
         else (
             f"no results on page {results.page} of {results.pages} "
@@ -263,18 +325,22 @@ def results_lines(
     terminal's columns) the page is compact: hits not spaced apart, snippets and facets kept
     to one line each, so that a page fits on a screen."""
     lines: list[str] = []
-    if results.showing:
+    if results.corrected:
         lines.append(
             palette.dim(
                 f"No results for {sanitize(results.query)!r}; showing "
-                f"results for {sanitize(results.showing)!r}."
+                f"results for {sanitize(results.corrected)!r}."
             )
         )
-    if results.relaxed:
+    if results.fallback:
         lines.append(palette.dim("No document has all the words; showing those with some."))
     if results.partial:
         lines.append(palette.dim(f"Partial results: {results.partial}."))
+    divided = False
     for hit in results.hits:
+        if hit.match == "partial" and not divided:
+            divided = True
+            lines.append(palette.dim("── documents with some of the words ──"))
         lines.extend(
             compact_hit_lines(hit, palette, width=width) if width else hit_lines(hit, palette)
         )
@@ -282,10 +348,23 @@ def results_lines(
             lines.append("")
     if width and results.hits:
         lines.append("")
-    if results.suggestion and not results.showing:
+    if results.suggestion and not results.corrected:
         s = results.suggestion
         lines.append(
             f"Did you mean {palette.bold(sanitize(s.query))}? ({plural(s.total, 'result')})"
+        )
+    if results.date_span:
+        first, last = (d.strftime("%Y-%m-%d") for d in results.date_span)
+        lines.append(
+            f"No document in the dates asked for; without them, "
+            f"{plural(results.undated_total, 'document')} match. The index holds "
+            f"documents published from {first} to {last}."
+        )
+    for value in results.value_suggestions:
+        what = "topic" if value.facet == "topics" else "provider"
+        lines.append(
+            f"No document has the {what} {sanitize(value.given)!r}; did you mean "
+            f"{palette.bold(sanitize(value.suggested))}?"
         )
     lines.append(summary_line(results))
     if results.resolved_query not in (results.query, "*") or results.filters.date_range:
@@ -298,10 +377,14 @@ def results_lines(
 
 
 def compact_hit_lines(hit: Hit, palette: Palette, *, width: int) -> list[str]:
-    """hit_lines with the snippet kept to one line of `width` columns."""
-    return hit_lines(
-        dataclasses.replace(hit, snippet=clip_segments(hit.snippet, width - 6)), palette
+    """hit_lines with the snippet kept to one line of `width` columns, and the title and
+    the line under it wrapped between words under the title's first letter."""
+    lines = hit_lines(
+        dataclasses.replace(hit, snippet_spans=clip_segments(hit.snippet_spans, width - 6)),
+        palette,
     )
+    title, meta, *rest = lines
+    return [*wrap(title, width, HIT_INDENT), *wrap(meta, width, HIT_INDENT), *rest]
 
 
 def clip_segments(segments: Sequence[Span], width: int) -> tuple[Span, ...]:
@@ -348,16 +431,17 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "published": _iso(hit.published),
         "topics": list(hit.topics),
         "score": hit.score,
-        "snippet": hit.snippet_text,
+        "snippet": hit.snippet,
         "path": hit.path,
         "cited_by": hit.cited_by,
+        "match": hit.match,
     }
 
 
 def results_json(results: SearchResults) -> dict[str, Any]:
     """The documented JSON shape of `searchkit search --json`."""
     facets = {
-        name: [{"value": v.value, "count": v.count} for v in facet.values]
+        name: [{"value": v.value, "count": v.count, "selected": v.selected} for v in facet.values]
         for name, facet in results.facets.items()
     }
     return {
@@ -370,5 +454,16 @@ def results_json(results: SearchResults) -> dict[str, Any]:
         "hits": [hit_json(h) for h in results.hits],
         "facets": facets,
         "suggestion": results.suggestion.query if results.suggestion else None,
+        "corrected": results.corrected,
+        "fallback": results.fallback,
         "partial": results.partial,
+        "date_span": (
+            {"earliest": _iso(results.date_span[0]), "latest": _iso(results.date_span[1])}
+            if results.date_span
+            else None
+        ),
+        "value_suggestions": [
+            {"facet": v.facet, "given": v.given, "suggested": v.suggested}
+            for v in results.value_suggestions
+        ],
     }

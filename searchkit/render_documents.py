@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from .render import Palette, plural, sanitize
 from .results import Document, Explanation, Facet, LinkedDocument, SearchResults
+from .wrap import wrap
 
 
 def _wrap(text: str, width: int, indent: str = "") -> list[str]:
@@ -27,8 +28,15 @@ def _wrap(text: str, width: int, indent: str = "") -> list[str]:
     return [indent + line if line else "" for line in lines]
 
 
-def linked_lines(items: Sequence[LinkedDocument], palette: Palette, *, start: int = 1) -> list[str]:
-    """Numbered one-line entries for linked documents (stubs, articles, or not indexed)."""
+def linked_lines(
+    items: Sequence[LinkedDocument],
+    palette: Palette,
+    *,
+    start: int = 1,
+    width: int | None = None,
+) -> list[str]:
+    """Numbered entries for linked documents (stubs, articles, or not indexed); with `width`,
+    wrapped between words under the title."""
     lines = []
     for number, item in enumerate(items, start):
         meta = [item.published.strftime("%Y-%m-%d") if item.published else "undated"]
@@ -37,10 +45,11 @@ def linked_lines(items: Sequence[LinkedDocument], palette: Palette, *, start: in
         meta.append(
             {"article": "article", "related": "related stub"}.get(item.kind or "", "not indexed")
         )
-        lines.append(
+        line = (
             f"{palette.accent(f'{number:>3}.')} {sanitize(item.title) or sanitize(item.id)}  "
             + palette.dim(" · ".join(meta))
         )
+        lines += wrap(line, width, 5) if width else [line]
     return lines
 
 
@@ -76,18 +85,19 @@ def document_lines(
         (sanitize(k), sanitize(str(v))) for k, v in sorted(doc.extra.items()) if v not in shown
     ]
     key_width = max(len(k) for k, _ in rows)
-    lines = [palette.bold(sanitize(doc.title))]
-    lines += [f"  {palette.dim(k.rjust(key_width))}  {v}" for k, v in rows]
+    lines = wrap(palette.bold(sanitize(doc.title)), width)
+    for k, v in rows:
+        lines += wrap(f"  {palette.dim(k.rjust(key_width))}  {v}", width, key_width + 4)
     for text in (doc.excerpt, doc.body):
         if text.strip():
             lines.append("")
             lines.extend(_wrap(text, width, "  "))
     if links:
         lines += ["", palette.bold(f"Cites {plural(len(links), 'document')}:")]
-        lines += linked_lines(links, palette)
+        lines += linked_lines(links, palette, width=width)
     if cited_by:
         lines += ["", palette.bold(f"Cited by {plural(len(cited_by), 'article')}:")]
-        lines += linked_lines(cited_by, palette, start=len(links) + 1)
+        lines += linked_lines(cited_by, palette, start=len(links) + 1, width=width)
     return lines
 
 
@@ -115,7 +125,7 @@ def facet_value_lines(facet: Facet, *, width: int = 100) -> list[str]:
 def all_facets_lines(results: SearchResults, palette: Palette, *, width: int = 100) -> list[str]:
     """All facets in full: topics, providers and kinds with counts; dates bucket by bucket."""
     lines: list[str] = []
-    for name, label in (("topics", "Topics"), ("provider", "Providers"), ("kind", "Kinds")):
+    for name, label in (("topics", "Topics"), ("providers", "Providers"), ("kind", "Kinds")):
         facet = results.facets.get(name)
         if not facet or not facet.values:
             continue
@@ -153,7 +163,11 @@ def explanation_lines(expl: Explanation, palette: Palette) -> list[str]:
     else:
         rows.append(("top hit", sanitize(expl.top_hit)))
         rows.append(("score", f"{expl.top_score:.4g}" if expl.top_score is not None else "-"))
-        terms = ", ".join(f"{field}:{sanitize(term)}" for field, term in expl.matched_terms)
+        terms = ", ".join(f"{t.field}:{sanitize(t.term)} {t.share:.0%}" for t in expl.terms)
         rows.append(("matched", terms or "no scored terms (a filter or browse match)"))
+        if expl.bonus and expl.top_score:
+            rows.append(
+                ("bonus", f"{expl.bonus / expl.top_score:.0%} (title holds the words; re-ranking)")
+            )
     width = max(len(k) for k, _ in rows)
     return [f"{palette.dim(k.rjust(width))}  {v}" for k, v in rows]

@@ -22,7 +22,7 @@ from .whoosh_seam.storage import open_index as open_whoosh_index
 class IndexStats:
     documents: int
     articles: int
-    stubs: int
+    related: int
     topics: int
     providers: int
     earliest: datetime | None
@@ -34,14 +34,14 @@ class IndexStats:
     last_build: datetime | None
     seed_files: int
     stale: tuple[str, ...]
-    invalid: tuple[SeedIssue, ...]
+    errors: tuple[SeedIssue, ...]  # seed files that could not be indexed
     duplicates: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "documents": self.documents,
             "articles": self.articles,
-            "stubs": self.stubs,
+            "related": self.related,
             "topics": self.topics,
             "providers": self.providers,
             "earliest": _iso(self.earliest),
@@ -53,7 +53,7 @@ class IndexStats:
             "last_build": _iso(self.last_build),
             "seed_files": self.seed_files,
             "stale": list(self.stale),
-            "invalid": [{"path": i.path, "error": i.error} for i in self.invalid],
+            "errors": [{"path": i.path, "error": i.error} for i in self.errors],
             "duplicates": list(self.duplicates),
         }
 
@@ -89,7 +89,7 @@ def index_stats(index_dir: str | Path) -> IndexStats:
     return IndexStats(
         documents=documents,
         articles=articles,
-        stubs=documents - articles,
+        related=documents - articles,
         topics=topics,
         providers=providers,
         earliest=earliest,
@@ -101,6 +101,6 @@ def index_stats(index_dir: str | Path) -> IndexStats:
         last_build=datetime.fromtimestamp(manifest.built_at, UTC) if manifest.built_at else None,
         seed_files=len(manifest.seeds),
         stale=stale,
-        invalid=invalid,
+        errors=invalid,
         duplicates=duplicates,
     )

@@ -146,6 +146,19 @@ def _remove(entry: Path) -> None:
             entry.unlink()
 
 
+def remove_if_unbuilt(root: Path, *, created: bool) -> None:
+    """After a first build failed: remove the lock it left, and the folder when the build
+    created it, if nothing else is there (no index, nothing of the user's)."""
+    try:
+        if {entry.name for entry in root.iterdir()} - {LOCK_FILE}:
+            return
+        (root / LOCK_FILE).unlink(missing_ok=True)
+        if created:
+            root.rmdir()
+    except OSError:
+        pass  # nothing to tidy, or it cannot be: the build's own error is the one to say
+
+
 def store_size(store: Path) -> int:
     return sum(f.stat().st_size for f in store.iterdir() if f.is_file())
 
@@ -226,6 +239,24 @@ def write_lock(root: Path, *, wait: float | None = None) -> Iterator[None]:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def lock_holder(root: Path) -> tuple[bool, int | None]:
+    """Whether another process holds the write lock of the index at `root` now, and its pid
+    (None when unknown). Takes no lock: what a writer about to wait tells its user."""
+    try:
+        fd = os.open(root / LOCK_FILE, os.O_RDONLY)
+    except OSError:
+        return False, None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True, _lock_holder(fd)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False, None
     finally:
         os.close(fd)
 

@@ -30,7 +30,7 @@ from typing import Any
 from index_helpers import seed_text, stored_docs, write_file
 
 import searchkit
-from searchkit import store
+from searchkit import manifest, store
 
 FOLDERS = 3
 MODES = {"file": (0o644, 0o000), "folder": (0o755, 0o000, 0o644)}  # readable first
@@ -115,8 +115,8 @@ def run(root: Path, steps: list[list[Any]], fault: int) -> list[str]:
         world.apply(op, a, b)
         before = stored_docs(world.index)
         real = store.atomic_write
-        if number == fault:
-            store.atomic_write = _full_disk  # the manifest's and CURRENT's writes
+        if number == fault:  # the manifest's and CURRENT's writes
+            store.atomic_write = manifest.atomic_write = _full_disk
         try:
             searchkit.build_index(world.seeds, world.index, full=op == "rename" and a % 2 == 0)
             failed = False
@@ -125,7 +125,7 @@ def run(root: Path, steps: list[list[Any]], fault: int) -> list[str]:
         except searchkit.SeedsUnreadableError:
             failed = True  # a full build that could not read some seeds keeps the index
         finally:
-            store.atomic_write = real
+            store.atomic_write = manifest.atomic_write = real
         after = stored_docs(world.index)
         where = f"step {number} {op} {a} {b}"
         if failed:

@@ -42,7 +42,7 @@ INDEX_JSON_KEYS = {
     "unchanged": int,
     "documents": int,
     "articles": int,
-    "stubs": int,
+    "related": int,
     "errors": list,
     "stale": list,
     "seconds": float,
@@ -50,7 +50,7 @@ INDEX_JSON_KEYS = {
 STATS_JSON_KEYS = {
     "documents",
     "articles",
-    "stubs",
+    "related",
     "topics",
     "providers",
     "earliest",
@@ -60,7 +60,7 @@ STATS_JSON_KEYS = {
     "size_bytes",
     "last_build",
     "stale",
-    "invalid",
+    "errors",
 }
 
 _SUFFIXES = (".md", ".markdown", ".txt")

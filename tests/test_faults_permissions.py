@@ -6,6 +6,7 @@ Every command runs as that user; the files are set up as root (who owns what is 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -40,6 +41,9 @@ def _documents(user: Unprivileged, index: Path) -> int:
 
 def _one_line(result: CliResult) -> str:
     assert "Traceback" not in result.stderr, result.stderr
+    if result.code and result.stdout.startswith('{"error": '):  # --json: the error on stdout
+        assert result.stderr == "" and result.stdout.count("\n") == 1
+        return f"searchkit: {json.loads(result.stdout)['error']['message']}"
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     return lines[0]
@@ -75,7 +79,7 @@ def test_a_seeds_folder_that_can_be_listed_but_not_entered_changes_nothing(
     assert result.code == 1
     line = _one_line(result)
     assert str(seeds) in line and "cannot be entered (Permission denied)" in line
-    assert result.stdout == ""
+    assert json.loads(result.stdout)["error"]["type"] == "SeedsFolderError"  # --json
     assert _documents(unprivileged, index) == 4
 
 
@@ -140,12 +144,14 @@ def test_a_read_failure_is_retried_when_the_file_is_readable_again(
     report = result.json()
     assert report["errors"] == [
         {"path": "a.md", "error": "cannot read the file (Permission denied); "
-         "make it readable for this user"}
+         "make it readable for this user", "new": True}
     ]  # fmt: skip
     assert report["stale"] == ["a.md"] and report["documents"] == 4
     assert (report["updated"], report["unchanged"]) == (0, 3)  # a.md is in no count
 
-    assert _index(unprivileged, seeds, index).code == 3  # still unreadable: still said
+    again = _index(unprivileged, seeds, index)
+    assert again.code == 3  # still unreadable: still said, as reported before
+    assert [e["new"] for e in again.json()["errors"]] == [False]
     a.chmod(0o644)  # readable again, with the same mtime and size
     fixed = _index(unprivileged, seeds, index)
     assert fixed.code == 0, fixed.stdout

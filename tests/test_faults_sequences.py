@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from index_helpers import TESTS_DIR, cli_env, generate_seeds, run_cli, stored_docs
 from unprivileged import Unprivileged, workdir
@@ -141,6 +141,11 @@ _step = st.one_of(
         lambda s: [("add", i, 0) for i in range(3)] + s
     ),
     fault=st.integers(0, 12),
+)
+@example(  # found on Python 3.13
+    steps=[("add", i, 0) for i in range(3)]
+    + [("add", 0, 0), ("change", 2, 0), ("hide", 1, 0), ("add", 0, 0)],
+    fault=0,
 )
 def test_random_changes_and_a_failed_build_never_lose_a_readable_seed(
     unprivileged: Unprivileged, steps: list[tuple[str, int, int]], fault: int

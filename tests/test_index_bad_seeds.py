@@ -113,11 +113,11 @@ def test_bad_seed_is_reported_with_path_and_reason_and_the_rest_is_indexed(
     assert [e.path for e in report.errors] == [f"{case}.md"]
     assert re.search(reason, report.errors[0].error), report.errors[0].error
     assert report.stale == ()
-    assert (report.documents, report.articles, report.stubs) == (3, 2, 1)
+    assert (report.documents, report.articles, report.related) == (3, 2, 1)
     assert not report.ok
     stats = searchkit.index_stats(tmp_path / "index")
-    assert [i.path for i in stats.invalid] == [f"{case}.md"]
-    assert stats.invalid[0].error == report.errors[0].error
+    assert [i.path for i in stats.errors] == [f"{case}.md"]
+    assert stats.errors[0].error == report.errors[0].error
     assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
 
 
@@ -134,18 +134,27 @@ def test_every_bad_seed_at_once_via_the_cli(tmp_path: Path):
     _good_seeds(seeds)
     for case, (data, _) in BAD_SEEDS.items():
         write_file(seeds / "bad" / f"{case}.md", data)
-    result = run_cli("index", "--seeds", seeds, "--index", tmp_path / "index", "--json")
-    assert result.code == 3, result.stderr
-    report = result.json()
-    assert sorted(e["path"] for e in report["errors"]) == sorted(f"bad/{c}.md" for c in BAD_SEEDS)
-    assert all(e["error"] for e in report["errors"])
-    assert (report["documents"], report["articles"], report["stubs"]) == (3, 2, 1)
     # Without --json, each problem is one line on stderr naming the file.
-    result = run_cli("index", "--index", tmp_path / "index")
+    result = run_cli("index", "--seeds", seeds, "--index", tmp_path / "index")
     assert result.code == 3
     for case in BAD_SEEDS:
         assert f"bad/{case}.md" in result.stderr
     assert "\x1b" not in result.stderr
+    assert "up to date" not in result.stdout
+    # The next run lists them all in its JSON, and sums them up in one line of text.
+    result = run_cli("index", "--index", tmp_path / "index", "--json")
+    assert result.code == 3, result.stderr
+    report = result.json()
+    assert sorted(e["path"] for e in report["errors"]) == sorted(f"bad/{c}.md" for c in BAD_SEEDS)
+    assert all(e["error"] and e["new"] is False for e in report["errors"])
+    assert (report["documents"], report["articles"], report["related"]) == (3, 2, 1)
+    result = run_cli("index", "--index", tmp_path / "index")
+    assert result.code == 3
+    assert result.stderr.splitlines() == [
+        f"{len(BAD_SEEDS)} seed files reported before still cannot be indexed: "
+        f"`searchkit stats --index {tmp_path / 'index'}` lists them"
+    ]
+    assert "up to date" not in result.stdout
 
 
 # --- YAML errors that escape as other exceptions --------------------------------------------------
@@ -243,18 +252,20 @@ def test_seed_broken_after_indexing_keeps_its_last_good_version(indexed):
     assert report.stale == ("victim.md",)
     assert [e.path for e in report.errors] == ["victim.md"]
     assert "invalid YAML" in report.errors[0].error
-    assert report.documents == 5 and (report.added, report.updated) == (0, 1)
+    assert report.documents == 5 and (report.added, report.updated) == (0, 0)
+    assert report.unchanged + len(report.errors) == report.seed_files
     assert title_hits(index, "zeppelin") == ["https://good.example/v"]
     docs = stored_docs(index)
     assert docs["https://good.example/v"]["title"] == "Zeppelin victim article"
     assert docs["https://stubs.example/v"]["data"]["topics"] == ["Victim"]  # its stub stays too
     stats = searchkit.index_stats(index)
     assert stats.stale == ("victim.md",)
-    assert stats.invalid == ()
-    # The next run still reports it, and the CLI says so with exit status 3.
+    assert stats.errors == ()
+    # The next run still reports it (already reported: summed up), with exit status 3.
     result = run_cli("index", "--index", index)
     assert result.code == 3
-    assert "stale: victim.md" in result.stderr
+    assert "1 seed file reported before still cannot be indexed" in result.stderr
+    assert "up to date" not in result.stdout
 
 
 def test_fixing_a_stale_seed_clears_it(indexed):
@@ -271,7 +282,7 @@ def test_fixing_a_stale_seed_clears_it(indexed):
     assert title_hits(index, "airship") == ["https://good.example/v"]
     assert "https://stubs.example/v" not in stored_docs(index)  # the fixed version cites nothing
     stats = searchkit.index_stats(index)
-    assert stats.stale == () and stats.invalid == ()
+    assert stats.stale == () and stats.errors == ()
     assert run_cli("index", "--index", index).code == 0
 
 
@@ -307,7 +318,7 @@ def test_seed_that_never_parsed_is_invalid_not_stale(indexed):
     assert [e.path for e in report.errors] == ["new-and-broken.md"]
     stats = searchkit.index_stats(index)
     assert stats.stale == ()
-    assert [i.path for i in stats.invalid] == ["new-and-broken.md"]
+    assert [i.path for i in stats.errors] == ["new-and-broken.md"]
     # A full rebuild cannot keep a stale version: it has no index to take it from.
     write_file(seeds / "victim.md", b"")
     result = run_cli("index", "--index", index, "--full", "--json")

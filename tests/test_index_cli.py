@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,7 @@ def test_index_json_has_the_keys_of_the_issue(tmp_path: Path):
         0,
         0,
     )
-    assert (report["documents"], report["articles"], report["stubs"]) == (3, 2, 1)
+    assert (report["documents"], report["articles"], report["related"]) == (3, 2, 1)
     assert report["errors"] == [] and report["stale"] == []
     assert report["seconds"] >= 0
 
@@ -74,7 +75,9 @@ def test_index_json_lists_errors_and_stale_seeds_with_relative_paths(tmp_path: P
     assert {e["path"] for e in report["errors"]} == {"sub/victim.md", "sub/never.md"}
     assert all(set(e) >= {"path", "error"} and e["error"] for e in report["errors"])
     assert report["stale"] == ["sub/victim.md"]
-    assert (report["added"], report["updated"], report["unchanged"]) == (1, 1, 2)
+    # Neither broken file is indexed as it is: both are errors, in none of the other counts.
+    assert (report["added"], report["updated"], report["unchanged"]) == (0, 0, 2)
+    assert report["seed_files"] == 4 and report["renamed"] == 0
     assert report["documents"] == 4  # the stale article is still there
 
 
@@ -83,7 +86,7 @@ def test_index_human_output_and_quiet(tmp_path: Path):
     index = tmp_path / "index"
     result = run_cli("index", "--seeds", seeds, "--index", index)
     assert result.code == 0
-    assert "3 documents (2 articles, 1 related stub)" in result.stdout
+    assert "3 documents (2 articles, 1 related document)" in result.stdout
     assert result.stderr == ""
     result = run_cli("index", "--index", index)
     assert result.code == 0 and "up to date" in result.stdout
@@ -116,7 +119,7 @@ def test_dry_run_of_a_new_index_writes_nothing(tmp_path: Path):
     assert not index.exists()
     dry = result.json()
     real = run_cli("index", "--seeds", seeds, "--index", index, "--json").json()
-    keys = ("added", "updated", "removed", "unchanged", "documents", "articles", "stubs")
+    keys = ("added", "updated", "removed", "unchanged", "documents", "articles", "related")
     assert [dry[k] for k in keys] == [real[k] for k in keys] == [2, 0, 0, 0, 3, 2, 1]
 
 
@@ -139,7 +142,7 @@ def test_dry_run_of_an_existing_index_writes_nothing(tmp_path: Path):
     assert snapshot(index) == before  # not even the lock file is touched
     dry = result.json()
     assert dry["dry_run"] is True
-    assert (dry["added"], dry["removed"], dry["documents"], dry["stubs"]) == (1, 1, 4, 2)
+    assert (dry["added"], dry["removed"], dry["documents"], dry["related"]) == (1, 1, 4, 2)
     human = run_cli("index", "--index", index, "--dry-run")
     assert "Dry run" in human.stdout and "would add 1" in human.stdout
     assert snapshot(index) == before
@@ -154,13 +157,13 @@ def test_stats_json_has_the_keys_of_the_issue(fixture_index: Path):
     assert result.code == 0, result.stderr
     stats = result.json()
     assert set(stats) >= STATS_JSON_KEYS
-    assert (stats["documents"], stats["articles"], stats["stubs"]) == (
+    assert (stats["documents"], stats["articles"], stats["related"]) == (
         FIXTURE_DOCUMENTS,
         FIXTURE_ARTICLES,
         FIXTURE_STUBS,
     )
     assert stats["seeds"] == str(FIXTURE_SEEDS)
-    assert stats["stale"] == [] and stats["invalid"] == []
+    assert stats["stale"] == [] and stats["errors"] == []
     assert isinstance(stats["size_bytes"], int) and stats["size_bytes"] > 0
     assert stats["earliest"] < stats["latest"]
     assert stats["earliest"].endswith("Z") and stats["last_build"].endswith("Z")
@@ -177,8 +180,8 @@ def test_stats_json_lists_stale_and_invalid_seeds(tmp_path: Path):
     assert run_cli("index", "--index", index).code == 3
     stats = run_cli("stats", "--index", index, "--json").json()
     assert stats["stale"] == ["s1.md"]
-    assert [i["path"] for i in stats["invalid"]] == ["bad.md"]
-    assert "mapping" in stats["invalid"][0]["error"]
+    assert [i["path"] for i in stats["errors"]] == ["bad.md"]
+    assert "mapping" in stats["errors"][0]["error"]
     human = run_cli("stats", "--index", index)
     assert human.code == 0
     assert "s1.md" in human.stdout and "bad.md" in human.stdout
@@ -213,7 +216,7 @@ def test_full_switches_the_index_to_another_folder(fixture_index_copy: Path, tmp
     result = run_cli("index", "--seeds", other, "--index", fixture_index_copy, "--full", "--json")
     assert result.code == 0, result.stderr
     report = result.json()
-    assert (report["documents"], report["articles"], report["stubs"]) == (3, 2, 1)
+    assert (report["documents"], report["articles"], report["related"]) == (3, 2, 1)
     assert report["removed"] == FIXTURE_ARTICLES and report["added"] == 2
     stats = searchkit.index_stats(fixture_index_copy)
     assert stats.seeds == str(other.resolve())
@@ -313,3 +316,62 @@ def test_every_command_has_help(tmp_path: Path, command: list[str]):
 
 def test_index_and_stats_are_commands():
     assert {"index", "stats"} <= set(_commands())
+
+
+def test_the_config_file_names_the_folders_flags_and_variables_win(tmp_path: Path) -> None:
+    """Precedence: flag, then SEARCHKIT_*, then the config file's [index], then defaults."""
+    seeds = tmp_path / "seeds"
+    write_file(seeds / "a.md", seed_text("Alpha", "https://x.example/a"))
+    other = tmp_path / "other"
+    write_file(other / "b.md", seed_text("Beta", "https://x.example/b"))
+    config = tmp_path / "xdg" / "searchkit" / "config.toml"
+    config.parent.mkdir(parents=True)
+    configured = tmp_path / "configured"
+    config.write_text(f'[index]\nindex = "{configured}"\nseeds = "{seeds}"\n', encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "xdg")}
+
+    def titles(*args: str | Path, extra: dict[str, str] | None = None) -> list[str]:
+        fields = ("--format", "jsonl", "--fields", "title")
+        result = run_cli("search", "*", *fields, *args, cwd=work, env={**env, **(extra or {})})
+        assert result.code == 0, result.stderr
+        return [json.loads(line)["title"] for line in result.stdout.splitlines()]
+
+    assert run_cli("index", cwd=work, env=env).code == 0
+    assert (configured / "CURRENT").exists() and not (work / "index").exists()
+    assert titles() == ["Alpha"]
+    variables = {"SEARCHKIT_INDEX": str(tmp_path / "by-env"), "SEARCHKIT_SEEDS": str(other)}
+    assert run_cli("index", cwd=work, env={**env, **variables}).code == 0
+    assert titles(extra=variables) == ["Beta"]
+    assert titles("--index", configured, extra=variables) == ["Alpha"]
+
+
+def test_jobs_sets_the_processes_of_a_full_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import searchkit.build
+    from searchkit import cli
+
+    seeds = _folder(tmp_path)
+    asked: list[int | None] = []
+    real = searchkit.build.build_index
+
+    def spy(*args, options, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(options.jobs)
+        return real(*args, options=options, **kwargs)
+
+    monkeypatch.setattr(searchkit.build, "build_index", spy)
+    assert (
+        cli.main(["index", "--seeds", str(seeds), "--index", str(tmp_path / "i"), "-j", "3"]) == 0
+    )
+    assert cli.main(["index", "--index", str(tmp_path / "i"), "--full", "-q"]) == 0
+    assert asked == [3, None]  # None: the usable cores (build.options.jobs_for)
+    one = run_cli("index", "--seeds", seeds, "--index", tmp_path / "one", "--jobs", "1", "--json")
+    two = run_cli("index", "--seeds", seeds, "--index", tmp_path / "two", "-j", "2", "--json")
+    assert one.code == two.code == 0
+    keys = ("added", "documents", "articles", "related")
+    assert [one.json()[k] for k in keys] == [two.json()[k] for k in keys]
+    bad = run_cli("index", "--seeds", seeds, "--index", tmp_path / "bad", "--jobs", "0")
+    assert bad.code == 2 and "not positive" in bad.stderr
+    assert not (tmp_path / "bad").exists()

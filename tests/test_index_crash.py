@@ -140,7 +140,7 @@ def assert_previous_index_intact(index: Path, world: World) -> None:
 def assert_completed(index: Path, world: World, result) -> dict:
     assert result.code == 0, result.stderr
     report = result.json()
-    assert (report["documents"], report["articles"], report["stubs"]) == world.expected.counts
+    assert (report["documents"], report["articles"], report["related"]) == world.expected.counts
     assert report["errors"] == [] and report["stale"] == []
     docs = stored_docs(index)
     assert set(docs) == set(world.expected.articles) | set(world.expected.stubs)

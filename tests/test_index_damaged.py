@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import json
 import os
 import random
 import re
@@ -152,7 +153,16 @@ def _run(*args: str | Path) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main([str(a) for a in args])
-    return code, out.getvalue(), err.getvalue()
+    return code, out.getvalue(), _error_line(code, out.getvalue(), err.getvalue())
+
+
+def _error_line(code: int, out: str, err: str) -> str:
+    """What went wrong, as the line on stderr: with --json, an error is instead one JSON
+    object on stdout (and nothing on stderr), whose message is that line's."""
+    if code and out.startswith('{"error": '):
+        assert err == "" and out.count("\n") == 1
+        return f"searchkit: {json.loads(out)['error']['message']}\n"
+    return err
 
 
 def _said_damaged_or_worked(index: Path, code: int, out: str, err: str) -> None:
@@ -198,8 +208,9 @@ def test_any_damage_of_any_file_is_one_line_and_a_full_build_recovers(
 
     code, out, err = _run("search", "--index", index, "--json", "damage")
     if (kind, damage) == ("CURRENT", "deleted"):
-        assert (code, err.strip()) == (1, f"searchkit: no index at {index}: build it with "
-                                          f"`searchkit index --index {index}`")  # fmt: skip
+        assert (code, err.strip()) == (1, f"searchkit: no index at {index}, and no seeds folder "
+                                          "at seeds to build it from: pass --seeds with the "
+                                          "folder of your seed files")  # fmt: skip
     else:
         _said_damaged_or_worked(index, code, out, err)
         if code == 0:

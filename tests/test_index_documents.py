@@ -76,11 +76,11 @@ def test_small_folder_counts(small):
     report = searchkit.build_index(seeds, index)
     # Articles a, b, c; stubs: the shared story and a's url-less entry. c is cited but an article;
     # the untitled entry yields nothing.
-    assert (report.documents, report.articles, report.stubs) == (5, 3, 2)
+    assert (report.documents, report.articles, report.related) == (5, 3, 2)
     assert (report.added, report.updated, report.removed, report.unchanged) == (3, 0, 0, 0)
     assert report.ok and report.changed and report.full
     stats = searchkit.index_stats(index)
-    assert (stats.documents, stats.articles, stats.stubs) == (5, 3, 2)
+    assert (stats.documents, stats.articles, stats.related) == (5, 3, 2)
 
 
 def test_url_cited_by_two_seeds_is_one_stub_with_the_union_of_their_topics(small):
@@ -151,7 +151,7 @@ def test_url_less_entry_of_a_seed_without_url_is_keyed_by_its_path(tmp_path: Pat
     seeds = tmp_path / "seeds"
     write_file(seeds / "sub" / "n.md", seed_text("No url", related=[related("Anonymous stub")]))
     report = searchkit.build_index(seeds, tmp_path / "index")
-    assert (report.documents, report.articles, report.stubs) == (2, 1, 1)
+    assert (report.documents, report.articles, report.related) == (2, 1, 1)
     assert set(stored_docs(tmp_path / "index")) == {"sub/n.md", "sub/n.md#related-1"}
 
 
@@ -173,7 +173,7 @@ def test_two_seeds_with_the_same_url_index_the_first_path_and_report_the_other(t
     )
     assert not report.errors
     assert not report.ok
-    assert (report.documents, report.articles, report.stubs) == (2, 2, 0)
+    assert (report.documents, report.articles, report.related) == (2, 2, 0)
     docs = stored_docs(tmp_path / "index")
     assert docs["https://dup.example/x"]["title"] == "First"
     assert docs["https://dup.example/x"]["path"] == "a-first.md"
@@ -246,13 +246,13 @@ def test_fixture_folder_has_the_awkward_cases_it_is_meant_to_cover():
 def test_fixture_index_holds_exactly_the_expected_documents(fixture_index: Path):
     expected = fixture_expected()
     stats = searchkit.index_stats(fixture_index)
-    assert (stats.documents, stats.articles, stats.stubs) == (
+    assert (stats.documents, stats.articles, stats.related) == (
         FIXTURE_DOCUMENTS,
         FIXTURE_ARTICLES,
         FIXTURE_STUBS,
     )
     assert stats.seed_files == FIXTURE_SEED_FILES
-    assert stats.stale == () and stats.invalid == () and stats.duplicates == ()
+    assert stats.stale == () and stats.errors == () and stats.duplicates == ()
     docs = stored_docs(fixture_index)
     assert set(docs) == set(expected.articles) | set(expected.stubs)
     for identity, path in expected.articles.items():
@@ -267,7 +267,7 @@ def test_fixture_index_holds_exactly_the_expected_documents(fixture_index: Path)
 
 def test_fixture_build_report_counts(tmp_path: Path):
     report = searchkit.build_index(FIXTURE_SEEDS, tmp_path / "index", dry_run=True)
-    assert (report.documents, report.articles, report.stubs) == (
+    assert (report.documents, report.articles, report.related) == (
         FIXTURE_DOCUMENTS,
         FIXTURE_ARTICLES,
         FIXTURE_STUBS,

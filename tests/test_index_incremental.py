@@ -58,7 +58,7 @@ class Web:
         write_file(self.seeds / "b.md", _b())
         write_file(self.seeds / "c.md", _c())
         first = self.build()
-        assert (first.documents, first.articles, first.stubs) == (5, 3, 2)
+        assert (first.documents, first.articles, first.related) == (5, 3, 2)
 
     def build(self, **kwargs) -> searchkit.IndexReport:
         return searchkit.build_index(self.seeds, self.index, **kwargs)
@@ -77,7 +77,7 @@ def _counts(report) -> tuple[int, int, int, int]:
 
 
 def _docs(report) -> tuple[int, int, int]:
-    return report.documents, report.articles, report.stubs
+    return report.documents, report.articles, report.related
 
 
 def test_initial_state(web: Web):
@@ -152,10 +152,11 @@ def test_later_citer_edits_its_entry_and_the_stub_keeps_the_first_citers_fields(
     assert web.docs()[S1]["title"] == "S1 via a"
 
 
-def test_rename_counts_as_removed_and_added_and_moves_stub_fields(web: Web):
+def test_rename_counts_as_renamed_and_moves_stub_fields(web: Web):
     os.rename(web.seeds / "a.md", web.seeds / "z.md")
     report = web.build()
-    assert _counts(report) == (1, 0, 1, 2)
+    assert _counts(report) == (0, 0, 0, 2)
+    assert report.renamed == 1
     assert _docs(report) == (5, 3, 2)
     docs = web.docs()
     assert docs[A]["path"] == "z.md"
@@ -198,7 +199,7 @@ def test_stub_shared_by_two_seeds_losing_one_citer_stays_with_fewer_topics(web: 
     else:
         write_file(web.seeds / "b.md", _b(rel=[related("C via b", C)]))
     report = web.build()
-    assert report.stubs == 2
+    assert report.related == 2
     docs = web.docs()
     assert docs[S1]["kind"] == "related"
     assert docs[S1]["title"] == "S1 via a"
@@ -216,7 +217,7 @@ def test_stub_losing_its_last_citer_leaves_the_index(web: Web, how: str):
     report = web.build()
     docs = web.docs()
     assert S1 not in docs
-    assert report.stubs == sum(1 for d in docs.values() if d["kind"] == "related")
+    assert report.related == sum(1 for d in docs.values() if d["kind"] == "related")
     assert title_hits(web.index, "S1") == []
 
 
@@ -376,7 +377,7 @@ def test_removing_a_cited_fixture_article_turns_it_into_a_stub(built_index):
     report = searchkit.build_index(seeds, index)
     after = expected_documents(seeds)
     assert (report.added, report.updated, report.removed) == (0, 0, 1)
-    assert (report.documents, report.articles, report.stubs) == after.counts
+    assert (report.documents, report.articles, report.related) == after.counts
     assert report.articles == FIXTURE_ARTICLES - 1
     assert identity in after.stubs and identity not in expected.stubs
     docs = stored_docs(index)

@@ -150,6 +150,6 @@ def test_random_changes_keep_the_incremental_index_equal_to_a_full_build(
         assert report.stale == () and report.errors == (), mutator.log
         docs = assert_matches_full_build(seeds, index, tmp_path, _jobs(jobs))
         expected = expected_documents(seeds)
-        assert (report.documents, report.articles, report.stubs) == expected.counts, mutator.log
+        assert (report.documents, report.articles, report.related) == expected.counts, mutator.log
         assert len(docs) == expected.documents
         assert {d.path: d.of for d in report.duplicates} == expected.duplicates

@@ -119,6 +119,9 @@ def test_wait_succeeds_once_the_holder_exits(folder, holders):
     assert result.code == 0, result.stderr
     assert result.json()["documents"] == 3
     assert holder.proc.poll() is not None  # it finished before we could write
+    # It said whom it waited for, at once (on stderr: stdout is the JSON report).
+    assert result.stderr.startswith(f"searchkit: waiting for process {holder.pid}, ")
+    assert "(at most 10 s)" in result.stderr
     assert 0.5 < waited < 10
 
 

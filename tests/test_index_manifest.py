@@ -108,7 +108,8 @@ def test_an_index_from_the_previous_release_is_rebuilt_from_its_own_folder(
     assert any("earlier searchkit" in note for note in rebuilt.notes), rebuilt.notes
     assert (rebuilt.documents, [e.path for e in rebuilt.errors]) == (3, ["broken.md"])
     again = searchkit.build_index(None, index)
-    assert not again.changed and not again.notes and again.unchanged == 3
+    assert not again.changed and not again.notes and again.unchanged == 2
+    assert [e.path for e in again.errors] == ["broken.md"] and not again.errors[0].new
     live = live_store(index)
     with next(live.glob("manifest-*.json")).open("rb") as fh:
         assert json.loads(fh.readline())["format"] == store.MANIFEST_FORMAT
@@ -183,3 +184,21 @@ def test_states_changed_after_reading_pack_and_diff_as_a_dict_would(
     )
     assert sorted(diff.missing) == sorted(p for p in model if p not in scanned)
     assert diff.unchanged == sum(1 for p in scanned if stat.get(p) == scanned[p])
+
+
+def test_compacting_keeps_paths_whose_bytes_run_from_the_blob_into_the_tail() -> None:
+    """A manifest read back holds its paths in one blob; a seed set since goes to the tail.
+    When a row that ends the blob and the new row are next to each other, compacting reads
+    one range across both (it used to stop at the end of the blob and lose the new path)."""
+    manifest = store.Manifest(seeds_dir="/s", schema="x", generation=3, built_at=1.5)
+    for name in ("a.md", "b.md", "c.md", "d.md"):
+        manifest.seeds[name] = store.SeedState(1, 2, "ab" * 12, store.OK)
+    back = store.Manifest.from_bytes(manifest.to_bytes(), Path("manifest-3.json"))
+    for rounds in range(3):  # drop one, set another: the blob gets compacted along the way
+        back.seeds[f"n{rounds}.md"] = store.SeedState(
+            5, 6, "", store.STALE, "unreadable", None, True
+        )
+        del back.seeds[sorted(p for p in back.seeds if not p.startswith("n"))[0]]
+        expected = dict(back.seeds)
+        back = store.Manifest.from_bytes(back.to_bytes(), Path("manifest-3.json"))
+        assert dict(back.seeds) == expected

@@ -112,10 +112,10 @@ def _assert_same_build(
     assert docs.keys() == expected.keys()
     assert {k: v for k, v in docs.items() if v != expected[k]} == {}
     assert _manifest_states(index) == _manifest_states(oracle)
-    for name in ("documents", "articles", "stubs", "errors", "stale", "duplicates"):
+    for name in ("documents", "articles", "related", "errors", "stale", "duplicates"):
         assert getattr(report, name) == getattr(oracle_report, name), name
     counted = expected_documents(seeds, skip=BROKEN)
-    assert (report.articles, report.stubs) == (len(counted.articles), len(counted.stubs))
+    assert (report.articles, report.related) == (len(counted.articles), len(counted.stubs))
     assert {(d.path, d.of) for d in report.duplicates} == set(counted.duplicates.items())
 
 

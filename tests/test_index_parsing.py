@@ -127,7 +127,7 @@ def test_real_seed_index_holds_article_and_five_stubs_without_secured(tmp_path: 
     seeds.mkdir()
     (seeds / REAL_SEED.name).write_bytes(REAL_SEED.read_bytes())
     report = searchkit.build_index(seeds, tmp_path / "index")
-    assert (report.documents, report.articles, report.stubs) == (6, 1, 5)
+    assert (report.documents, report.articles, report.related) == (6, 1, 5)
     docs = stored_docs(tmp_path / "index")
     kcrg = docs[
         "https://www.kcrg.com/video/2021/04/29/false-facial-recognition-sends-innocent-man-jail"
@@ -190,7 +190,7 @@ def test_related_url_and_identity_are_normalised_alike(tmp_path: Path):
         )
     )
     report = searchkit.build_index(seeds, tmp_path / "index")
-    assert (report.documents, report.articles, report.stubs) == (3, 2, 1)
+    assert (report.documents, report.articles, report.related) == (3, 2, 1)
     assert set(stored_docs(tmp_path / "index")) == {
         "https://site.example/story",
         "https://other.example/b",

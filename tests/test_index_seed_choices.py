@@ -62,7 +62,7 @@ def test_the_warning_is_a_note_of_the_build_and_the_article_is_indexed(tmp_path:
     result = run_cli("index", "--seeds", seeds, "--index", tmp_path / "index", "--json")
     assert result.code == 0, result.stderr  # the seed is indexed: a warning is no error
     report = result.json()
-    assert report["errors"] == [] and (report["articles"], report["stubs"]) == (1, 1)
+    assert report["errors"] == [] and (report["articles"], report["related"]) == (1, 1)
     assert report["notes"] == ["a.md: related[0] is text, not a mapping of fields: left out"]
     plain = run_cli("index", "--seeds", seeds, "--index", tmp_path / "again", "--full")
     assert "a.md: related[0] is text, not a mapping of fields: left out" in plain.stdout
@@ -118,7 +118,7 @@ def test_a_related_url_that_is_not_text_keys_the_entry_by_its_place(tmp_path: Pa
     write_file(seeds / "a.md", seed_text("A", "https://n.example/a", related=[related("R", 42)]))
     write_file(seeds / "b.md", seed_text("B", "https://n.example/b", related=[related("S", 42)]))
     report = searchkit.build_index(seeds, tmp_path / "index")
-    assert report.stubs == 2  # not one stub "42" cited by both
+    assert report.related == 2  # not one stub "42" cited by both
     assert set(stored_docs(tmp_path / "index")) >= {
         "https://n.example/a#related-1",
         "https://n.example/b#related-1",

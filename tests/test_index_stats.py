@@ -39,7 +39,7 @@ def test_fixture_stats_match_an_independent_recount(fixture_index: Path):
 
 
 def test_stats_of_a_missing_index_raise_index_not_found(tmp_path: Path):
-    with pytest.raises(searchkit.IndexNotFoundError, match="searchkit index"):
+    with pytest.raises(searchkit.IndexNotFoundError, match="no index at"):
         searchkit.index_stats(tmp_path / "nothing-here")
 
 
@@ -66,7 +66,7 @@ def test_stats_count_topics_and_providers_case_insensitively(tmp_path: Path):
     )
     searchkit.build_index(seeds, tmp_path / "index")
     stats = searchkit.index_stats(tmp_path / "index")
-    assert (stats.documents, stats.articles, stats.stubs) == (3, 2, 1)
+    assert (stats.documents, stats.articles, stats.related) == (3, 2, 1)
     assert stats.topics == 2
     assert stats.providers == 2
 

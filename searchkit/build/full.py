@@ -74,6 +74,7 @@ from .options import BuildOptions, jobs_for
 from .rows import FAILED, OK, EntryReader, Rows, Spill, key_of
 from .share import Claims, Share
 from .table import FileTable, write_table
+from .tally import tally_full
 
 MAIN = 0  # this process's part number; workers are 1 .. jobs - 1
 
@@ -92,7 +93,10 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
     if may_keep and ctx.found.unreadable:
         may_keep = _keep_a_sound_index(ctx, list(ctx.found.unreadable.items()))
     manifest = mf.Manifest(
-        seeds_dir=str(ctx.seeds_root), schema=schema_fingerprint(), scan=ctx.fingerprint
+        seeds_dir=str(ctx.seeds_root),
+        schema=schema_fingerprint(),
+        scan=ctx.fingerprint,
+        folders=ctx.folders,
     )
     ctx.space.bytes = _space_needed(ctx)
     store = None if dry_run else st.new_store(ctx.root)
@@ -142,6 +146,7 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
         dry_run=dry_run,
         changed=not dry_run,
         documents=(articles + stubs, articles, stubs),
+        old=old,
     )
 
 
@@ -188,7 +193,9 @@ def _fill_manifest(
     failed = status == FAILED
     digests[failed] = 0
     columns.digests = digests
-    _count_changes(counts, columns, failed, old)
+    found = tally_full(columns, status == OK, old)
+    counts.added, counts.updated, counts.unchanged = found.added, found.updated, found.unchanged
+    counts.renamed, counts.removed = found.renamed, found.removed
     identities = build.duplicate_identities(decision)
     extra: dict[str, mf.Extra] = {}
     unread = []
@@ -211,25 +218,6 @@ def _fill_manifest(
             extra[path] = (mf.INVALID, errors[number], None, False)
     manifest.seeds = mf.SeedStates.from_columns(columns, extra)
     return sorted(unread)
-
-
-def _count_changes(
-    counts: Counts, columns: mf.Columns, failed: Any, old: mf.Manifest | None
-) -> None:
-    """Files added, updated, unchanged (by content hash) and removed since `old`; a file that
-    could not be read is in none of them (it is listed with the errors)."""
-    if old is None:
-        counts.added = int((~failed).sum())
-        return
-    before = old.seeds.columns()
-    rows = before.rows_of(columns.keys)
-    known = rows >= 0
-    same = np.zeros(len(rows), dtype=bool)
-    same[known] = (before.digests[rows[known]] == columns.digests[known]).all(axis=1)
-    counts.added = int((~known & ~failed).sum())
-    counts.unchanged = int((same & ~failed).sum())
-    counts.updated = int((known & ~same & ~failed).sum())
-    counts.removed = len(before) - len(np.unique(rows[known]))
 
 
 def _keep_a_sound_index(ctx: Context, unread: list[tuple[str, str]]) -> bool:

@@ -38,11 +38,11 @@ from .context import (
     INDEX_BYTES_PER_SEED_BYTE,
     SEGMENT_PEAK,
     Context,
-    Counts,
     make_report,
     stamp,
     warning_notes,
 )
+from .tally import tally_incremental
 
 
 def incremental_build(
@@ -51,7 +51,6 @@ def incremental_build(
     """Bring the store's index in step with the scan (ctx.found), as a new generation.
     Raises IndexDamagedError, before writing anything, when the index cannot be read."""
     files = ctx.found.files
-    counts = Counts()
     manifest = mf.Manifest(
         seeds_dir=old.seeds_dir,
         schema=old.schema,
@@ -59,6 +58,7 @@ def incremental_build(
         built_at=old.built_at,
         seeds=old.seeds.copy(),
         scan=ctx.fingerprint,
+        folders=ctx.folders if ctx.folders is not None else old.folders,
     )
     diff = old.seeds.diff(files)  # as arrays: no object per unchanged seed
     reasons = {p: ctx.found.unreadable_reason(p) for p in diff.missing}
@@ -68,17 +68,19 @@ def incremental_build(
     suspects = [SeedFile(*f) for f in diff.changed]
     changed = {f.path for f in suspects}
     suspects += [SeedFile(p, *files[p]) for p in sorted(failed - changed) if p in files]
-    counts.removed = len(removed)
-    counts.unchanged = len(files) - len(suspects)
     ctx.space.bytes = _space_needed(suspects, mf.manifest_path(store, old.generation))
-    loaded = _load_changed(ctx, suspects, old, manifest, counts, failed)
+    loaded = _load_changed(ctx, suspects, old, manifest, failed)
     for path in removed:
         del manifest.seeds[path]
     for path, why in unreadable.items():
         manifest.seeds[path] = _unreadable(manifest.seeds[path], why)
     # A manifest whose scan fingerprint is not this scan's is written again, even with no
     # seed changed, so that the next run takes the fast path.
-    manifest_dirty = bool(removed or suspects or unreadable) or old.scan != ctx.fingerprint
+    manifest_dirty = (
+        bool(removed or suspects or unreadable)
+        or old.scan != ctx.fingerprint
+        or old.folders != manifest.folders
+    )
     writes: dict[str, IndexDocument | None] = {}
     if not (loaded or removed) and old.counts is not None:
         documents, articles = old.counts  # nothing to write: the index need not be read
@@ -89,6 +91,9 @@ def incremental_build(
                 writes = ChangePlan(ctx, searcher, old, manifest, loaded, removed).derive()
             doc_counts = _doc_counts(searcher, writes, old.counts)
     manifest.counts = doc_counts[:2]
+    counts = tally_incremental(
+        old.seeds, manifest.seeds, files, [f.path for f in suspects], removed
+    )
     if dry_run or not (writes or manifest_dirty):
         return make_report(
             ctx,
@@ -98,6 +103,7 @@ def incremental_build(
             dry_run=dry_run,
             changed=False,
             documents=doc_counts,
+            old=old,
         )
     if writes:
         writer = None
@@ -121,10 +127,19 @@ def incremental_build(
                 mf.prune_manifests(store, committed)
             raise
         mf.prune_manifests(store, manifest.generation)
+        if ctx.on_writes is not None:
+            ctx.on_writes(writes)
     else:
         mf.write_manifest(store, manifest)  # same generation: only file stats changed
     return make_report(
-        ctx, manifest, counts, full=False, dry_run=False, changed=bool(writes), documents=doc_counts
+        ctx,
+        manifest,
+        counts,
+        full=False,
+        dry_run=False,
+        changed=bool(writes),
+        documents=doc_counts,
+        old=old,
     )
 
 
@@ -150,7 +165,6 @@ def _load_changed(
     suspects: Sequence[SeedFile],
     old: mf.Manifest,
     manifest: mf.Manifest,
-    counts: Counts,
     failed: set[str],
 ) -> dict[str, Loaded]:
     """Parse the files whose content changed, and those the last build could not read; a
@@ -167,7 +181,6 @@ def _load_changed(
             manifest.seeds[f.path] = mf.SeedState(
                 f.mtime_ns, f.size, state.digest, state.status, state.error, state.identity
             )
-            counts.unchanged += 1
         else:
             changed.append(f)
     total = len(changed)
@@ -178,8 +191,6 @@ def _load_changed(
         on_progress=lambda d: ctx.report(BuildProgress("parse", d, total)),
         worker_min=ctx.options.parse_worker_min_files,
     ):
-        if not item.failed:
-            counts.count(old.seeds.get(item.file.path), item.digest)
         if item.seed is not None:
             ctx.notes += warning_notes(item.file.path, item.seed.warnings)
         loaded[item.file.path] = item

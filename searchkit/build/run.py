@@ -9,20 +9,30 @@ removing everything the build wrote.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from .. import freshness as fresh
 from .. import manifest as mf
 from .. import store as st
 from ..config import DEFAULT_SEEDS_DIR
-from ..errors import IndexDamagedError, SeedsMismatchError
+from ..errors import IndexDamagedError
 from ..reports import BuildProgress, IndexReport, ProgressCallback
 from ..scan import scan_seeds
 from ..schema import schema_fingerprint
 from ..whoosh_seam.errors import opening, writing
 from ..whoosh_seam.storage import open_index
 from ..whoosh_seam.toc import latest_generation
-from .context import Context, Counts, SpaceNeeded, link_notes, make_report, rebuilt_note
+from .context import (
+    Context,
+    Counts,
+    SpaceNeeded,
+    WritesCallback,
+    link_notes,
+    make_report,
+    rebuilt_note,
+)
 from .options import DEFAULT_OPTIONS, BuildOptions, jobs_for
 
 
@@ -35,6 +45,8 @@ def build_index(
     wait: float | None = None,
     progress: ProgressCallback | None = None,
     options: BuildOptions = DEFAULT_OPTIONS,
+    changed: Collection[str] | None = None,
+    on_writes: WritesCallback | None = None,
 ) -> IndexReport:
     """Bring the index at `index_dir` in step with the seeds folder; return what changed.
 
@@ -42,7 +54,12 @@ def build_index(
     naming another folder than the index's is refused unless `full` is set. `wait` is how long
     to wait for another writer, in seconds (None: fail at once with IndexLockedError).
     `progress` is called with BuildProgress values as the build goes; `options` says how the
-    build runs (processes, memory). Never prints.
+    build runs (processes, memory). `changed` (paths relative to the seeds folder, as a file
+    watcher names them) says that no other path changed since the last build: only those
+    are stat-ed, when that can stand in for a walk of the folder (build/hinted.py).
+    `on_writes` is called with the documents an incremental build rewrote ({id: document,
+    or None for one it deleted}) once they are committed (a sharded index applies them to
+    its shards). Never prints.
 
     Raises SeedsFolderError (the seeds folder cannot be read as a whole), IndexWriteError
     (DiskFullError: the disk is full) and SeedsUnreadableError (a full build could not read
@@ -54,12 +71,37 @@ def build_index(
     root = Path(index_dir)
     report = progress if progress is not None else _ignore
     space = SpaceNeeded()
-    with writing(root, needed=space.get):
-        if dry_run:
-            return _build(root, seeds_dir, full, True, report, started, options, space)
-        with st.write_lock(root, wait=wait):
-            st.remove_orphan_stores(root)
-            return _build(root, seeds_dir, full, False, report, started, options, space)
+    created = not root.exists()
+    try:
+        with writing(root, needed=space.get):
+            if dry_run:
+                return _build(root, seeds_dir, full, True, report, started, options, space, changed)
+            with st.write_lock(root, wait=wait):
+                st.remove_orphan_stores(root)
+                return _build(
+                    root,
+                    seeds_dir,
+                    full,
+                    False,
+                    report,
+                    started,
+                    options,
+                    space,
+                    changed,
+                    on_writes,
+                )
+    except BaseException:
+        # A first build that failed leaves nothing behind: no index folder, no lock.
+        if not dry_run and root.is_dir() and _unbuilt(root):
+            st.remove_if_unbuilt(root, created=created)
+        raise
+
+
+def _unbuilt(root: Path) -> bool:
+    try:
+        return st.current_store(root) is None
+    except IndexDamagedError:
+        return False
 
 
 def _ignore(_progress: BuildProgress) -> None:
@@ -75,6 +117,8 @@ def _build(
     started: float,
     options: BuildOptions,
     space: SpaceNeeded,
+    changed: Collection[str] | None = None,
+    on_writes: WritesCallback | None = None,
 ) -> IndexReport:
     notes: list[str] = []
     existing = _read_existing(root, notes)
@@ -85,17 +129,41 @@ def _build(
         seeds_root = Path(seeds_dir)
     seeds_root = seeds_root.resolve()
     if existing and not full and Path(existing[0].seeds_dir) != seeds_root:
-        raise SeedsMismatchError(str(root), existing[0].seeds_dir, str(seeds_root))
+        from .relink import relink  # only a build pointed at another folder needs it
+
+        relink(root, *existing, seeds_root, notes, dry_run=dry_run)
     report(BuildProgress("scan"))
     # A folder is scanned by several processes when the last build found it large.
     large = existing is not None and len(existing[0].seeds) >= options.parallel_stat_min_files
-    found = scan_seeds(
-        seeds_root, processes=jobs_for(options) if large else 1, helper=options.stat_helper
-    )
+    # The folders' mtimes, before the scan (a change after them is seen as one by a freshness
+    # check), for a folder that is, or may grow, too large to be checked file by file.
+    stamped = existing is None or len(existing[0].seeds) >= fresh.FILES_CHECK_MAX // 2
+    folders = fresh.folder_stamps(seeds_root) if stamped else None
+    found = None
+    if changed and existing is not None and not full:
+        from .hinted import hinted_scan
+
+        found = hinted_scan(seeds_root, existing[0], changed)
+        if found is not None:
+            folders = existing[0].folders  # not read again: the folders did not change
+    if found is None:
+        found = scan_seeds(
+            seeds_root, processes=jobs_for(options) if large else 1, helper=options.stat_helper
+        )
     fingerprint = mf.scan_fingerprint(found.files)
     notes += link_notes(found)
     ctx = Context(
-        root.resolve(), seeds_root, started, notes, report, fingerprint, options, found, space
+        root.resolve(),
+        seeds_root,
+        started,
+        notes,
+        report,
+        fingerprint,
+        options,
+        found,
+        space,
+        folders,
+        on_writes,
     )
     old = None
     if existing is not None:
@@ -107,6 +175,9 @@ def _build(
             and not found.problems
             and not old.seeds.failed()
         ):
+            if folders is not None and folders != old.folders and not dry_run:
+                old.folders = folders  # only folder mtimes changed: keep them for freshness
+                mf.write_manifest(store, old)
             return _unchanged(ctx, old, len(found.files), dry_run=dry_run)
         try:
             old.seeds.load()
@@ -162,15 +233,18 @@ def _open_whoosh(root: Path, store: Path, notes: list[str]) -> Any:
 
 
 def _unchanged(ctx: Context, manifest: mf.Manifest, files: int, *, dry_run: bool) -> IndexReport:
-    """The report of a build that found the folder exactly as the manifest describes it."""
+    """The report of a build that found the folder exactly as the manifest describes it:
+    every seed file is as it was, indexed or not."""
     assert manifest.counts is not None
     documents, articles = manifest.counts
+    not_indexed = sum(1 for _ in manifest.seeds.issues())
     return make_report(
         ctx,
         manifest,
-        Counts(unchanged=files),
+        Counts(unchanged=files - not_indexed),
         full=False,
         dry_run=dry_run,
         changed=False,
         documents=(documents, articles, documents - articles),
+        old=manifest,
     )

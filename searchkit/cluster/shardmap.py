@@ -4,8 +4,11 @@ they are, how documents are routed to them, and the statistics summed over all o
 Layout of a sharded index folder:
 
     FOLDER/cluster.json        this map
-    FOLDER/shards/000/ ...     one Whoosh index per shard (a shared path every node sees)
-    FOLDER/shards/000/ordinals.npy  each document's number in the single-index order
+    FOLDER/staging/            the single index the shards are cut from (the source of truth
+                               for incremental runs: its manifest and documents)
+    FOLDER/shards/000-xxxx/    one Whoosh index per shard (a shared path every node sees);
+                               an incremental run writes a changed shard to a new folder
+    FOLDER/shards/.../ordinals.npy  each document's number in the single-index order
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from ..store import atomic_write
 
 SHARD_MAP = "cluster.json"
 SHARDS_DIR = "shards"
+STAGING_DIR = "staging"
 ORDINALS = "ordinals.npy"
-FORMAT = 1
+FORMAT = 2
 
 
 def shard_of(doc_id: str, shards: int) -> int:
@@ -51,14 +55,22 @@ class ShardStats:
 
 @dataclass(frozen=True, slots=True)
 class ShardMap:
-    """A sharded index: `shards` shards, the statistics of each and their sum, the schema
-    fingerprint and the seeds folder it was built from."""
+    """A sharded index: `shards` shards, the folder (`paths`, relative to the index folder)
+    and statistics of each and their sum, the schema fingerprint, the seeds folder it was
+    built from; `next_ordinal` is the number the next document written gets in the
+    single-index order, `staging` the generation of the staging index the shards hold."""
 
     shards: int
     schema: str
     seeds_dir: str
     per_shard: tuple[ShardStats, ...]
     built: str
+    paths: tuple[str, ...]
+    next_ordinal: int
+    staging: str
+
+    def path(self, folder: Path, number: int) -> Path:
+        return folder / self.paths[number]
 
     @property
     def stats(self) -> ShardStats:
@@ -72,8 +84,9 @@ class ShardMap:
         return data
 
 
-def shard_dir(folder: Path, number: int) -> Path:
-    return folder / SHARDS_DIR / f"{number:03d}"
+def new_shard_path(number: int, tag: str) -> str:
+    """The folder, relative to the index folder, of a new version of shard `number`."""
+    return f"{SHARDS_DIR}/{number:03d}-{tag}"
 
 
 def is_sharded(folder: Path) -> bool:
@@ -101,11 +114,14 @@ def read_shard_map(folder: Path) -> ShardMap:
             str(data["seeds_dir"]),
             per_shard,
             str(data["built"]),
+            tuple(str(p) for p in data["paths"]),
+            int(data["next_ordinal"]),
+            str(data["staging"]),
         )
     except FileNotFoundError:
         raise IndexDamagedError(str(folder), "has no shard map", str(path)) from None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise IndexDamagedError(str(folder), f"cannot be read ({exc})", str(path)) from None
-    if len(per_shard) != shard_map.shards:
+    if not len(per_shard) == len(shard_map.paths) == shard_map.shards:
         raise IndexDamagedError(str(folder), "lists the wrong number of shards", str(path))
     return shard_map

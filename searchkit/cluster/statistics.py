@@ -7,6 +7,7 @@ from __future__ import annotations
 from math import log
 from typing import Any
 
+from whoosh.classify import Bo1Model, Expander
 from whoosh.scoring import BM25F, BM25FScorer
 
 from ..search.ranking import WEIGHTING
@@ -44,3 +45,48 @@ class GlobalBM25F(BM25F):  # type: ignore[misc]
             scorer.avgfl = length / (total or 1) or 1
             scorer.setup(searcher, fieldname, text)  # its best score, from the new figures
         return scorer
+
+
+class GlobalReader:
+    """What whoosh.classify.Expander reads of an index, answered with statistics summed over
+    every shard: the document count, a field's total length, each word's frequency."""
+
+    def __init__(
+        self,
+        schema: Any,
+        doc_count: int,
+        field_lengths: dict[str, int],
+        frequencies: dict[str, int],
+    ) -> None:
+        self.schema = schema
+        self._doc_count = doc_count
+        self._lengths = field_lengths
+        self._frequencies = frequencies
+
+    def doc_count_all(self) -> int:
+        return self._doc_count
+
+    def field_length(self, fieldname: str) -> int:
+        return self._lengths.get(fieldname, 0)
+
+    def __contains__(self, term: tuple[str, Any]) -> bool:
+        return self.frequency(*term) > 0
+
+    def frequency(self, fieldname: str, text: Any) -> int:
+        return self._frequencies.get(term_key(fieldname, text)[1], 0)
+
+
+KEY_FIELD = "excerpt"  # the field whose statistics pick a document's key terms (lookups.py)
+
+
+def text_words(schema: Any, text: str) -> list[str]:
+    """The words KEY_FIELD's analyzer makes of `text`, once each."""
+    field = schema[KEY_FIELD]
+    return sorted({field.from_bytes(t) for t, _, _, _ in field.index(text)})
+
+
+def key_terms(reader: GlobalReader, text: str, number: int) -> list[tuple[str, float]]:
+    """Searcher.key_terms_from_text of KEY_FIELD with the index's global statistics."""
+    expander = Expander(reader, KEY_FIELD, model=Bo1Model)
+    expander.add_text(text)
+    return list(expander.expanded_terms(number, normalize=True))

@@ -14,7 +14,7 @@ from ..terminal import use_color
 from .config import config_path, history_path, load_config
 from .history import open_history
 from .session import Repl, make_prompt_session, run_interactive, run_lines, terminal_printer
-from .startup import build, open_session_index
+from .startup import build, follow_seeds, open_session_index
 
 
 def is_terminal(stdin: TextIO | None, stdout: TextIO) -> bool:
@@ -42,9 +42,17 @@ def run_repl(
     config, warnings = load_config()
     for warning in warnings:
         echo(f"searchkit: {sanitize(warning)}")
-    with open_session_index(index_dir, seeds, echo=echo, progress=stderr.isatty()) as ix:
+    with (
+        open_session_index(index_dir, seeds, echo=echo, progress=stderr.isatty()) as ix,
+        follow_seeds(ix, apply=config.auto_update) as live,
+    ):
         if not interactive:
-            repl = Repl(ix, config=config, reindex=lambda: build(index_dir, None, progress=False))
+            repl = Repl(
+                ix,
+                config=config,
+                reindex=lambda: build(index_dir, None, progress=False),
+                live=live,
+            )
             return run_lines(repl, stdin or (), out=stdout, err=stderr)
         color = use_color(stdout, enabled=config.colors)
         history, note = open_history(history_path(), config.history_size)
@@ -56,10 +64,16 @@ def run_repl(
             open_url=webbrowser.open,
             reindex=lambda: build(index_dir, None, progress=True),
             width=lambda: shutil.get_terminal_size().columns,
+            height=lambda: shutil.get_terminal_size().lines,
             config_file=config_path(),
+            live=live,
         )
-        repl.catalog.topics(), repl.catalog.providers()  # warm: completion must be instant
+        # Warm: completion must be instant.
+        repl.catalog.topics(), repl.catalog.providers()
+        repl.catalog.warm_dates()
         session = make_prompt_session(repl, color=color)
+        if live is not None:
+            live.on_change = session.app.invalidate  # redraw the toolbar from the thread
         documents = ix.search("", per_page=1, facets=False).total
         echo(
             f"searchkit · {plural(documents, 'document')} in {sanitize(str(index_dir))} · "

@@ -21,6 +21,7 @@ from ..api import SearchIndex
 from ..render import Palette
 from ..reports import IndexReport
 from ..results import SearchResults, ValueCount
+from ..wrap import wrap
 from .catalog import Catalog
 from .state import ReplState, Reply
 
@@ -36,10 +37,14 @@ class Shell(Protocol):
     history: History
     config_file: Path
     open_url: Callable[[str], bool] | None
-    reindex: Callable[[], IndexReport]
+    edit_file: Callable[[Path], bool]
     width: Callable[[], int]
 
     def now(self) -> datetime: ...
+
+    def handle(self, line: str) -> Reply: ...
+
+    def reindex(self) -> IndexReport: ...
 
     def search(
         self, *, page: int = 1, per_page: int | None = None, facet_limit: int | None = None
@@ -120,7 +125,16 @@ class CommandTable:
             raise CommandError(f"unknown command :{name}; {hint}")
         return command.handler(repl, arg.strip())
 
-    def help_lines(self, name: str | None = None) -> list[str]:
+    def help_lines(self, name: str | None = None, *, width: int | None = None) -> list[str]:
+        """Every command's synopsis, help and example (or one command's); with `width`,
+        wrapped between words under the help's column."""
+        lines = self._help_lines(name)
+        if width is None:
+            return lines
+        column = 2 + max(len(c.synopsis) for c in self) + 2 if not name else 2
+        return [part for line in lines for part in wrap(line, width, column)]
+
+    def _help_lines(self, name: str | None = None) -> list[str]:
         if name:
             command = self.lookup(name.lstrip(":"))
             if command is None:

@@ -60,6 +60,7 @@ class Vocabulary:
     topics: Sequence[ValueCount] = ()
     providers: Sequence[ValueCount] = ()
     numbers: Sequence[tuple[int, str]] = ()
+    dates: Sequence[ValueCount] = ()  # the years and months that hold documents
 
 
 def complete(text: str, vocab: Vocabulary) -> list[Candidate]:
@@ -131,6 +132,12 @@ def _values(kind: str, typed: str, vocab: Vocabulary, *, quote: bool) -> list[Ca
     if kind in ("topics", "providers"):
         counts = vocab.topics if kind == "topics" else vocab.providers
         return _counted(counts, typed, quote=quote)
+    if kind == "dates" and typed[:1].isdigit():
+        return [
+            Candidate(d.value, len(typed), display=f"{d.value} ({d.count:,})")
+            for d in vocab.dates
+            if d.value.startswith(typed)
+        ][:MAX_VALUES]
     if kind == "numbers":
         return [
             Candidate(str(n), len(typed), meta=title)

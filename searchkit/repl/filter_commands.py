@@ -34,7 +34,7 @@ def cmd_topic(repl: Shell, arg: str) -> Reply:
 
 def cmd_provider(repl: Shell, arg: str) -> Reply:
     if not arg:
-        return repl.facet_listing("provider", "provider")
+        return repl.facet_listing("providers", "provider")
     providers = repl.state.filters.providers
     typed = arg.strip("\"'")
     if "." in typed and " " not in typed and typed not in providers:

@@ -63,7 +63,9 @@ class BoundedFileHistory(FileHistory):
         )
         tmp = self.path.with_name(self.path.name + ".tmp")
         try:
-            tmp.write_text(text, encoding="utf-8")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "w", encoding="utf-8") as out:
+                out.write(text)
             os.replace(tmp, self.path)
         except OSError:  # trimming is housekeeping: the file works as it is
             with contextlib.suppress(OSError):
@@ -75,8 +77,13 @@ def open_history(path: Path | None, size: int) -> tuple[History, str | None]:
     if path is None:
         return InMemoryHistory(), None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # The queries typed are this user's own: readable by no one else (as bash's and
+        # psql's histories are).
+        path.touch(mode=0o600, exist_ok=True)
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:  # left by an older version: no longer for the group and others
+            path.chmod(mode & 0o700)
     except OSError as exc:
         return InMemoryHistory(), (
             f"history not saved: cannot write {path} ({exc.strerror}); "

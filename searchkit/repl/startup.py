@@ -3,15 +3,17 @@ folder it was built from, with a progress bar, saying what changed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .. import api
-from ..errors import IndexLockedError, SeedsFolderError
+from ..errors import IndexLockedError, SearchkitError, SeedsFolderError
 from ..messages import error_line
 from ..progress import BuildProgressBar
 from ..render import index_report_lines, problem_lines, sanitize
 from ..reports import IndexReport
+from .live import LiveUpdates
 
 Echo = Callable[[str], None]
 
@@ -49,6 +51,23 @@ def open_session_index(
     report = opened.report
     if report is not None:
         lines = index_report_lines(report) if report.changed else []
-        for line in lines + problem_lines(report):
+        for line in lines + problem_lines(report, stats_command=":stats"):
             echo(line)
     return opened.index
+
+
+@contextmanager
+def follow_seeds(index: api.SearchIndex, *, apply: bool) -> Iterator[LiveUpdates | None]:
+    """Follow the seeds folder of the index while the session is open (repl/live.py): None
+    when there is no folder to follow (it is gone, or the index cannot say which)."""
+    from ..freshness import indexed_seeds_dir
+
+    try:
+        seeds = indexed_seeds_dir(index.index_dir)
+    except SearchkitError:
+        seeds = None
+    if seeds is None or not seeds.is_dir():
+        yield None
+        return
+    with LiveUpdates(index.index_dir, seeds, apply=apply) as live:
+        yield live

@@ -47,15 +47,20 @@ class Listing:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """What one line of input produced: lines to show, and whether the session ends."""
+    """What one line of input produced: lines to show, and whether the session ends.
+    `status` is what the line would exit with as a command: 0, 2 for a bad query or command,
+    1 for a fatal error (a damaged index). `long` marks output that is read at leisure (a
+    document, the help, the history, every facet): only that goes through the pager."""
 
     lines: tuple[str, ...] = ()
     quit: bool = False
     error: bool = False
+    status: int = 0
+    long: bool = False
 
     @classmethod
-    def fail(cls, message: str) -> Reply:
-        return cls((message,), error=True)
+    def fail(cls, message: str, *, status: int = 2) -> Reply:
+        return cls((message,), error=True, status=status)
 
 
 @dataclass
@@ -67,6 +72,9 @@ class ReplState:
     per_page: int = 10
     results: SearchResults | None = None
     listing: Listing | None = None
+    # The document on screen (shown, or whose links or likes are listed): what :open,
+    # :similar, :related, :cited and :edit act on without a number. None on a results page.
+    current: Entry | None = None
 
     def has_filters(self) -> bool:
         return not self.filters.is_empty()

@@ -18,6 +18,7 @@ from ..render_documents import (
     linked_lines,
 )
 from ..results import LinkedDocument
+from ..wrap import wrap
 from .commands import Command, CommandError, Shell, number
 from .state import Entry, Listing, Reply
 
@@ -25,8 +26,11 @@ FACETS_IN_FULL = 1000  # values per facet for :facets and :topic alone
 
 
 def entry(repl: Shell, arg: str, what: str) -> Entry:
-    """The numbered item `arg` names in the current listing."""
+    """The numbered item `arg` names in the current listing; without a number, the
+    document on screen."""
     if not arg:
+        if repl.state.current is not None:
+            return repl.state.current
         raise CommandError(f"{what} needs the number of an item on screen, e.g. {what} 1")
     n = number(arg, what)
     listing = repl.state.listing
@@ -55,7 +59,8 @@ def _links_reply(repl: Shell, label: str, header: str, links: list[LinkedDocumen
     repl.state.listing = Listing(
         label, tuple(Entry.from_link(n, link) for n, link in enumerate(links, 1))
     )
-    return Reply((header, *linked_lines(links, repl.palette), _hint(repl)))
+    lines = linked_lines(links, repl.palette, width=repl.width())
+    return Reply((*wrap(header, repl.width()), *lines, _hint(repl)))
 
 
 def cmd_show(repl: Shell, arg: str) -> Reply:
@@ -65,13 +70,14 @@ def cmd_show(repl: Shell, arg: str) -> Reply:
     citers = repl.index.cited_by(found.id)
     lines = document_lines(doc, repl.palette, links=links, cited_by=citers, width=repl.width())
     numbered = [*links, *citers]
+    repl.state.current = found
     repl.state.listing = Listing(
         f"links of “{sanitize(doc.title)}”",
         tuple(Entry.from_link(n, link) for n, link in enumerate(numbered, 1)),
     )
     if numbered:
         lines.append(_hint(repl))
-    return Reply(tuple(lines))
+    return Reply(tuple(lines), long=True)
 
 
 def cmd_open(repl: Shell, arg: str) -> Reply:
@@ -92,10 +98,11 @@ def cmd_similar(repl: Shell, arg: str) -> Reply:
     title = sanitize(found.title)
     if not hits:
         return Reply((f"Nothing in the index is like “{title}”.",))
+    repl.state.current = found
     repl.state.listing = Listing(
-        f"documents like #{found.number}", tuple(Entry.from_hit(h) for h in hits)
+        f"documents like “{title}”", tuple(Entry.from_hit(h) for h in hits)
     )
-    lines = [repl.palette.bold(f"Like “{title}”:")]
+    lines = wrap(repl.palette.bold(f"Like {len(hits)}: “{title}”"), repl.width())
     for hit in hits:
         lines.extend(compact_hit_lines(hit, repl.palette, width=repl.width()))
     lines.append(_hint(repl))
@@ -108,8 +115,9 @@ def cmd_related(repl: Shell, arg: str) -> Reply:
     title = sanitize(found.title)
     if not links:
         return Reply((f"“{title}” cites no documents.",))
-    header = repl.palette.bold(f"“{title}” cites {len(links)}:")
-    return _links_reply(repl, f"documents #{found.number} cites", header, links)
+    header = repl.palette.bold(f"Cites {len(links)}: “{title}”")
+    repl.state.current = found
+    return _links_reply(repl, f"documents “{title}” cites", header, links)
 
 
 def cmd_cited(repl: Shell, arg: str) -> Reply:
@@ -118,8 +126,9 @@ def cmd_cited(repl: Shell, arg: str) -> Reply:
     title = sanitize(found.title)
     if not links:
         return Reply((f"No article in the index cites “{title}”.",))
-    header = repl.palette.bold(f"Cited by {len(links)}:")
-    return _links_reply(repl, f"articles citing #{found.number}", header, links)
+    header = repl.palette.bold(f"Cited by {len(links)}: “{title}”")
+    repl.state.current = found
+    return _links_reply(repl, f"articles citing “{title}”", header, links)
 
 
 def cmd_back(repl: Shell, arg: str) -> Reply:
@@ -131,7 +140,7 @@ def cmd_back(repl: Shell, arg: str) -> Reply:
 def cmd_facets(repl: Shell, arg: str) -> Reply:
     results = repl.search(per_page=1, facet_limit=FACETS_IN_FULL)
     lines = all_facets_lines(results, repl.palette, width=repl.width())
-    return Reply(tuple(lines or ["No facets: nothing matches."]))
+    return Reply(tuple(lines or ["No facets: nothing matches."]), long=True)
 
 
 def cmd_explain(repl: Shell, arg: str) -> Reply:
@@ -148,7 +157,7 @@ def cmd_stats(repl: Shell, arg: str) -> Reply:
 def cmd_reindex(repl: Shell, arg: str) -> Reply:
     report = repl.reindex()
     repl.catalog.refresh()
-    lines = [*index_report_lines(report), *problem_lines(report)]
+    lines = [*index_report_lines(report), *problem_lines(report, stats_command=":stats")]
     if report.changed and repl.state.results is not None:
         repl.refresh_results()
         lines.append("The results are refreshed: :back shows them.")
@@ -159,14 +168,14 @@ def view_commands() -> list[Command]:
     return [
         Command("show", cmd_show, "the whole document N, with what it cites, numbered",
                 ":show 1", "N", ("s",), "numbers"),
-        Command("open", cmd_open, "open the URL of N in the web browser", ":open 1", "N",
-                (), "numbers"),
-        Command("similar", cmd_similar, "documents like N (more like this)", ":similar 1", "N",
-                (), "numbers"),
-        Command("related", cmd_related, "the documents N cites (related stubs)", ":related 1",
-                "N", (), "numbers"),
-        Command("cited", cmd_cited, "the articles that cite N", ":cited 2", "N", (),
-                "numbers"),
+        Command("open", cmd_open, "open the URL of N (or of the document on screen)",
+                ":open 1", "[N]", (), "numbers"),
+        Command("similar", cmd_similar, "documents like N (or the document on screen)",
+                ":similar 1", "[N]", (), "numbers"),
+        Command("related", cmd_related, "the documents N (or the one on screen) cites",
+                ":related 1", "[N]", (), "numbers"),
+        Command("cited", cmd_cited, "the articles that cite N (or the one on screen)",
+                ":cited 2", "[N]", (), "numbers"),
         Command("back", cmd_back, "the results page again, numbered as results", ":back"),
         Command("facets", cmd_facets, "every topic, provider, kind and date count in full",
                 ":facets"),

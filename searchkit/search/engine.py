@@ -7,6 +7,7 @@ Everything returned is a plain value from results.py; no Whoosh object escapes.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import time
 from bisect import bisect_left
@@ -22,7 +23,8 @@ from ..errors import QueryError
 from ..filters import Filters
 from ..options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from ..query import ParsedQuery
-from ..results import Facet, Hit, SearchResults, Sort, Suggestion, ValueCount
+from ..records import KIND_CODES
+from ..results import Facet, Fallback, Hit, Match, SearchResults, Sort, Suggestion, ValueCount
 from ..whoosh_seam.expansion import Vocabularies
 from ..whoosh_seam.matching import (
     PostingsCache,
@@ -36,7 +38,14 @@ from .columns import FacetColumns
 from .expansion import Expansion
 from .facets import FacetCounter, date_facet, from_long, to_long, value_facet
 from .lookups import Documents
-from .ranking import RECENCY_POOL, RERANK_POOL, WEIGHTING, by_recency, by_title_coverage
+from .ranking import (
+    RECENCY_POOL,
+    RERANK_POOL,
+    WEIGHTING,
+    articles_over_their_stubs,
+    by_recency,
+    by_title_coverage,
+)
 
 SUGGEST_BELOW = 3  # offer a correction when a query finds fewer documents than this
 
@@ -50,6 +59,9 @@ class SearchRequest:
     per_page: int
     facets: bool
     facet_limit: int
+    # "most": a last page short of full matches is filled with documents that have most of
+    # the words (plain words only), marked match="partial"; "all": full matches only.
+    match: Match = "most"
 
 
 class Engine:
@@ -85,7 +97,8 @@ class Engine:
         self, req: SearchRequest, *, parse_again: Any = None, budget: Budget | None = None
     ) -> SearchResults:
         """Run a request. When nothing matches every word, the search falls back in turn to
-        the spelling-corrected query, to all words but one, then to any word (`relaxed`).
+        the spelling-corrected query (`corrected`), to all words but one, then to any word
+        (`fallback`).
         Raises QueryLimitError when the query's patterns expand past limits.MAX_CLAUSES;
         once the `budget` is spent, the stages left are cut short (`partial` says which)."""
         started = time.perf_counter()
@@ -95,7 +108,9 @@ class Engine:
         expansion.check(parsed.query)
         matched = self._matches(parsed.query, parsed.date_range, expansion, budget)
         allowed, counts, dates = self._filter(matched, req.filters)
-        query, relaxed, showing, suggestion = parsed.query, False, None, None
+        query, suggestion = parsed.query, None
+        fallback: Fallback | None = None
+        corrected_text: str | None = None
         if (
             len(allowed) < SUGGEST_BELOW
             and not parsed.match_all
@@ -111,15 +126,15 @@ class Engine:
                     suggestion = Suggestion(corrected.text, len(found[0]))
                     if not len(allowed):
                         parsed, (allowed, counts, dates) = corrected, found
-                        query, showing = corrected.query, corrected.text
+                        query, corrected_text = corrected.query, corrected.text
         # Relax the words only when they match nothing at all: when filters exclude every
         # match, an empty page that says so beats documents that lack the words.
-        for fallback in parsed.fallbacks() if not len(matched) and not showing else ():
+        for name, looser in parsed.fallbacks() if not len(matched) and not corrected_text else ():
             if budget.spent("looser matches were tried"):
                 break
-            allowed, counts, dates = self._filtered(fallback, req.filters, None, expansion, budget)
+            allowed, counts, dates = self._filtered(looser, req.filters, None, expansion, budget)
             if len(allowed):
-                query, relaxed = fallback, True
+                query, fallback = looser, name
                 break
         ranked = self._rank(query, parsed, allowed, req, expansion, budget)
         start = (req.page - 1) * req.per_page
@@ -128,6 +143,15 @@ class Engine:
             self.hit(start + i + 1, docnum, score, terms)
             for i, (docnum, score) in enumerate(ranked[start : start + req.per_page])
         )
+        if (
+            req.match == "most"
+            and fallback is None
+            and corrected_text is None
+            and start < len(allowed) < start + req.per_page
+            and req.sort in ("relevance", "recent-relevance")
+            and not budget.spent("documents with some of the words were not added")
+        ):
+            hits += self._partial_hits(parsed, req, allowed, start + len(hits), expansion, budget)
         return SearchResults(
             query=req.parsed.text,
             resolved_query=parsed.resolved,
@@ -140,10 +164,40 @@ class Engine:
             took_ms=(time.perf_counter() - started) * 1000,
             sort=req.sort,
             filters=req.filters,
-            relaxed=relaxed,
-            showing=showing,
+            corrected=corrected_text,
+            fallback=fallback,
             parsed=str(query),
             partial=budget.reason,
+        )
+
+    def _partial_hits(
+        self,
+        parsed: ParsedQuery,
+        req: SearchRequest,
+        allowed: Sequence[int],
+        ranked_so_far: int,
+        expansion: Expansion,
+        budget: Budget,
+    ) -> tuple[Hit, ...]:
+        """Hits for the rest of a last page short of full matches: the best documents that
+        have all the words but one (queries of three words or more), passing the filters,
+        after the full matches; marked match="partial"."""
+        room = req.page * req.per_page - ranked_so_far
+        fallbacks = parsed.fallbacks()
+        if room <= 0 or not fallbacks or fallbacks[0][0] != "drop-one":
+            return ()  # two words: one of them is not "most of them"
+        _name, looser = fallbacks[0]
+        found, _counts, _dates = self._filtered(looser, req.filters, None, expansion, budget)
+        full = set(int(d) for d in allowed)
+        rest = [int(d) for d in found if int(d) not in full]
+        if not rest:
+            return ()
+        fill = SearchRequest(parsed, req.filters, req.sort, 1, room, False, 1, "all")
+        ranked = self._rank(looser, parsed, rest, fill, expansion, budget)[:room]
+        terms = self._highlight_terms(looser, parsed, expansion)
+        return tuple(
+            dataclasses.replace(self.hit(ranked_so_far + i + 1, d, s, terms), match="partial")
+            for i, (d, s) in enumerate(ranked)
         )
 
     @staticmethod
@@ -151,7 +205,7 @@ class Engine:
         f = req.filters
         return {
             "topics": value_facet("topics", counts["topics"], f.topics, req.facet_limit),
-            "provider": value_facet("provider", counts["provider"], f.providers, req.facet_limit),
+            "providers": value_facet("providers", counts["provider"], f.providers, req.facet_limit),
             "kind": value_facet("kind", counts["kind"], [f.kind] if f.kind else [], 10),
             "published": date_facet(dates),
         }
@@ -318,6 +372,12 @@ class Engine:
         top, rest = ranked[:head], ranked[head:]
         if parsed.title_phrase is not None:
             top = by_title_coverage(top, parsed.text, self._title)
+        kinds, related = self.columns.kinds, KIND_CODES["related"]
+        top = articles_over_their_stubs(
+            top,
+            lambda d: kinds[d] == related,
+            lambda d: self.documents.citing(self.documents.stored(d).id),
+        )
         if sort == "recent-relevance":
             published = self.columns.published
             top = by_recency(top, lambda d: from_long(published(d)))
@@ -358,8 +418,8 @@ class Engine:
             published=doc.published,
             topics=doc.topics,
             score=round(score, 4),
-            title_segments=highlight.segments(doc.title, terms, self.analyzer),
-            snippet=snippet,
+            title_spans=highlight.segments(doc.title, terms, self.analyzer),
+            snippet_spans=snippet,
             path=doc.path,
             cited_by=self.documents.cited_by_count(doc.id),
             links=len(doc.links),
@@ -391,12 +451,44 @@ class Engine:
                 found |= {(leaf.fieldname, word) for word in words}
         return found
 
+    def term_scores(self, parsed: ParsedQuery, docnum: int) -> list[tuple[str, str, float]]:
+        """(field, word, score) for each word of the query that document `docnum` holds in a
+        scored field, its patterns expanded; the score is the word's BM25F score in that
+        field, with the clause's boost, as the ranking adds it up."""
+        expansion = self._expansion(parsed)
+        expansion.check(parsed.query)
+        found: dict[tuple[str, str], float] = {}
+        context = self.searcher.context()
+        for leaf in parsed.query.leaves():
+            words = expansion.words(leaf)
+            pairs = (
+                _pairs(leaf.existing_terms(self.reader))
+                if words is None
+                else [(leaf.fieldname, w) for w in words]
+            )
+            for field, word in pairs:
+                if (field, word) in found or not self.schema[field].scorable:
+                    continue
+                matcher = wq.Term(field, word, boost=leaf.boost).matcher(self.searcher, context)
+                if matcher.is_active():
+                    matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    found[(field, word)] = float(matcher.score())
+        return [(field, word, score) for (field, word), score in found.items()]
+
     def values(self, name: str) -> list[ValueCount]:
         """Every value of a facet ("topics" or "provider") with its document count."""
+        return self.all_values()[name]
+
+    def all_values(self) -> dict[str, list[ValueCount]]:
+        """Every topic and every provider with its document count, counted in one pass."""
         counter = FacetCounter(self.columns, Filters(), vector_min=self.vector_min)
         _, counts, _ = counter.run(self.columns.live())
-        facet = value_facet(name, counts[name], (), limit=10**9)
-        return [ValueCount(v.value, v.count) for v in facet.values]
+        found = {}
+        for name in ("topics", "provider"):
+            facet = value_facet(name, counts[name], (), limit=10**9)
+            found[name] = [ValueCount(v.value, v.count) for v in facet.values]
+        return found
 
 
 def _pairs(terms: Any) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ documents of a ranking, whatever the page asked for, so that paging neither repe
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
 
@@ -18,6 +18,7 @@ WEIGHTING = BM25F(B=0.75, K1=1.2)
 RERANK_POOL = 50  # documents re-ranked by title coverage
 RECENCY_POOL = 200  # documents re-ranked by recency (sort "recent-relevance")
 TITLE_COVERAGE_WEIGHT = 0.6
+ARTICLE_OVER_STUB = 0.75  # an article within this share of a stub it cites ranks above it
 RECENCY_HALF_LIFE_DAYS = 180.0
 _WORDS = re.compile(r"\w+(?:['’]\w+)*")
 
@@ -36,6 +37,26 @@ def by_title_coverage(ranked: Ranked, text: str, title: Callable[[int], str]) ->
         coverage = len(words & _word_forms(title(docnum))) / len(words)
         out.append((docnum, score * (1 + TITLE_COVERAGE_WEIGHT * coverage)))
     return sorted(out, key=lambda x: -x[1])
+
+
+def articles_over_their_stubs(
+    ranked: Ranked, is_stub: Callable[[int], bool], citing: Callable[[int], Iterable[int]]
+) -> Ranked:
+    """An article ranks just above the related documents it cites (`citing(stub)`: the
+    articles citing a stub) when its score is at least ARTICLE_OVER_STUB of theirs: a stub
+    repeats a few words of the article that cites it, which says more on the subject."""
+    score = dict(ranked)
+    raised = dict(score)
+    for docnum, stub_score in ranked:
+        if not is_stub(docnum):
+            continue
+        for article in citing(docnum):
+            own = score.get(article)
+            if own is not None and ARTICLE_OVER_STUB * stub_score <= own < stub_score:
+                raised[article] = max(raised[article], stub_score * (1 + 1e-9))
+    if raised == score:
+        return ranked
+    return sorted(((d, raised[d]) for d, _ in ranked), key=lambda x: -x[1])
 
 
 def by_recency(ranked: Ranked, published: Callable[[int], datetime | None]) -> Ranked:

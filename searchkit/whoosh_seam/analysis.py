@@ -41,7 +41,9 @@ _SELF_CHECK = (
 )
 
 
-_MEMO_LIMIT = 500_000  # distinct raw tokens remembered per analyzer
+# Distinct raw tokens remembered per stemming analyzer (about 250 bytes each): the common
+# words, which are most of the tokens; a rare word costs one stem call more.
+_MEMO_LIMIT = 200_000
 
 
 def _token_steps(items: Sequence[Any]) -> list[tuple[str, Any]] | None:
@@ -116,7 +118,14 @@ def fast_index(field: Any, memos: TokenMemos | None = None) -> Callable[[Any], P
         if not expression.groups
         else lambda value: [m.group(0) for m in expression.finditer(value)]
     )
-    memo = {} if memos is None else memos.setdefault(id(analyzer), {})
+    # Only stemming is worth remembering: lowercasing and stop words cost less than a lookup,
+    # and the analyzers without a stemmer (links, domains) see mostly unique tokens, which
+    # would fill the memo with URLs that never come back.
+    stems = any(type(item) in (StemFilter, PyStemmerFilter) for item in items[1:])
+    memo: dict[str, tuple[str, int]] = (
+        {} if memos is None or not stems else memos.setdefault(id(analyzer), {})
+    )
+    limit = _MEMO_LIMIT if stems else 0
 
     def outcome(text: str) -> tuple[str, int]:
         """(final text, -1), or (text, k) when the k-th stop filter removes the token."""
@@ -136,7 +145,7 @@ def fast_index(field: Any, memos: TokenMemos | None = None) -> Callable[[Any], P
             result = memo.get(raw)
             if result is None:
                 result = outcome(raw)
-                if len(memo) < _MEMO_LIMIT:
+                if len(memo) < limit:
                     memo[raw] = result
             found.append((pos, *result))
         for k, renumber in enumerate(renumbers):

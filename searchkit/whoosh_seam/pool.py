@@ -198,8 +198,8 @@ class TermPool:
                     )
                 )
                 size += len(tbytes) + 12 * len(docs)
-                if values is not None:
-                    size += sum(len(v) for v in values)
+                if values:  # an estimate from the first: a chunk's size need not be exact
+                    size += len(values[0]) * len(values)
                 if len(chunk) >= _RUN_CHUNK or size >= _RUN_CHUNK_BYTES:
                     pickle.dump(chunk, fh, protocol=pickle.HIGHEST_PROTOCOL)
                     chunk, size = [], 0

@@ -41,7 +41,15 @@ def ranked_groups(results: SearchResults) -> list[tuple[Any, frozenset[str]]]:
 
 def same_results(a: SearchResults, b: SearchResults) -> None:
     assert b.partial is None
-    assert (a.total, a.relaxed, a.parsed) == (b.total, b.relaxed, b.parsed)
+    assert (a.total, a.fallback, a.corrected, a.parsed) == (
+        b.total,
+        b.fallback,
+        b.corrected,
+        b.parsed,
+    )
+    assert (a.suggestion, a.value_suggestions) == (b.suggestion, b.value_suggestions)
+    assert (a.date_span, a.undated_total) == (b.date_span, b.undated_total)
+    assert [h.match for h in a.hits] == [h.match for h in b.hits]
     assert ranked_groups(a) == ranked_groups(b)
     assert a.facets == b.facets
     by_id = {h.id: h for h in a.hits}
@@ -51,4 +59,4 @@ def same_results(a: SearchResults, b: SearchResults) -> None:
 
 
 def _shown(hit: Any) -> Any:
-    return (hit.title, hit.snippet, hit.title_segments, hit.cited_by, hit.links, hit.topics)
+    return (hit.title, hit.snippet_spans, hit.title_spans, hit.cited_by, hit.links, hit.topics)

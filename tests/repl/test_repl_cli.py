@@ -48,7 +48,7 @@ def test_line_mode_reads_one_line_at_a_time_and_prints_plain_results(
 ) -> None:
     lines = "election\n:topic Politics\n\n:next\ntitel:vote\n:show 11\n:quit\nnever run\n"
     done = repl(tmp_path, "--index", str(repl_index_dir), stdin=lines)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 2, done.stderr  # a bad query: the worst of the lines
     out = done.stdout
     assert page_summary(index, "election") in out
     assert "topic filter: Politics" in out
@@ -117,7 +117,9 @@ def test_a_session_in_a_real_terminal(
 ) -> None:
     """Type a query, filter by topic, page, show a document and quit, in a pseudo-terminal."""
     (tmp_path / "config" / "searchkit").mkdir(parents=True)
-    (tmp_path / "config" / "searchkit" / "config.toml").write_text("[repl]\npager = false\n")
+    (tmp_path / "config" / "searchkit" / "config.toml").write_text(
+        "[repl]\npager = false\npage_size = 10\n"
+    )
     child = pexpect.spawn(
         sys.executable,
         ["-m", "searchkit", "repl", "--index", str(repl_index_dir)],
@@ -184,3 +186,33 @@ def test_ctrl_d_leaves_a_real_terminal_session(
         child.close(force=True)
     assert child.exitstatus == 0
     assert (tmp_path / "state" / "searchkit" / "history").exists()
+
+
+def test_line_mode_echoes_each_line_and_exits_with_the_worst_status(
+    repl_index_dir: Path, index: SearchIndex, tmp_path: Path
+) -> None:
+    lines = "korea\n:bogus\na\x1b[31mb\n"
+    done = repl(tmp_path, "--index", str(repl_index_dir), stdin=lines)
+    assert done.returncode == 2
+    out = done.stdout
+    headers = [line for line in out.splitlines() if line.startswith("searchkit> ")]
+    assert headers == ["searchkit> korea", "searchkit> :bogus", "searchkit> a\\x1b[31mb"]
+    korea = out.index("searchkit> korea")
+    assert out.index(page_summary(index, "korea")) > korea  # the output follows its line
+    assert "\x1b" not in out
+    fine = repl(tmp_path, "--index", str(repl_index_dir), stdin="korea\n:stats\n")
+    assert fine.returncode == 0
+
+
+def test_line_mode_exits_1_when_a_line_meets_a_damaged_index(
+    repl_index_dir: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "index"
+    shutil.copytree(repl_index_dir, index_dir)
+    script = "korea\n:bogus\n"
+    assert repl(tmp_path, "--index", str(index_dir), stdin=script).returncode == 2
+    store = next(p for p in index_dir.iterdir() if p.name.startswith("store-"))
+    for segment in store.glob("*.seg"):
+        segment.write_bytes(b"garbage")
+    done = repl(tmp_path, "--index", str(index_dir), stdin=script)
+    assert done.returncode == 1, done.stderr

@@ -289,21 +289,21 @@ def test_similar_lists_documents_like_one(repl: Repl) -> None:
     ok(repl, "election")
     target = repl.state.listing.entries[0]  # type: ignore[union-attr]
     out = ok(repl, ":similar 1")
-    assert out.splitlines()[0] == f"Like “{target.title}”:"
     listing = repl.state.listing
-    assert listing is not None and listing.label == "documents like #1"
+    assert listing is not None and listing.label == f"documents like “{target.title}”"
+    assert out.splitlines()[0] == f"Like {len(listing.entries)}: “{target.title}”"
     assert listing.entries and target.id not in {e.id for e in listing.entries}
 
 
 def test_related_and_cited_list_links_both_ways(repl: Repl) -> None:
     ok(repl, f'title:"{KIM}"')
     out = ok(repl, ":related 1")
-    assert f"“{KIM}” cites 6:" in out
+    assert f"Cites 6: “{KIM}”" in out
     assert len(repl.state.listing.entries) == 6  # type: ignore[union-attr]
     ok(repl, f'title:"{DOCTOR}"')
     n = number_of(repl, "Trump's Doctor")
     out = ok(repl, f":cited {n}")
-    assert out.startswith("Cited by 3:")
+    assert out.startswith("Cited by 3: “")
     assert len(repl.state.listing.entries) == 3  # type: ignore[union-attr]
     ok(repl, f'title:"{DOCTOR}"')
     assert ok(repl, f":related {number_of(repl, DOCTOR)}").endswith("cites no documents.")
@@ -357,7 +357,7 @@ def test_reindex_updates_the_index_and_the_completion_values(tmp_path: Path) -> 
 
 
 def test_help_lists_every_command_from_the_table(repl: Repl) -> None:
-    out = ok(repl, ":help")
+    out = " ".join(ok(repl, ":help").split())  # lines wrapped at the width, joined again
     for command in repl.commands:
         assert command.synopsis in out and command.help in out and command.example in out
     assert str(repl.config_file) in out
@@ -426,3 +426,41 @@ def test_unexpected_failures_are_one_line_too(index: SearchIndex) -> None:
 
 def test_the_clock_is_the_one_given(repl: Repl) -> None:
     assert repl.now() == NOW
+
+
+def test_without_a_number_commands_act_on_the_document_on_screen(repl: Repl) -> None:
+    ok(repl, f'title:"{KIM}"')
+    kim = repl.state.listing.entries[0]  # type: ignore[union-attr]
+    shown = ok(repl, ":show 1")
+    assert KIM in shown
+    # :show numbered KIM's links; without a number, :related is about KIM, not link 1.
+    out = ok(repl, ":related")
+    assert out.startswith(f"Cites 6: “{KIM}”")
+    similar = ok(repl, ":similar")
+    assert similar.startswith("Like ") and f"“{KIM}”" in similar.splitlines()[0]
+    # After :similar, the document on screen is still KIM: :related runs on it again.
+    assert ok(repl, ":related").startswith(f"Cites 6: “{KIM}”")
+    assert kim.url is not None and ok(repl, ":open") == f"Opened {kim.url}"
+    ok(repl, ":back")  # a results page: nothing is "on screen" but the numbered hits
+    assert "needs the number" in fail(repl, ":related")
+
+
+def test_help_show_and_lists_wrap_between_words_at_the_width(index: SearchIndex) -> None:
+    import re
+
+    from searchkit.wrap import columns
+
+    narrow = Repl(index, clock=fixed_clock, width=lambda: 60)
+    for line in (":help", f'title:"{KIM}"', ":show 1", ":related", ":help show"):
+        reply = narrow.handle(line)
+        assert not reply.error, reply.lines
+        lines = [x for text in reply.lines for x in text.split("\n")]
+        assert all(columns(x) <= 60 for x in lines), (line, [x for x in lines if columns(x) > 60])
+    help_lines = [x for x in narrow.handle(":help").lines if x.startswith("  ")]
+    # A continued line starts under the help column, not at the margin.
+    starts = {len(x) - len(x.lstrip()) for x in help_lines if not x.lstrip().startswith(":")}
+    assert starts and min(starts) > 2
+    narrow.handle(f'title:"{KIM}"')
+    shown = narrow.handle(":show 1").lines
+    title_words = set(KIM.split())
+    assert title_words <= set(re.findall(r"\S+", " ".join(shown[:3])))

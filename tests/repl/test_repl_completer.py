@@ -5,6 +5,7 @@ from __future__ import annotations
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
+from searchkit.api import SearchIndex
 from searchkit.repl import Repl
 from searchkit.repl.completer import (
     MAX_VALUES,
@@ -100,7 +101,7 @@ def test_the_adapter_yields_completions_for_a_document(repl: Repl) -> None:
     assert found[0].display_text == f"Politics ({politics:,})"  # from SearchIndex.topics()
     commands = list(completer.get_completions(Document(":sim"), event))
     assert [(c.text, c.display_meta_text) for c in commands] == [
-        (":similar", "documents like N (more like this)")
+        (":similar", "documents like N (or the document on screen)")
     ]
 
 
@@ -120,3 +121,33 @@ def test_completion_of_a_huge_paste_is_empty() -> None:
         "(" * 100_000,
     ):
         assert complete(typed, VOCAB) == []
+
+
+def test_dates_complete_with_the_years_and_months_that_hold_documents(repl: Repl) -> None:
+    dates = repl.catalog.dates()
+    years = [d for d in dates if len(d.value) == 4]
+    assert years and all(d.count > 0 for d in dates)
+    for year in years:  # each year's months add up to it
+        months = [d.count for d in dates if d.value.startswith(f"{year.value}-")]
+        assert sum(months) == year.count
+    total = repl.index.search("date:[0001 to]", per_page=1).total
+    assert sum(y.count for y in years) == total
+    vocab = repl.vocabulary()
+    first = years[0].value
+    found = complete(f"trump date:{first[:3]}", vocab)
+    assert found[0].text == first
+    assert found[0].display == f"{first} ({years[0].count:,})"
+    assert {c.text for c in complete(f"date:{first}-", vocab)} == {
+        d.value for d in dates if d.value.startswith(f"{first}-")
+    }
+
+
+def test_dates_are_read_in_the_background_and_completion_never_waits(
+    index: SearchIndex,
+) -> None:
+    fresh = Repl(index)
+    assert fresh.catalog.ready_dates() == [] and fresh.vocabulary().dates == []
+    fresh.catalog.warm_dates()
+    read = fresh.catalog.dates()  # waits for the background read, if it is still running
+    assert read and fresh.catalog.ready_dates() == read
+    assert list(fresh.vocabulary().dates) == read

@@ -143,9 +143,11 @@ def test_long_output_is_paged_only_when_taller_than_the_screen(
     monkeypatch.setattr(session, "page", lambda text: paged.append(text) or True)
     output = DummyOutput()  # 40 rows, 80 columns
     show = terminal_printer(output, pager=True, color=False)
-    show(Reply(tuple(f"line {i}" for i in range(10))))
+    show(Reply(tuple(f"line {i}" for i in range(10)), long=True))
     assert paged == []
-    show(Reply(tuple(f"line {i}" for i in range(60))))
+    show(Reply(tuple(f"line {i}" for i in range(60)), long=True))
     assert len(paged) == 1 and paged[0].startswith("line 0\n")
-    terminal_printer(output, pager=False, color=False)(Reply(("x",) * 60))
+    terminal_printer(output, pager=False, color=False)(Reply(("x",) * 60, long=True))
+    assert len(paged) == 1
+    show(Reply(("a result",) * 60))  # results (not long) are never paged
     assert len(paged) == 1

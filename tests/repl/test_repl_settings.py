@@ -26,7 +26,7 @@ from searchkit.terminal import use_color
 def test_defaults_are_documented_and_used_without_a_file(tmp_path: Path) -> None:
     config, warnings = load_config(tmp_path / "missing.toml")
     assert config == ReplConfig(
-        page_size=10, colors=True, editing_mode="emacs", history_size=1000, pager=True
+        page_size="auto", colors=True, editing_mode="emacs", history_size=1000, pager=True
     )
     assert warnings == []
 
@@ -47,10 +47,10 @@ def test_bad_settings_warn_and_keep_their_default() -> None:
     )
     assert config == ReplConfig()
     assert warnings == [
-        "cfg: page_size must be between 1 and 100; using the default",
+        'cfg: page_size must be "auto" or between 1 and 100; using the default',
         'cfg: editing_mode must be "emacs" or "vi"; using the default',
-        "cfg: unknown setting 'colours' ignored (known: colors, editing_mode, history_size, "
-        "page_size, pager)",
+        "cfg: unknown setting 'colours' ignored (known: auto_update, colors, editing_mode, "
+        "history_size, page_size, pager)",
         "cfg: colors must be true or false; using the default",
     ]
     config, warnings = parse_config("[repl\n", source="cfg")
@@ -136,3 +136,59 @@ def test_the_pager_is_pager_or_less(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert out.read_text() == "long text\n"
     monkeypatch.setenv("PAGER", "no-such-pager-here")
     assert not page("text")
+
+
+def test_unknown_sections_and_top_level_keys_are_warned_about() -> None:
+    config, warnings = parse_config(
+        'page_size = 5\n[rpl]\npage_size = 5\n[index]\nindx = "x"\nseeds = 3\n', source="cfg"
+    )
+    assert config == ReplConfig()
+    assert warnings == [
+        "cfg: unknown setting 'page_size' ignored (sections: [repl], [index])",
+        "cfg: unknown section [rpl] ignored (sections: [repl], [index])",
+        "cfg: unknown setting 'indx' in [index] ignored (known: index, seeds)",
+        "cfg: [index] seeds must be a folder's path; ignored",
+    ]
+    assert parse_config('[index]\nindex = "/x"\nseeds = "~/s"\n', source="cfg")[1] == []
+
+
+def test_the_history_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "state" / "history"
+    history, _ = open_history(path, 3)
+    for i in range(5):  # past the size: the file is rewritten
+        history.store_string(f"query {i}")
+    BoundedFileHistory(path, 3).load_history_strings()
+    assert path.stat().st_mode & 0o777 == 0o600
+    loose = tmp_path / "loose"
+    loose.write_text("")
+    loose.chmod(0o644)  # a history left by an older version
+    open_history(loose, 3)
+    assert loose.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_toolbar_shortens_its_parts_and_keeps_hits_and_page_last() -> None:
+    from datetime import UTC, datetime
+
+    from searchkit.filters import Filters
+    from searchkit.results import SearchResults
+
+    state = ReplState(
+        filters=Filters(
+            topics=("World News",),
+            providers=("The Guardian",),
+            kind="article",
+            since=datetime(2021, 1, 1, tzinfo=UTC),
+            until=datetime(2021, 7, 1, tzinfo=UTC),
+        )
+    )
+    state.results = SearchResults("q", "q", 1234, 1, 5, (), {}, None, 12.0, "relevance")
+    full = toolbar_text(state)
+    assert "topic: World News" in full and "1,234 hits" in full and "page 1/247" in full
+    previous = len(full)
+    for width in (120, 100, 80, 60, 40, 20, 14):
+        text = toolbar_text(state, width)
+        assert len(text) <= width, (width, text)
+        assert "1,234" in text and "1/247" in text, (width, text)
+        assert len(text) <= previous
+        previous = len(text)
+    assert "1,234 hits" in toolbar_text(state, 100) and "page 1/247" in toolbar_text(state, 100)

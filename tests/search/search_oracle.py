@@ -219,7 +219,7 @@ def facet_counts(docs: Iterable[Doc], f: Filter = Filter()) -> dict[str, Counter
     ]
     return {
         "topics": topics,
-        "provider": providers,
+        "providers": providers,
         "kind": kinds,
         "published": histogram(dated),
     }

@@ -24,7 +24,11 @@ RESULT_KEYS = {
     "hits",
     "facets",
     "suggestion",
+    "corrected",
+    "fallback",
     "partial",
+    "value_suggestions",
+    "date_span",
 }
 HIT_KEYS = {
     "rank",
@@ -39,8 +43,9 @@ HIT_KEYS = {
     "snippet",
     "path",
     "cited_by",
+    "match",
 }
-FACET_KEYS = {"topics", "provider", "kind", "published"}
+FACET_KEYS = {"topics", "providers", "kind", "published"}
 ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 
 
@@ -81,6 +86,7 @@ def test_json_has_the_documented_shape(fixture_index_dir: Path, ix: SearchIndex)
     assert isinstance(data["took_ms"], int | float) and data["took_ms"] >= 0
     assert data["suggestion"] is None
     assert data["partial"] is None
+    assert (data["corrected"], data["fallback"]) == (None, None)
     api = ix.search("korea")
     assert data["total"] == api.total
     assert [h["id"] for h in data["hits"]] == [h.id for h in api.hits]
@@ -88,14 +94,16 @@ def test_json_has_the_documented_shape(fixture_index_dir: Path, ix: SearchIndex)
     for hit, expected in zip(data["hits"], api.hits, strict=True):
         check_hit_shape(hit)
         assert hit["title"] == expected.title
-        assert hit["snippet"] == expected.snippet_text
+        assert hit["snippet"] == expected.snippet
         assert hit["cited_by"] == expected.cited_by
         assert expected.published is not None
         assert hit["published"] == expected.published.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert set(data["facets"]) == FACET_KEYS
     for name, values in data["facets"].items():
-        assert all(set(v) == {"value", "count"} for v in values)
-        assert values == [{"value": v.value, "count": v.count} for v in api.facets[name].values]
+        assert all(set(v) == {"value", "count", "selected"} for v in values)
+        assert values == [
+            {"value": v.value, "count": v.count, "selected": False} for v in api.facets[name].values
+        ]
 
 
 def test_json_with_filters_paging_and_sorting(fixture_index_dir: Path, ix: SearchIndex) -> None:

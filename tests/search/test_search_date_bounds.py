@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from searchkit import QueryError, SearchIndex, dates
+from searchkit import ParameterError, QueryError, SearchIndex, dates
 
 from .search_helpers import FIXTURE_NOW
 
@@ -74,8 +74,10 @@ def test_a_range_over_all_time_finds_every_dated_document(ix: SearchIndex) -> No
         {"since": datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=5)))},
     ],
 )
-def test_filters_out_of_range_are_query_errors(ix: SearchIndex, filters: dict[str, object]) -> None:
-    with pytest.raises(QueryError) as info:
+def test_filters_out_of_range_are_parameter_errors(
+    ix: SearchIndex, filters: dict[str, object]
+) -> None:
+    with pytest.raises(ParameterError) as info:
         ix.search("korea", **filters)  # type: ignore[arg-type]
     assert info.value.hint
 

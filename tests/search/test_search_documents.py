@@ -151,7 +151,7 @@ def test_topics_and_providers_count_every_document(ix: SearchIndex, docs: dict[s
     assert {t.value.casefold(): t.count for t in topics} == dict(expected["topics"])
     assert [t.count for t in topics] == sorted((t.count for t in topics), reverse=True)
     providers = ix.providers()
-    assert {p.value.casefold(): p.count for p in providers} == dict(expected["provider"])
+    assert {p.value.casefold(): p.count for p in providers} == dict(expected["providers"])
 
 
 def test_newsroom_providers_and_topics(news: SearchIndex, news_docs: dict[str, Doc]) -> None:
@@ -178,7 +178,7 @@ def test_results_are_frozen_and_outlive_the_index(newsroom_dirs: tuple[Path, Pat
         results = index.search("quasar", facet_limit=3)
         doc = index.get(QUASAR)
     # Closed: the values are plain data, still complete.
-    assert results.total == 2 and results.hits[0].title_segments
+    assert results.total == 2 and results.hits[0].title_spans
     assert results.facets["topics"].values and doc.body
     with pytest.raises(dataclasses.FrozenInstanceError):
         results.total = 0  # type: ignore[misc]

@@ -19,7 +19,7 @@ ALL = 1000  # a page size and facet limit that show everything (the most a page 
 
 def facet_map(results: SearchResults, name: str) -> dict[str, int]:
     """A facet's non-zero counts; topic and provider values casefolded (they match so)."""
-    fold = name in ("topics", "provider")
+    fold = name in ("topics", "providers")
     return {
         (v.value.casefold() if fold else v.value): v.count
         for v in results.facets[name].values
@@ -28,7 +28,7 @@ def facet_map(results: SearchResults, name: str) -> dict[str, int]:
 
 
 def assert_facets_match(results: SearchResults, expected: dict[str, Counter[str]]) -> None:
-    for name in ("topics", "provider", "kind", "published"):
+    for name in ("topics", "providers", "kind", "published"):
         assert facet_map(results, name) == dict(expected[name]), name
 
 
@@ -142,7 +142,7 @@ def test_distinctive_words_find_at_least_the_documents_holding_them(
     results = ix.search(" ".join(words), per_page=ALL, facet_limit=ALL, **filters)
     holding = {d.id for d in matching(docs.values(), model) if words_match(d, words)}
     assert holding, words
-    assert not results.relaxed and results.showing is None
+    assert results.fallback is None and results.corrected is None
     assert results.total >= len(holding)
     assert holding <= {h.id for h in results.hits}
     # Whatever else was found passes the filters too.
@@ -255,15 +255,15 @@ def test_selected_provider_keeps_the_other_providers_counts(
     news: SearchIndex, news_docs: dict[str, Doc]
 ) -> None:
     base = everything(news)
-    assert facet_map(base, "provider") == dict(facet_counts(news_docs.values())["provider"])
+    assert facet_map(base, "providers") == dict(facet_counts(news_docs.values())["providers"])
     # Runs of spaces in a provider name collapse: "Gamma  Post" is shown as "Gamma Post".
-    assert "Gamma Post" in {v.value for v in base.facets["provider"].values}
+    assert "Gamma Post" in {v.value for v in base.facets["providers"].values}
     results = everything(news, providers=["Gamma Post"], topics=["Science"])
     model = Filter(("Science",), ("Gamma Post",))
     assert results.total == len(matching(news_docs.values(), model))
     assert_facets_match(results, facet_counts(news_docs.values(), model))
-    assert facet_map(results, "provider")["acme news"] > 0
-    assert [v.value for v in results.facets["provider"].values if v.selected] == ["Gamma Post"]
+    assert facet_map(results, "providers")["acme news"] > 0
+    assert [v.value for v in results.facets["providers"].values if v.selected] == ["Gamma Post"]
 
 
 def test_topic_case_variants_are_one_value_shown_as_most_documents_write_it(
@@ -317,10 +317,10 @@ def test_a_selected_value_beyond_the_limit_is_still_shown(ix: SearchIndex) -> No
 
 
 def test_provider_facet_limit(news: SearchIndex, news_docs: dict[str, Doc]) -> None:
-    distinct = len(facet_counts(news_docs.values())["provider"])
-    facet = news.search("*", facet_limit=2).facets["provider"]
+    distinct = len(facet_counts(news_docs.values())["providers"])
+    facet = news.search("*", facet_limit=2).facets["providers"]
     assert len(facet.values) == 2 and facet.truncated and facet.total_values == distinct
-    assert len(news.search("*", facet_limit=distinct).facets["provider"].values) == distinct
+    assert len(news.search("*", facet_limit=distinct).facets["providers"].values) == distinct
 
 
 # --- the date histogram -------------------------------------------------------------------

@@ -47,26 +47,26 @@ def test_matched_words_are_marked_in_every_form(
     news: SearchIndex, query: str, doc_id: str, title: list[str], snippet_marks: list[str]
 ) -> None:
     hit = hit_by_id(news, query, doc_id)
-    assert marked(hit.title_segments) == title
-    assert marked(hit.snippet) == snippet_marks
-    assert "".join(s.text for s in hit.title_segments) == hit.title
+    assert marked(hit.title_spans) == title
+    assert marked(hit.snippet_spans) == snippet_marks
+    assert "".join(s.text for s in hit.title_spans) == hit.title
 
 
 def test_wildcard_expansions_in_the_excerpt_are_marked(news: SearchIndex) -> None:
     hit = hit_by_id(news, "climat*", MEMO)
-    assert marked(hit.title_segments) == ["Climate"]
-    assert marked(hit.snippet) == ["Climatologists", "climates"]
+    assert marked(hit.title_spans) == ["Climate"]
+    assert marked(hit.snippet_spans) == ["Climatologists", "climates"]
 
 
 def test_snippet_from_the_body_when_the_excerpt_has_no_match(news: SearchIndex) -> None:
     hit = hit_by_id(news, "zymurgy", QUASAR)
-    assert "starlight" in hit.snippet_text
-    assert hit.snippet_text.strip(ELLIPSIS) in news.get(QUASAR).body
+    assert "starlight" in hit.snippet
+    assert hit.snippet.strip(ELLIPSIS) in news.get(QUASAR).body
 
 
 def test_no_mark_without_a_text_match(news: SearchIndex) -> None:
     for hit in news.search("topic:science", per_page=100).hits:
-        assert not marked(hit.title_segments) and not marked(hit.snippet)
+        assert not marked(hit.title_spans) and not marked(hit.snippet_spans)
 
 
 WORD = re.compile(r"\w")
@@ -82,9 +82,9 @@ def test_fixture_highlights_whole_words_and_keep_the_text(ix: SearchIndex, query
     marks = 0
     for hit in results.hits:
         title = hit.title
-        assert "".join(s.text for s in hit.title_segments) == title
+        assert "".join(s.text for s in hit.title_spans) == title
         position = 0
-        for segment in hit.title_segments:
+        for segment in hit.title_spans:
             end = position + len(segment.text)
             if segment.match:
                 marks += 1
@@ -94,9 +94,9 @@ def test_fixture_highlights_whole_words_and_keep_the_text(ix: SearchIndex, query
                 assert segment.text.lower()[:5] in stems, (query, segment.text)
             position = end
         doc = ix.get(hit.id)
-        text = hit.snippet_text.strip(ELLIPSIS)
+        text = hit.snippet.strip(ELLIPSIS)
         assert text in doc.excerpt or text in doc.body
-        for segment in hit.snippet:
+        for segment in hit.snippet_spans:
             if segment.match:
                 assert segment.text.lower()[:5] in stems, (query, segment.text)
     assert marks >= len(results.hits) // 2

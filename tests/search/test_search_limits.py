@@ -5,13 +5,14 @@ here by name. Speed is measured in bench/bench_hostile.py, never here."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import searchkit
-from searchkit import QueryError, QueryLimitError, SearchIndex, limits
+from searchkit import ParameterError, QueryError, QueryLimitError, SearchIndex, limits
 
 from .search_helpers import build, run_cli, write_seed
 
@@ -183,7 +184,7 @@ def test_fuzzy_words_highlight_the_words_they_matched(ix: SearchIndex) -> None:
     results = ix.search("title:trmp~", per_page=3)
     assert results.hits
     for hit in results.hits:
-        marked = {s.text.lower() for s in hit.title_segments if s.match}
+        marked = {s.text.lower() for s in hit.title_spans if s.match}
         assert marked and all(m.startswith("trump") for m in marked)
 
 
@@ -212,9 +213,9 @@ def test_a_spent_budget_cuts_nothing_a_search_does_not_need(ix: SearchIndex) -> 
 
 
 def test_a_spent_budget_skips_spelling_and_looser_matches(ix: SearchIndex) -> None:
-    assert ix.search("kroea").showing == "korea"
+    assert ix.search("kroea").corrected == "korea"
     typo = ix.search("kroea", time_budget=SPENT)
-    assert typo.total == 0 and typo.showing is None and typo.suggestion is None
+    assert typo.total == 0 and typo.corrected is None and typo.suggestion is None
     assert (
         typo.partial == "the time budget of 1e-09 s ran out before spelling corrections were tried"
     )
@@ -230,7 +231,7 @@ def test_a_spent_budget_returns_the_segments_searched(many_words: SearchIndex) -
 
 @pytest.mark.parametrize("budget", [0, -1, float("inf"), float("nan")])
 def test_a_budget_must_be_positive(ix: SearchIndex, budget: float) -> None:
-    with pytest.raises(QueryError, match="time_budget"):
+    with pytest.raises(ParameterError, match="time_budget"):
         ix.search("korea", time_budget=budget)
 
 
@@ -256,8 +257,16 @@ def test_cli_says_partial_is_null_in_json(fixture_index_dir: Path) -> None:
     ],
 )
 def test_cli_bad_queries_exit_2_with_one_line(fixture_index_dir: Path, query: str) -> None:
-    proc = run_cli("search", "--json", "--index", fixture_index_dir, "--", query)
+    proc = run_cli("search", "--index", fixture_index_dir, "--", query)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("searchkit: bad query")
     assert "Traceback" not in proc.stderr
+    # With --json, the error is one JSON object on stdout, with the same status.
+    as_json = run_cli("search", "--json", "--index", fixture_index_dir, "--", query)
+    assert as_json.returncode == 2 and as_json.stderr == ""
+    assert as_json.stdout.count("\n") == 1
+    error = json.loads(as_json.stdout)["error"]
+    assert error["type"] in ("QueryError", "QueryLimitError")
+    assert isinstance(error["position"], int) or error["position"] is None
+    assert "\x1b" not in as_json.stdout

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -213,11 +214,11 @@ def test_wildcards(news: SearchIndex, ix: SearchIndex, docs: dict[str, Doc]) -> 
 
 def test_fuzzy_word(news: SearchIndex, ix: SearchIndex) -> None:
     results = news.search("quasr~", per_page=ALL)
-    assert results.showing is None  # found by the fuzzy match, not by a correction
+    assert results.corrected is None  # found by the fuzzy match, not by a correction
     assert {h.id for h in results.hits} >= {QUASAR, PRIMER}
-    assert news.search("quasr").showing == "quasar"  # without ~, the spelling is corrected
+    assert news.search("quasr").corrected == "quasar"  # without ~, the spelling is corrected
     fuzzy = ix.search("koreo~", per_page=ALL)
-    assert fuzzy.showing is None
+    assert fuzzy.corrected is None
     assert {h.id for h in fuzzy.hits} >= ids(ix, "korea")
 
 
@@ -246,7 +247,7 @@ def test_empty_query_browses_everything_newest_first(
     dates = published_order(results)
     assert len(dates) == len(results.hits)
     assert dates == sorted(dates, reverse=True)
-    assert not results.relaxed and results.showing is None and results.suggestion is None
+    assert results.fallback is None and results.corrected is None and results.suggestion is None
 
 
 def test_browse_puts_undated_documents_last(news: SearchIndex) -> None:
@@ -281,9 +282,9 @@ def test_recent_relevance_prefers_newer_among_equals(ix: SearchIndex) -> None:
     assert dates[0] == max(published_order(ix.search("*", per_page=1)))
 
 
-def test_unknown_sort_is_a_query_error(ix: SearchIndex) -> None:
-    with pytest.raises(searchkit.QueryError) as info:
-        ix.search("trump", sort="best")
+def test_unknown_sort_is_a_parameter_error(ix: SearchIndex) -> None:
+    with pytest.raises(searchkit.ParameterError) as info:
+        ix.search("trump", sort="best")  # type: ignore[arg-type]
     assert "relevance" in (info.value.hint or "")
 
 
@@ -378,27 +379,27 @@ def test_curly_apostrophe_in_an_excerpt(news: SearchIndex) -> None:
 
 def test_all_words_first_then_relaxed_to_any_word(news: SearchIndex) -> None:
     strict = news.search("quasar galaxy")
-    assert not strict.relaxed and {h.id for h in strict.hits} == {QUASAR}
+    assert strict.fallback is None and {h.id for h in strict.hits} == {QUASAR}
     relaxed = news.search("quasar kiwi", per_page=ALL)
-    assert relaxed.relaxed
+    assert relaxed.fallback == "any-word"
     assert {h.id for h in relaxed.hits} == ids(news, "quasar") | ids(news, "kiwi")
 
 
 def test_relaxed_first_drops_one_word(news: SearchIndex) -> None:
     results = news.search("quasar galaxy kiwi", per_page=ALL)
-    assert results.relaxed
+    assert results.fallback == "drop-one"
     assert {h.id for h in results.hits} == {QUASAR}  # the only one with two of the three words
 
 
 def test_relaxed_on_the_fixture(ix: SearchIndex) -> None:
     results = ix.search("zyzzyva trump", per_page=ALL)
-    assert results.relaxed and results.showing is None
+    assert results.fallback == "any-word" and results.corrected is None
     assert {h.id for h in results.hits} == ids(ix, "trump")
 
 
 def test_spelling_is_corrected_when_nothing_matches(news: SearchIndex) -> None:
     results = news.search("telescpoe", per_page=ALL)
-    assert results.showing == "telescope"
+    assert results.corrected == "telescope"
     assert results.query == "telescpoe"
     expected = ids(news, "telescope")
     assert {h.id for h in results.hits} == expected
@@ -409,14 +410,14 @@ def test_spelling_is_corrected_when_nothing_matches(news: SearchIndex) -> None:
 def test_spelling_correction_on_the_fixture(ix: SearchIndex) -> None:
     results = ix.search("kroea", per_page=ALL)
     korea = ids(ix, "korea")
-    assert results.showing == "korea"
+    assert results.corrected == "korea"
     assert {h.id for h in results.hits} == korea
     assert results.suggestion == Suggestion("korea", len(korea))
 
 
 def test_did_you_mean_when_a_query_finds_very_little(news: SearchIndex) -> None:
     results = news.search("telescpoe OR kiwi", per_page=ALL)
-    assert results.showing is None  # it found something: show that
+    assert results.corrected is None  # it found something: show that
     assert {h.id for h in results.hits} == {FAIR}
     assert results.suggestion is not None
     assert results.suggestion.query == "telescope OR kiwi"
@@ -425,12 +426,12 @@ def test_did_you_mean_when_a_query_finds_very_little(news: SearchIndex) -> None:
 
 def test_no_suggestion_when_nothing_is_close(news: SearchIndex) -> None:
     results = news.search("xqzvwj")
-    assert (results.total, results.suggestion, results.showing) == (0, None, None)
+    assert (results.total, results.suggestion, results.corrected) == (0, None, None)
 
 
 def test_no_suggestion_for_a_query_that_finds_plenty(ix: SearchIndex) -> None:
     results = ix.search("trump")
-    assert results.suggestion is None and results.showing is None and not results.relaxed
+    assert results.suggestion is None and results.corrected is None and results.fallback is None
 
 
 def test_parse_reports_the_resolved_query(ix: SearchIndex) -> None:
@@ -450,13 +451,96 @@ def test_words_are_not_relaxed_when_only_filters_exclude_their_matches(ix: Searc
     # "trump" matches in Politics; within a topic that has no document with both words, the page
     # is empty (the filter is the reason) rather than filled with documents lacking a word.
     both = ix.search("trump obama", per_page=1)
-    assert both.total > 0 and not both.relaxed
+    assert both.total > 0 and both.fallback is None
     topics = [v.value for v in ix.topics()]
     for topic in topics:
         narrowed = ix.search("trump obama", topics=[topic], per_page=5)
         some_word = ix.search("trump OR obama", topics=[topic], per_page=1)
         if narrowed.total == 0 and some_word.total > 0:
-            assert not narrowed.relaxed and narrowed.hits == ()
+            assert narrowed.fallback is None and narrowed.hits == ()
             break
     else:
         pytest.fail("no topic where only some of the words occur")
+
+
+# --- filling a short page with documents that have most of the words --------------------------
+
+
+def test_a_short_page_is_filled_with_documents_that_have_most_of_the_words(
+    ix: SearchIndex,
+) -> None:
+    query = "korea summit trump cancels"
+    strict = ix.search(query, match="all", per_page=10)
+    assert 0 < strict.total < 10 and all(h.match == "all" for h in strict.hits)
+    filled = ix.search(query, per_page=10)  # match="most" is the default
+    assert filled.total == strict.total  # the count of full matches
+    assert filled.hits[: strict.total] == strict.hits  # the full matches first, unchanged
+    partial = filled.hits[strict.total :]
+    assert partial and all(h.match == "partial" for h in partial)
+    assert [h.rank for h in filled.hits] == list(range(1, len(filled.hits) + 1))
+    assert len(filled.hits) <= 10
+    words = query.split()
+    full_ids = {h.id for h in strict.hits}
+    for hit in partial:
+        assert hit.id not in full_ids
+        # It has all the words but one: the search for those three words finds it.
+        assert any(
+            hit.id
+            in {
+                h.id
+                for h in ix.search(
+                    " ".join(words[:i] + words[i + 1 :]), per_page=1000, match="all"
+                ).hits
+            }
+            for i in range(len(words))
+        )
+
+
+def test_no_partial_hits_on_a_full_page_or_without_words(ix: SearchIndex) -> None:
+    assert all(h.match == "all" for h in ix.search("trump", per_page=10).hits)
+    assert all(h.match == "all" for h in ix.search("korea summit", per_page=3).hits)
+    assert all(h.match == "all" for h in ix.search("korea summit", per_page=1000).hits)
+    assert all(h.match == "all" for h in ix.search("*", per_page=10).hits)
+    with pytest.raises(searchkit.ParameterError):
+        ix.search("korea", match="some")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("query", ["0 last week", "the white house", "a korea summit"])
+def test_words_that_search_nothing_do_not_count_toward_partial_hits(
+    ix: SearchIndex, query: str
+) -> None:
+    """Two searchable words ("0" and "the" are dropped) are not three: all but one of two
+    words is not "most of them", so a short page stays short."""
+    results = ix.search(query, per_page=1000)
+    assert results.total < 1000
+    assert [h.match for h in results.hits] == ["all"] * results.total
+
+
+def test_an_article_outranks_the_stubs_it_cites_when_scores_are_close(
+    tmp_path: Path,
+) -> None:
+    """The README's example: the bundled article ranked below five of its own stubs."""
+    seeds = Path(__file__).resolve().parents[2] / "seeds"
+    build(seeds, tmp_path / "index")
+    with searchkit.open_index(tmp_path / "index") as bundled:
+        hits = bundled.search("facial recognition").hits
+        assert hits[0].kind == "article"
+        cited = set(bundled.get(hits[0].id).links)
+        stubs_below = [h for h in hits[1:] if h.id in cited]
+        assert stubs_below and all(h.kind == "related" for h in stubs_below)
+        assert all(hits[0].score >= h.score for h in hits[1:])
+        # Without its words close in score, nothing moves: a strict search of the stub's
+        # own title still puts that stub first.
+        first_stub = stubs_below[0]
+        assert bundled.search(f'"{first_stub.title}"').hits[0].id == first_stub.id
+
+
+def test_articles_over_their_stubs_moves_only_close_citing_articles() -> None:
+    from searchkit.search.ranking import articles_over_their_stubs
+
+    ranked = [(1, 10.0), (2, 9.0), (3, 8.0), (4, 5.0)]  # 1 and 2 are stubs
+    citing = {1: [3, 4], 2: []}
+    moved = articles_over_their_stubs(ranked, lambda d: d in (1, 2), lambda d: citing[d])
+    assert [d for d, _ in moved] == [3, 1, 2, 4]  # 3 has 80 % of 1's score; 4 only 50 %
+    assert moved[0][1] > 10.0 and dict(moved)[4] == 5.0
+    assert articles_over_their_stubs(ranked, lambda d: False, lambda d: []) == ranked

@@ -66,8 +66,8 @@ def assert_matches_the_seeds(index: SearchIndex, seeds: Path) -> None:
         assert (hit.title, hit.published, hit.kind) == (doc.title, doc.published, doc.kind)
         assert set(hit.topics) == set(doc.topics)
     expected = facet_counts(model.values())
-    for name in ("topics", "provider", "kind", "published"):
-        fold = name in ("topics", "provider")
+    for name in ("topics", "providers", "kind", "published"):
+        fold = name in ("topics", "providers")
         got = {
             (v.value.casefold() if fold else v.value): v.count
             for v in results.facets[name].values
