@@ -46,7 +46,7 @@ def cluster() -> Iterator[str]:
 def corpora(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The seeds folders compared: the fixture seeds, and a few thousand generated from them."""
     folder = tmp_path_factory.mktemp("generated")
-    return {"fixture": FIXTURE_SEEDS, "generated": generated_seeds(FIXTURE_SEEDS, folder, 10)}
+    return {"fixture": FIXTURE_SEEDS, "generated": generated_seeds(FIXTURE_SEEDS, folder, 12)}
 
 
 @pytest.fixture(scope="session")
