@@ -59,7 +59,7 @@ def round_trip(index: ClusterIndex, count: int) -> float:
     times = []
     for _ in range(count):
         started = time.perf_counter()
-        index._scatter("ping", ())
+        index.scatter("ping", ())
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
