@@ -249,7 +249,7 @@ def _index_on_cluster(args: argparse.Namespace) -> int:
                 _echo(line)
             sizes = ", ".join(str(s.doc_count) for s in done.shard_map.per_shard)
             written = len(done.written)
-            _echo(f"shards: {done.shard_map.shards} (documents: {sizes}); {written} written")
+            _echo(f"shards: {done.shard_map.shards} (rows: {sizes}); {written} written")
         for line in problem_lines(report, stats_command=_stats_command(args)):
             _echo(line, err=True)
     return EXIT_OK if report.ok else EXIT_SKIPPED

@@ -12,7 +12,8 @@ from .errors import ClusterError
 
 START_HINT = (
     "start one with `ray start --head` (and `ray start --address HEAD:6379` on the other "
-    "machines), then give its address, e.g. --cluster HEAD:6379"
+    "machines), then give its address, e.g. --cluster HEAD:6379; a head with token "
+    'authentication also needs RAY_AUTH_MODE=token and its token (README, "Cluster")'
 )
 
 
