@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from . import store as st
+from .cluster.errors import NotShardedError, require_ray
+from .cluster.shardmap import is_sharded
 from .config import DEFAULT_SEEDS_DIR, resolve_index_dir
 from .errors import (
     DocumentNotFoundError,
@@ -29,18 +31,16 @@ from .errors import (
     IndexDamagedError,
     IndexLockedError,
     IndexWriteError,
-    ParameterError,
     SearchkitError,
     SeedsFolderError,
 )
-from .filters import DateLike, Filters, FilterValueError, KindFilter, make_filters
+from .filters import DateLike, Filters, KindFilter
 from .limits import DEFAULT_TIME_BUDGET
 from .manifest import read_schema
 from .options import DEFAULT_SEARCH_OPTIONS, SearchOptions
 from .query import ParsedQuery, QueryParser
 from .reports import IndexReport, ProgressCallback
 from .results import (
-    SORTS,
     Document,
     Explanation,
     Hit,
@@ -48,28 +48,27 @@ from .results import (
     Match,
     SearchResults,
     Sort,
-    Suggestion,
     TermScore,
 )
 from .results import ValueCount as ValueCount
 from .schema import schema_fingerprint
 from .search import Budget, Engine, SearchRequest, make_searcher, now_utc
-from .search.value_spelling import (
-    filter_value_suggestions,
-    has_value_clause,
-    query_value_suggestions,
+from .search.value_spelling import has_value_clause
+from .search_args import DEFAULT_FACET_LIMIT as DEFAULT_FACET_LIMIT
+from .search_args import (
+    DEFAULT_PER_PAGE,
+    check_search_options,
+    search_filters,
+    suggest_values,
 )
 from .whoosh_seam.errors import opening, reading
 from .whoosh_seam.storage import open_index as open_whoosh_index
 
 if TYPE_CHECKING:
+    from .cluster.coordinator import ClusterIndex
     from .freshness import Freshness
     from .stats import IndexStats
 
-DEFAULT_PER_PAGE = 10
-DEFAULT_FACET_LIMIT = 10
-MAX_PER_PAGE = 1000
-MATCHES: tuple[Match, ...] = ("most", "all")
 
 T = TypeVar("T")
 
@@ -256,30 +255,16 @@ class SearchIndex:
         A query past a cap of searchkit.limits raises QueryLimitError. `time_budget` is the
         seconds the search may take (None: no limit): once spent, the search returns what it
         has found, with `partial` saying what was cut short."""
-        if match not in MATCHES:
-            raise ParameterError(
-                "match", match, f"unknown match {match!r}", hint="use " + ", ".join(MATCHES)
-            )
-        if sort not in SORTS:
-            raise ParameterError(
-                "sort", sort, f"unknown sort {sort!r}", hint="use " + ", ".join(SORTS)
-            )
-        for name, value, top in (
-            ("page", page, None),
-            ("per_page", per_page, MAX_PER_PAGE),
-            ("facet_limit", facet_limit, None),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ParameterError(name, value, f"{value!r} is not a whole number")
-            if value < 1 or (top is not None and value > top):
-                allowed = f"1 to {top:,}" if top else "1 or more"
-                raise ParameterError(name, value, f"{value} is out of range", hint=f"use {allowed}")
-        if time_budget is not None and not 0 < time_budget < float("inf"):
-            raise ParameterError(
-                "time_budget", time_budget, f"{time_budget} is not a positive number of seconds"
-            )
+        check_search_options(
+            match=match,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            facet_limit=facet_limit,
+            time_budget=time_budget,
+        )
         now = self._clock()
-        chosen = self._filters(query, filters, topics, providers, kind, since, until, now)
+        chosen = search_filters(filters, topics, providers, kind, since, until, now)
         budget = Budget(time_budget)
 
         def work(engine: Engine, gen: _Generation) -> SearchResults:
@@ -341,53 +326,13 @@ class SearchIndex:
     def _suggest_values(
         self, results: SearchResults, chosen: Filters, time_budget: float | None
     ) -> SearchResults:
-        """Nothing matched: name the topics and providers of the query and the filters that
-        no document has, with the closest values the index has; a query whose clauses hold
-        such values gets the corrected query as its suggestion (with its count)."""
-        known = {
-            "topics": [v.value for v in self.topics()],
-            "providers": [v.value for v in self.providers()],
-        }
-        text, in_query = query_value_suggestions(results.query, known)
-        in_filters = filter_value_suggestions(chosen.topics, chosen.providers, known)
-        if not (in_query or in_filters):
-            return results
-        suggestion = results.suggestion
-        if in_query and suggestion is None:
-            total = self.search(
+        def count(text: str) -> int:
+            found = self.search(
                 text, filters=chosen, per_page=1, facets=False, time_budget=time_budget
-            ).total
-            if total:
-                suggestion = Suggestion(text, total)
-        return dataclasses.replace(
-            results, suggestion=suggestion, value_suggestions=in_query + in_filters
-        )
-
-    @staticmethod
-    def _filters(
-        query: str,
-        filters: Filters | None,
-        topics: Iterable[str],
-        providers: Iterable[str],
-        kind: KindFilter | None,
-        since: DateLike,
-        until: DateLike,
-        now: datetime,
-    ) -> Filters:
-        given: dict[str, object] = {"kind": kind, "since": since, "until": until}
-        keywords = (topics, providers, kind, since, until)
-        if filters is not None:
-            if any(keywords):
-                raise TypeError("give either filters= or the filter keywords, not both")
-            return filters
-        try:
-            return make_filters(
-                topics=topics, providers=providers, kind=kind, since=since, until=until, now=now
             )
-        except FilterValueError as exc:
-            raise ParameterError(
-                exc.name, given.get(exc.name), exc.message, hint=exc.hint
-            ) from None
+            return found.total
+
+        return suggest_values(self, results, chosen, count)
 
     def explain(self, query: str, **filters: Any) -> Explanation:
         """The parsed query, the filters, the top hit's score and the terms of the query the
@@ -502,19 +447,56 @@ def index_stats(index_dir: str | Path) -> IndexStats:
     return describe(index_dir)
 
 
+@overload
 def open_index(
     path: str | Path | None = None,
     *,
     clock: Callable[[], datetime] = now_utc,
     options: SearchOptions = DEFAULT_SEARCH_OPTIONS,
-) -> SearchIndex:
+    cluster: None = None,
+) -> SearchIndex: ...
+
+
+@overload
+def open_index(
+    path: str | Path | None = None,
+    *,
+    clock: Callable[[], datetime] = now_utc,
+    options: SearchOptions = DEFAULT_SEARCH_OPTIONS,
+    cluster: str,
+) -> ClusterIndex: ...
+
+
+def open_index(
+    path: str | Path | None = None,
+    *,
+    clock: Callable[[], datetime] = now_utc,
+    options: SearchOptions = DEFAULT_SEARCH_OPTIONS,
+    cluster: str | None = None,
+) -> SearchIndex | ClusterIndex:
     """Open the index at `path` (default: $SEARCHKIT_INDEX or ./index) for searching.
 
     Raises IndexNotFoundError when no index was built there. `clock` gives "now" for relative
     dates such as "last week" (injectable for tests); `options` sets the searchers' memory
-    and numpy use (SearchOptions).
+    and numpy use (SearchOptions). `cluster`: the address of the Ray cluster that serves a
+    sharded index (README, "Cluster"); needs the `cluster` extra.
     """
-    return SearchIndex(resolve_index_dir(path), clock=clock, options=options)
+    index_dir = resolve_index_dir(path)
+    if cluster is not None:
+        require_ray(cluster)
+        from .cluster.coordinator import ClusterIndex
+
+        return ClusterIndex(index_dir, cluster, clock=clock, options=options)
+    _refuse_sharded(index_dir)
+    return SearchIndex(index_dir, clock=clock, options=options)
+
+
+def _refuse_sharded(index_dir: Path) -> None:
+    """A sharded index is searched through its cluster, and never built over."""
+    if is_sharded(index_dir):
+        raise NotShardedError(
+            str(index_dir), "is a sharded index", "name the Ray cluster that serves it (--cluster)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -545,6 +527,7 @@ def open_or_build(
     error returned. Raises IndexNotFoundError when there is no index and nothing to build it
     from, IndexDamagedError when the index is damaged and was not rebuilt."""
     root = resolve_index_dir(index_dir)
+    _refuse_sharded(root)
     report = None
     error: SearchkitError | None = None
     try:

@@ -166,6 +166,18 @@ def cmd_index(args: argparse.Namespace) -> int:
     from .build import BuildOptions, build_index
     from .progress import BuildProgressBar
 
+    if args.cluster is not None:
+        return _index_on_cluster(args)
+    from .cluster.errors import NotShardedError
+    from .cluster.shardmap import is_sharded
+
+    if is_sharded(resolve_index_dir(args.index)):
+        raise NotShardedError(
+            str(resolve_index_dir(args.index)),
+            "is a sharded index",
+            "build it on its cluster (--cluster ADDRESS)",
+        )
+
     options = BuildOptions(jobs=args.jobs)
     if args.watch and args.dry_run:
         _echo("searchkit: --watch and --dry-run cannot be used together", err=True)
@@ -207,6 +219,42 @@ def cmd_index(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_SKIPPED
 
 
+def _index_on_cluster(args: argparse.Namespace) -> int:
+    """`index --cluster`: a sharded full build on the Ray cluster (README, "Cluster")."""
+    from .build import BuildOptions
+    from .cluster.errors import require_ray
+
+    require_ray(args.cluster)
+    from .cluster.build import build_sharded
+
+    if args.dry_run or args.watch:
+        flag = "--dry-run" if args.dry_run else "--watch"
+        raise SearchkitError(f'{flag} is not available with --cluster (README, "Cluster")')
+    done = build_sharded(
+        resolve_seeds_dir(args.seeds),
+        resolve_index_dir(args.index),
+        args.shards,
+        address=args.cluster,
+        full=args.full,
+        options=BuildOptions(jobs=args.jobs),
+    )
+    report = done.report
+    if args.json:
+        _emit_json(
+            {**report.to_dict(), "shards": done.shard_map.shards, "written": list(done.written)}
+        )
+    else:
+        if not args.quiet:
+            for line in index_report_lines(report):
+                _echo(line)
+            sizes = ", ".join(str(s.doc_count) for s in done.shard_map.per_shard)
+            written = len(done.written)
+            _echo(f"shards: {done.shard_map.shards} (rows: {sizes}); {written} written")
+        for line in problem_lines(report, stats_command=_stats_command(args)):
+            _echo(line, err=True)
+    return EXIT_OK if report.ok else EXIT_SKIPPED
+
+
 def _say_whom_we_wait_for(index: Path, wait: float) -> None:
     from .store import lock_holder
 
@@ -227,37 +275,13 @@ def _stats_command(args: argparse.Namespace) -> str:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from .api import open_or_build
-    from .progress import BuildProgressBar
+    from .api import open_index
 
-    def announce(index: Path, seeds: Path) -> None:
-        _echo(
-            f"searchkit: no index at {sanitize(str(index))} yet; building it from "
-            f"{sanitize(str(seeds))}...",
-            err=True,
-        )
-
-    with BuildProgressBar() as bar:
-        opened = open_or_build(
-            resolve_index_dir(args.index),
-            resolve_seeds_dir(args.seeds),
-            update=args.refresh,
-            progress=bar,
-            on_first_build=announce,
-        )
-    error = opened.update_error
-    if isinstance(error, IndexLockedError):
-        _echo("searchkit: another process is updating the index; searching it as it is", err=True)
-    elif error is not None:
-        line = error_line(error, index_arg=args.index)
-        _echo(f"searchkit: not refreshed: {sanitize(line)}; searching the index as it is", err=True)
-    report = opened.report
-    if report is None:
-        _warn_if_stale(opened.index, args)
-    elif not (args.refresh and report.up_to_date):  # a refresh with nothing to do is silent
-        problems = problem_lines(report, stats_command=_stats_command(args))
-        for line in index_report_lines(report) + problems:
-            _echo(line, err=True)
+    ix: Any
+    if args.cluster is not None:  # a sharded index: never built on first use
+        ix = open_index(resolve_index_dir(args.index), cluster=args.cluster)
+    else:
+        ix = _open_single(args)
     fmt = _format(args)
     color = {"always": True, "never": False}.get(args.color, use_color(sys.stdout))
     fields = parse_fields(args.fields) if args.fields else None
@@ -271,7 +295,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     }
     query = " ".join(args.query)
     options["match"] = args.match or ("all" if fmt in WHOLE_FORMATS else "most")
-    with opened.index as ix:
+    with ix:
         if args.count:
             total = ix.search(query, per_page=1, facets=False, **options).total
             _echo(str(total))
@@ -306,6 +330,43 @@ def cmd_search(args: argparse.Namespace) -> int:
         for line in results_lines(results, Palette(color)):
             _echo(line)
     return EXIT_OK
+
+
+def _open_single(args: argparse.Namespace) -> SearchIndex:
+    """The single-machine index to search: built first when there is none, refreshed with
+    --refresh; what happened said on stderr."""
+    from .api import open_or_build
+    from .progress import BuildProgressBar
+
+    def announce(index: Path, seeds: Path) -> None:
+        _echo(
+            f"searchkit: no index at {sanitize(str(index))} yet; building it from "
+            f"{sanitize(str(seeds))}...",
+            err=True,
+        )
+
+    with BuildProgressBar() as bar:
+        opened = open_or_build(
+            resolve_index_dir(args.index),
+            resolve_seeds_dir(args.seeds),
+            update=args.refresh,
+            progress=bar,
+            on_first_build=announce,
+        )
+    error = opened.update_error
+    if isinstance(error, IndexLockedError):
+        _echo("searchkit: another process is updating the index; searching it as it is", err=True)
+    elif error is not None:
+        line = error_line(error, index_arg=args.index)
+        _echo(f"searchkit: not refreshed: {sanitize(line)}; searching the index as it is", err=True)
+    report = opened.report
+    if report is None:
+        _warn_if_stale(opened.index, args)
+    elif not (args.refresh and report.up_to_date):  # a refresh with nothing to do is silent
+        problems = problem_lines(report, stats_command=_stats_command(args))
+        for line in index_report_lines(report) + problems:
+            _echo(line, err=True)
+    return opened.index
 
 
 _FETCH = 1000  # hits asked for at once when every match is printed (the API's largest page)
@@ -374,9 +435,13 @@ def _warn_if_stale(index: SearchIndex, args: argparse.Namespace) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from .api import index_stats
+    from .api import index_stats, open_index
 
-    stats = index_stats(resolve_index_dir(args.index))
+    if args.cluster is not None:
+        with open_index(resolve_index_dir(args.index), cluster=args.cluster) as ix:
+            stats = ix.stats()
+    else:
+        stats = index_stats(resolve_index_dir(args.index))
     if args.json:
         _emit_json(stats.to_dict())
     else:
@@ -407,6 +472,15 @@ def _positive(text: str) -> int:
 def _add_index_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--index", metavar="DIR", help="index folder (default: $SEARCHKIT_INDEX or ./index)"
+    )
+
+
+def _add_cluster_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help="the Ray cluster of a sharded index (HOST:PORT, or auto); "
+        'needs pip install "searchkit[cluster]"',
     )
 
 
@@ -470,6 +544,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the report as one JSON object (with --watch: one per batch, JSON Lines)",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    _add_cluster_option(p)
+    p.add_argument(
+        "--shards",
+        type=_positive,
+        metavar="S",
+        help="with --cluster: shards of the index (default: as it has, or 1); "
+        "changing it needs --full",
+    )
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser(
@@ -546,6 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     out.add_argument("--json", action="store_true", help="the same as --format json")
     out.add_argument("--jsonl", action="store_true", help="the same as --format jsonl")
+    _add_cluster_option(p)
     p.add_argument(
         "--fields",
         metavar="F,F",
@@ -574,6 +657,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_index_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_cluster_option(p)
     p.set_defaults(func=cmd_stats)
 
     p = sub.add_parser(

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import manifest as mf
 from ..errors import IndexDamagedError
+from ..records import IndexDocument
 from ..reports import Duplicate, IndexReport, ProgressCallback, SeedIssue
 from ..scan import Scan
 from .options import BuildOptions
+
+# What an incremental build rewrote: {document id: the document, or None when deleted}.
+WritesCallback = Callable[[Mapping[str, IndexDocument | None]], None]
 
 # Bytes of index a build writes per byte of seed text it reads: 1.0 on news-100k, 1.7 on
 # news-full, 5.3 on the test fixtures (many related stubs per seed). Only for the estimate a
@@ -46,6 +51,8 @@ class Context:
     found: Scan  # the scan of the seeds folder
     space: SpaceNeeded = field(default_factory=SpaceNeeded)
     folders: dict[str, int] | None = None  # freshness.folder_stamps(), when taken
+    # Told the documents an incremental build rewrote, once committed (build_index).
+    on_writes: WritesCallback | None = None
 
 
 @dataclass

@@ -127,6 +127,8 @@ def incremental_build(
                 mf.prune_manifests(store, committed)
             raise
         mf.prune_manifests(store, manifest.generation)
+        if ctx.on_writes is not None:
+            ctx.on_writes(writes)
     else:
         mf.write_manifest(store, manifest)  # same generation: only file stats changed
     return make_report(

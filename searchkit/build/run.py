@@ -24,7 +24,15 @@ from ..schema import schema_fingerprint
 from ..whoosh_seam.errors import opening, writing
 from ..whoosh_seam.storage import open_index
 from ..whoosh_seam.toc import latest_generation
-from .context import Context, Counts, SpaceNeeded, link_notes, make_report, rebuilt_note
+from .context import (
+    Context,
+    Counts,
+    SpaceNeeded,
+    WritesCallback,
+    link_notes,
+    make_report,
+    rebuilt_note,
+)
 from .options import DEFAULT_OPTIONS, BuildOptions, jobs_for
 
 
@@ -38,6 +46,7 @@ def build_index(
     progress: ProgressCallback | None = None,
     options: BuildOptions = DEFAULT_OPTIONS,
     changed: Collection[str] | None = None,
+    on_writes: WritesCallback | None = None,
 ) -> IndexReport:
     """Bring the index at `index_dir` in step with the seeds folder; return what changed.
 
@@ -47,8 +56,10 @@ def build_index(
     `progress` is called with BuildProgress values as the build goes; `options` says how the
     build runs (processes, memory). `changed` (paths relative to the seeds folder, as a file
     watcher names them) says that no other path changed since the last build: only those
-    are stat-ed, when that can stand in for a walk of the folder (build/hinted.py). Never
-    prints.
+    are stat-ed, when that can stand in for a walk of the folder (build/hinted.py).
+    `on_writes` is called with the documents an incremental build rewrote ({id: document,
+    or None for one it deleted}) once they are committed (a sharded index applies them to
+    its shards). Never prints.
 
     Raises SeedsFolderError (the seeds folder cannot be read as a whole), IndexWriteError
     (DiskFullError: the disk is full) and SeedsUnreadableError (a full build could not read
@@ -68,7 +79,16 @@ def build_index(
             with st.write_lock(root, wait=wait):
                 st.remove_orphan_stores(root)
                 return _build(
-                    root, seeds_dir, full, False, report, started, options, space, changed
+                    root,
+                    seeds_dir,
+                    full,
+                    False,
+                    report,
+                    started,
+                    options,
+                    space,
+                    changed,
+                    on_writes,
                 )
     except BaseException:
         # A first build that failed leaves nothing behind: no index folder, no lock.
@@ -98,6 +118,7 @@ def _build(
     options: BuildOptions,
     space: SpaceNeeded,
     changed: Collection[str] | None = None,
+    on_writes: WritesCallback | None = None,
 ) -> IndexReport:
     notes: list[str] = []
     existing = _read_existing(root, notes)
@@ -142,6 +163,7 @@ def _build(
         found,
         space,
         folders,
+        on_writes,
     )
     old = None
     if existing is not None:

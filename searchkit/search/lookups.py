@@ -70,14 +70,29 @@ class Documents:
         """More like this: the document's most distinctive title and excerpt words."""
         doc = self.stored(docnum)
         words = self.searcher.key_terms_from_text(
-            "excerpt", f"{doc.title} {doc.title} {doc.excerpt} {doc.body}", numterms=12
+            "excerpt", similar_text(doc.title, doc.excerpt, doc.body), numterms=SIMILAR_TERMS
         )
         if not words:
             return []
-        clauses = [
+        results = self.searcher.search(similar_query(words), limit=limit + 1)
+        return [(h.docnum, float(h.score or 0.0)) for h in results if h.docnum != docnum][:limit]
+
+
+SIMILAR_TERMS = 12  # key terms of a document that find the documents like it
+SIMILAR_FIELDS = (("title", 2.0), ("excerpt", 1.0), ("body", 0.5))
+
+
+def similar_text(title: str, excerpt: str, body: str) -> str:
+    """The text a document's key terms are drawn from: its title counts twice."""
+    return f"{title} {title} {excerpt} {body}"
+
+
+def similar_query(words: list[tuple[str, float]]) -> Any:
+    """The query of documents like one whose key terms are `words` (word, weight)."""
+    return wq.Or(
+        [
             wq.Term(field, word, boost=weight * boost)
             for word, weight in words
-            for field, boost in (("title", 2.0), ("excerpt", 1.0), ("body", 0.5))
+            for field, boost in SIMILAR_FIELDS
         ]
-        results = self.searcher.search(wq.Or(clauses), limit=limit + 1)
-        return [(h.docnum, float(h.score or 0.0)) for h in results if h.docnum != docnum][:limit]
+    )

@@ -39,40 +39,62 @@ def damerau(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
-def _fold(word: str) -> str:
+def fold(word: str) -> str:
+    """A word as the `words` field holds it: lower case, accents folded."""
     return word.lower().translate(accent_map)
+
+
+def max_distance(word: str) -> int:
+    return 1 if len(fold(word)) <= 4 else 2
+
+
+def candidates(reader: Any, word: str) -> dict[str, int]:
+    """The words of the index within max_distance of `word` that share its first letter,
+    with the number of documents holding each (what a sharded index merges)."""
+    folded = fold(word)
+    limit = max_distance(word)
+    found = {}
+    for raw in reader.expand_prefix("words", folded[0]):
+        candidate = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        if damerau(folded, candidate, limit) <= limit:
+            found[candidate] = reader.doc_frequency("words", candidate)
+    return found
+
+
+def best_candidate(word: str, found: dict[str, int]) -> str | None:
+    """The closest of the candidates, then the most frequent, then the first in order."""
+    folded = fold(word)
+    keys = [(damerau(folded, c, max_distance(word)), -n, c) for c, n in found.items()]
+    return min(keys)[2] if keys else None
+
+
+def query_words(text: str) -> set[str]:
+    """The plain words of query text that a correction may replace: not field names (before
+    ':'), field values (after ':') or operators."""
+    return {
+        m.group(1)
+        for m in _WORD.finditer(text)
+        if not (m.group(1).lower() in _OPERATORS and m.group(1).isupper())
+    }
+
+
+def substitute(text: str, better: dict[str, str | None]) -> str | None:
+    """`text` with its words replaced by `better`, or None if nothing changed."""
+    corrected = _WORD.sub(lambda m: better.get(m.group(1)) or m.group(1), text)
+    return corrected if corrected != text else None
 
 
 def correct_word(reader: Any, word: str) -> str | None:
     """The best in-vocabulary replacement for a word no document contains, or None."""
-    folded = _fold(word)
-    if reader.doc_frequency("words", folded) > 0:
+    if reader.doc_frequency("words", fold(word)) > 0:
         return None
-    best: tuple[int, int, str] | None = None
-    maxdist = 1 if len(folded) <= 4 else 2
-    for raw in reader.expand_prefix("words", folded[0]):
-        candidate = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        dist = damerau(folded, candidate, maxdist)
-        if dist > maxdist:
-            continue
-        key = (dist, -reader.doc_frequency("words", candidate), candidate)
-        if best is None or key < best:
-            best = key
-    return best[2] if best else None
+    return best_candidate(word, candidates(reader, word))
 
 
 def correct_text(reader: Any, text: str) -> str | None:
     """The query text with its unknown plain words corrected, or None if nothing changed (or
     more than MAX_MISSPELLED words are unknown)."""
-    # Field names (before ':') and field values (after ':') are left alone.
-    words = {
-        m.group(1)
-        for m in _WORD.finditer(text)
-        if not (m.group(1).lower() in _OPERATORS and m.group(1).isupper())
-    }
-    unknown = [w for w in words if reader.doc_frequency("words", _fold(w)) == 0]
+    unknown = [w for w in query_words(text) if reader.doc_frequency("words", fold(w)) == 0]
     if len(unknown) > MAX_MISSPELLED:
         return None
-    better = {w: correct_word(reader, w) for w in unknown}
-    corrected = _WORD.sub(lambda m: better.get(m.group(1)) or m.group(1), text)
-    return corrected if corrected != text else None
+    return substitute(text, {w: correct_word(reader, w) for w in unknown})
