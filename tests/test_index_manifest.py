@@ -132,6 +132,28 @@ def test_unreadable_seed_columns_mean_a_rebuild_once_a_seed_changes(tmp_path: Pa
     assert searchkit.build_index(seeds, index).unchanged == 2
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_full_rebuild_over_unreadable_seed_columns_counts_every_seed_as_added(
+    tmp_path: Path, jobs: int
+) -> None:
+    """A full build reads the old manifest's columns only to count what changed: when they
+    cannot be read, it says so and counts from nothing, and the index comes out whole."""
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    for i in range(3):
+        write_file(seeds / f"{i}.md", seed_text(f"Columns {i}", f"https://col.example/{i}"))
+    searchkit.build_index(seeds, index)
+    (manifest,) = live_store(index).glob("manifest-*.json")
+    header = manifest.read_bytes().partition(b"\n")[0]
+    manifest.write_bytes(header + b"\n{not json\n")
+    options = searchkit.BuildOptions(jobs=jobs, worker_min_files=1)
+    report = searchkit.build_index(seeds, index, full=True, options=options)
+    assert report.full and report.documents == 3 and report.added == 3
+    assert (report.updated, report.unchanged, report.removed) == (0, 0, 0)
+    assert [n for n in report.notes if "cannot be read" in n], report.notes
+    again = searchkit.build_index(seeds, index, full=True, options=options)
+    assert (again.added, again.unchanged, again.notes) == (0, 3, ())
+
+
 def test_the_manifest_generation_is_whooshs(tmp_path: Path) -> None:
     from whoosh import index as whoosh_index
 

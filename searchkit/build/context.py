@@ -106,6 +106,18 @@ def _listed(links: dict[str, str], shown: int = 3) -> str:
     return named + (f", and {len(pairs) - shown} more" if len(pairs) > shown else "")
 
 
+def with_columns(old: mf.Manifest, notes: list[str]) -> mf.Manifest | None:
+    """`old` with its seed columns read; None, with a note (the index is rebuilt from
+    scratch), when they cannot be."""
+    try:
+        old.seeds.load()
+    except IndexDamagedError as exc:
+        if rebuilt_note(exc) not in notes:
+            notes.append(rebuilt_note(exc))
+        return None
+    return old
+
+
 def stamp(manifest: mf.Manifest) -> None:
     """Mark a manifest as built now."""
     manifest.built_at = time.time()

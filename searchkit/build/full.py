@@ -69,6 +69,7 @@ from .context import (
     rebuilt_note,
     stamp,
     warning_notes,
+    with_columns,
 )
 from .decide import DUPLICATE_STATUS, Decision, Stubs, decide
 from .options import BuildOptions, jobs_for
@@ -90,6 +91,10 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
     time. Whatever fails, everything the build wrote is removed."""
     files = ctx.found.files
     counts = Counts()
+    # The old index's seed columns are read when they are needed (to keep that index, or to
+    # count what changed), not held through the reading and the decisions.
+    if old is not None and ctx.found.unreadable:
+        old = with_columns(old, ctx.notes)
     may_keep = old is not None  # an index to keep, if it is sound, should seeds not be read
     if may_keep and ctx.found.unreadable:
         may_keep = _keep_a_sound_index(ctx, list(ctx.found.unreadable.items()))
@@ -117,6 +122,9 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
         build = FullBuild(writer, store, work, ctx.seeds_root, options)
         total = len(build.table)
         decision = build.read(lambda done: ctx.report(BuildProgress("parse", done, total)))
+        if old is not None:
+            old = with_columns(old, ctx.notes)
+            may_keep = may_keep and old is not None
         unread = _fill_manifest(ctx, manifest, columns, build, decision, old, counts)
         if old is not None:
             # Counted: the report needs only the old index's unusual seeds from here on.

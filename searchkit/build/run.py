@@ -32,6 +32,7 @@ from .context import (
     link_notes,
     make_report,
     rebuilt_note,
+    with_columns,
 )
 from .options import DEFAULT_OPTIONS, BuildOptions, jobs_for
 
@@ -179,11 +180,8 @@ def _build(
                 old.folders = folders  # only folder mtimes changed: keep them for freshness
                 mf.write_manifest(store, old)
             return _unchanged(ctx, old, len(found.files), dry_run=dry_run)
-        try:
-            old.seeds.load()
-        except IndexDamagedError as exc:
-            notes.append(rebuilt_note(exc))
-            old = None
+        if not full:  # a full build reads them when it counts what changed (full.py)
+            old = with_columns(old, notes)
         if old is not None and not full:
             ix = _open_whoosh(root, store, notes)
             if ix is not None:
