@@ -453,7 +453,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_repl(args: argparse.Namespace) -> int:
     from .repl import run_repl
 
-    return run_repl(resolve_index_dir(args.index), resolve_seeds_dir(args.seeds))
+    cluster = getattr(args, "cluster", None)  # open_index says when Ray is missing
+    return run_repl(resolve_index_dir(args.index), resolve_seeds_dir(args.seeds), cluster=cluster)
 
 
 # --- parser --------------------------------------------------------------------------------
@@ -676,6 +677,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seeds folder (default: $SEARCHKIT_SEEDS, else the folder the index was built "
         "from, else ./seeds)",
     )
+    _add_cluster_option(p)
     p.set_defaults(func=cmd_repl)
     return parser
 

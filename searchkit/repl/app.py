@@ -6,15 +6,25 @@ from __future__ import annotations
 import shutil
 import sys
 import webbrowser
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
 
 from ..render import Palette, plural, sanitize
+from ..reports import IndexReport
 from ..terminal import use_color
 from .config import config_path, history_path, load_config
 from .history import open_history
+from .live import LiveUpdates
 from .session import Repl, make_prompt_session, run_interactive, run_lines, terminal_printer
-from .startup import build, follow_seeds, open_session_index
+from .startup import (
+    build,
+    follow_seeds,
+    open_cluster_index,
+    open_session_index,
+    refuse_on_cluster,
+)
+from .state import SessionIndex
 
 
 def is_terminal(stdin: TextIO | None, stdout: TextIO) -> bool:
@@ -28,8 +38,12 @@ def run_repl(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    cluster: str | None = None,
 ) -> int:
-    """Run a session over the index at `index_dir` (built or updated first); exit status."""
+    """Run a session over the index at `index_dir` (built or updated first); exit status.
+    `cluster`: the Ray cluster that serves the sharded index at `index_dir` (README,
+    "Cluster"), searched as it is: it is neither built nor followed, and :reindex and :edit
+    say so."""
     stdin = sys.stdin if stdin is None else stdin
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -42,17 +56,23 @@ def run_repl(
     config, warnings = load_config()
     for warning in warnings:
         echo(f"searchkit: {sanitize(warning)}")
-    with (
-        open_session_index(index_dir, seeds, echo=echo, progress=stderr.isatty()) as ix,
-        follow_seeds(ix, apply=config.auto_update) as live,
-    ):
-        if not interactive:
-            repl = Repl(
-                ix,
-                config=config,
-                reindex=lambda: build(index_dir, None, progress=False),
-                live=live,
+    with ExitStack() as stack:
+        ix: SessionIndex
+        live: LiveUpdates | None = None
+        if cluster is None:
+            ix = stack.enter_context(
+                open_session_index(index_dir, seeds, echo=echo, progress=stderr.isatty())
             )
+            live = stack.enter_context(follow_seeds(ix, apply=config.auto_update))
+
+            def reindex() -> IndexReport:
+                return build(index_dir, None, progress=interactive)
+
+        else:
+            ix = stack.enter_context(open_cluster_index(index_dir, cluster))
+            reindex = refuse_on_cluster(":reindex", cluster)
+        if not interactive:
+            repl = Repl(ix, config=config, reindex=reindex, live=live)
             return run_lines(repl, stdin or (), out=stdout, err=stderr)
         color = use_color(stdout, enabled=config.colors)
         history, note = open_history(history_path(), config.history_size)
@@ -62,7 +82,7 @@ def run_repl(
             palette=Palette(color),
             history=history,
             open_url=webbrowser.open,
-            reindex=lambda: build(index_dir, None, progress=True),
+            reindex=reindex,
             width=lambda: shutil.get_terminal_size().columns,
             height=lambda: shutil.get_terminal_size().lines,
             config_file=config_path(),

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from typing import TYPE_CHECKING
 
-from ..api import SearchIndex
 from ..errors import SearchkitError
 from ..results import ValueCount
+
+if TYPE_CHECKING:
+    from .state import SessionIndex
 
 
 class Catalog:
     """Every topic and provider with its count, read once and kept until `refresh`:
     completion runs on every keystroke, and reading them takes ~0.1 s on 18k documents."""
 
-    def __init__(self, index: SearchIndex) -> None:
+    def __init__(self, index: SessionIndex) -> None:
         self._index = index
         self._topics: list[ValueCount] | None = None
         self._providers: list[ValueCount] | None = None

@@ -17,20 +17,27 @@ from typing import Protocol
 
 from prompt_toolkit.history import History
 
-from ..api import SearchIndex
 from ..render import Palette
 from ..reports import IndexReport
 from ..results import SearchResults, ValueCount
 from ..wrap import wrap
 from .catalog import Catalog
-from .state import ReplState, Reply
+from .state import ReplState, Reply, SessionIndex
+
+
+def on_cluster(command: str, cluster: str) -> str:
+    """The one line that says a command is not offered in a session on a cluster."""
+    return (
+        f"{command} is not available on a cluster: the seeds of a sharded index are updated "
+        f'with `searchkit index --cluster {cluster}`, outside the session (README, "Cluster")'
+    )
 
 
 class Shell(Protocol):
     """What a command handler may use of the session (session.Repl is one)."""
 
     state: ReplState
-    index: SearchIndex
+    index: SessionIndex
     catalog: Catalog
     commands: CommandTable
     palette: Palette

@@ -8,10 +8,11 @@ import shlex
 import subprocess
 from pathlib import Path
 
+from ..api import SearchIndex
 from ..formats import FIELDS, TABLE_FIELDS, hit_record, table_text
 from ..render import plural, sanitize
 from ..results import Hit
-from .commands import Command, CommandError, Shell, number
+from .commands import Command, CommandError, Shell, number, on_cluster
 from .state import Reply
 from .views import entry
 
@@ -40,6 +41,8 @@ def run_editor(path: Path) -> bool:
 
 
 def cmd_edit(repl: Shell, arg: str) -> Reply:
+    if not isinstance(repl.index, SearchIndex):
+        raise CommandError(on_cluster(":edit", repl.index.address or "auto"))
     found = entry(repl, arg, ":edit")
     if not found.indexed:
         raise CommandError(f"#{found.number} is not in the index: it has no seed file")

@@ -20,7 +20,7 @@ from prompt_toolkit.input import Input
 from prompt_toolkit.output import ColorDepth, Output
 from prompt_toolkit.styles import Style
 
-from ..api import DEFAULT_FACET_LIMIT, SearchIndex
+from ..api import DEFAULT_FACET_LIMIT
 from ..errors import ParameterError, QueryError, SearchkitError
 from ..messages import error_line
 from ..render import Palette, results_lines, sanitize
@@ -38,7 +38,7 @@ from .history import take_problem
 from .lexer import QueryLexer
 from .live import LiveUpdates
 from .pager import page, rows_needed
-from .state import Entry, Listing, ReplState, Reply
+from .state import Entry, Listing, ReplState, Reply, SessionIndex
 from .table import build_commands
 from .validator import QueryValidator
 from .views import FACETS_IN_FULL
@@ -52,7 +52,7 @@ class Repl:
 
     def __init__(
         self,
-        index: SearchIndex,
+        index: SessionIndex,
         *,
         config: ReplConfig | None = None,
         palette: Palette | None = None,

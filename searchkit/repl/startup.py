@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import api
 from ..errors import IndexLockedError, SearchkitError, SeedsFolderError
@@ -13,7 +14,11 @@ from ..messages import error_line
 from ..progress import BuildProgressBar
 from ..render import index_report_lines, problem_lines, sanitize
 from ..reports import IndexReport
+from .commands import CommandError, on_cluster
 from .live import LiveUpdates
+
+if TYPE_CHECKING:
+    from ..cluster.coordinator import ClusterIndex
 
 Echo = Callable[[str], None]
 
@@ -54,6 +59,23 @@ def open_session_index(
         for line in lines + problem_lines(report, stats_command=":stats"):
             echo(line)
     return opened.index
+
+
+def open_cluster_index(index_dir: Path, cluster: str) -> ClusterIndex:
+    """The sharded index at `index_dir`, served by the Ray cluster at `cluster`: searched as
+    it is (a sharded index is built with `searchkit index --cluster`, never by a session)."""
+    from ..api import open_index
+
+    return open_index(index_dir, cluster=cluster)
+
+
+def refuse_on_cluster(command: str, cluster: str) -> Callable[[], IndexReport]:
+    """What `command` does in a session on a cluster: say, in one line, what to do instead."""
+
+    def refuse() -> IndexReport:
+        raise CommandError(on_cluster(command, cluster))
+
+    return refuse
 
 
 @contextmanager

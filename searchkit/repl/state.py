@@ -4,9 +4,18 @@ cleared), the page, the last results and the numbered items on screen. Plain dat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 from ..filters import Filters
 from ..results import Hit, LinkedDocument, SearchResults, Sort
+
+if TYPE_CHECKING:
+    from ..api import SearchIndex
+    from ..cluster.coordinator import ClusterIndex
+
+# The index a session searches: one index, or a sharded one on a Ray cluster (the same
+# methods; the cluster's module imports Ray, so it is named for the type checker only).
+SessionIndex: TypeAlias = "SearchIndex | ClusterIndex"
 
 DEFAULT_SORT: Sort = "relevance"
 

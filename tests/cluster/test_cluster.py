@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -267,3 +268,43 @@ def test_the_shard_timeout_is_generous_and_can_be_set(monkeypatch: pytest.Monkey
         monkeypatch.setenv("SEARCHKIT_SHARD_TIMEOUT", bad)
         with pytest.raises(ClusterError, match=r"SEARCHKIT_SHARD_TIMEOUT|shard timeout"):
             shard_timeout(None)
+
+
+def test_the_repl_searches_a_sharded_index_and_says_what_it_cannot_do(
+    tmp_path: Path, single: dict[str, Path], cluster: str
+) -> None:
+    """`searchkit repl --cluster`: the same session over the shards as over one index (line
+    mode, as a script or a pipe drives it); :edit and :reindex say, in one line each, that a
+    sharded index is updated with `searchkit index --cluster`."""
+    index = tmp_path / "index"
+    assert build_sharded(FIXTURE_SEEDS, index, 2, address=cluster, options=SINGLE).report.ok
+    lines = "north korea\n:topic Politics\ntrump\n:next\n:show 11\n:stats\n"
+    one = run_cli("repl", "--index", single["fixture"], input_text=lines)
+    many = run_cli("repl", "--index", index, "--cluster", cluster, input_text=lines, timeout=300)
+    assert (one.code, many.code) == (0, 0), many.stderr
+    # The same hits, facets, pages, documents and links; :stats the same counts and dates
+    # (the index folder, its size and build time are the sharded index's own).
+    cut = "searchkit> :stats\n"
+    assert cut in one.stdout and cut in many.stdout, many.stdout
+    (before_one, stats_one), (before_many, stats_many) = (
+        one.stdout.split(cut),
+        many.stdout.split(cut),
+    )
+    took = re.compile(r" · \d+ ms")
+    assert took.sub("", before_many) == took.sub("", before_one)
+    assert "Cited by 3 articles" in before_many
+    counted = ("documents", "topics", "providers", "published", "seeds")
+    assert [line for line in stats_many.splitlines() if line.split()[0] in counted] == [
+        line for line in stats_one.splitlines() if line.split()[0] in counted
+    ]
+    refused = run_cli(
+        "repl", "--index", index, "--cluster", cluster, input_text="trump\n:edit 1\n:reindex\n"
+    )
+    assert refused.code == 2, refused.stderr
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2, refused.stderr
+    for command, line in zip((":edit", ":reindex"), errors, strict=True):
+        assert line.startswith(f"error: {command} is not available on a cluster"), line
+        assert f"searchkit index --cluster {cluster}" in line
+    plain = run_cli("repl", "--index", index, input_text="trump\n")
+    assert plain.code == 1 and "--cluster" in plain.stderr
