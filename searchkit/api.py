@@ -310,18 +310,10 @@ class SearchIndex:
         without = self._run(work)
         if without is None or not without.total:
             return results
-        span = self._run(lambda _e, g: _cached(g, "dates", self._index_dates))
+        span = self._run(lambda e, g: _cached(g, "dates", e.date_span))
         if span is None:
             return results
         return dataclasses.replace(results, date_span=span, undated_total=without.total)
-
-    def _index_dates(self) -> tuple[datetime, datetime] | None:
-        """The first and last publication dates of the index (None: nothing is dated)."""
-        oldest = self.search("*", sort="oldest", per_page=1, facets=False).hits
-        newest = self.search("*", sort="newest", per_page=1, facets=False).hits
-        if oldest and newest and oldest[0].published and newest[0].published:
-            return oldest[0].published, newest[0].published
-        return None
 
     def _suggest_values(
         self, results: SearchResults, chosen: Filters, time_budget: float | None

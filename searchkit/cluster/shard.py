@@ -306,10 +306,7 @@ class Shard:
 
     def date_span(self) -> tuple[int, int] | None:
         """The first and last publication dates (Whoosh longs) of this shard's documents."""
-        engine = self.engine
-        counter = FacetCounter(engine.columns, Filters(), vector_min=engine.vector_min)
-        _, _, dates = counter.run(engine.columns.live())
-        return (int(min(dates)), int(max(dates))) if len(dates) else None
+        return self.engine.columns.date_span()
 
     def ping(self) -> int:
         return int(self.engine.reader.doc_count())

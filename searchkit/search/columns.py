@@ -81,6 +81,22 @@ class FacetColumns:
             self._arrays["published-or-0"] = found
         return found
 
+    def date_span(self) -> tuple[int, int] | None:
+        """The first and last dates (Whoosh longs) of the documents not deleted; None when
+        none is dated. Read from the dates column, not by searching every document."""
+        import numpy as np
+
+        dates = np.frombuffer(self.dates, dtype=np.uint64)
+        keep = dates < np.uint64(MISSING_DATE)
+        for segment, offset, _count in self._segments:
+            if segment.has_deletions():
+                gone = np.fromiter(segment.deleted_docs_set, dtype=np.int64)
+                keep[gone + offset] = False
+        if not keep.any():
+            return None
+        live = dates[keep]
+        return int(live.min()), int(live.max())
+
     # --- names of keys --------------------------------------------------------------------
 
     def _value(self, column: str, docnum: int) -> str:

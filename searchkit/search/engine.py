@@ -212,6 +212,14 @@ class Engine:
             "published": date_facet(dates),
         }
 
+    def date_span(self) -> tuple[datetime, datetime] | None:
+        """The first and last publication dates of the index (None: nothing is dated)."""
+        span = self.columns.date_span()
+        if span is None:
+            return None
+        first, last = from_long(span[0]), from_long(span[1])
+        return (first, last) if first is not None and last is not None else None
+
     def _expansion(self, parsed: ParsedQuery) -> Expansion:
         return Expansion(
             self.searcher,

@@ -3,6 +3,7 @@ is expected, and a closed index that says so."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,36 @@ def test_no_date_span_when_the_dates_are_not_what_emptied_the_results(ix: Search
     assert ix.search("zzzqqqx date:2018").date_span is None  # no such word at all
     assert ix.search("trump date:2018").date_span is None  # found some
     assert ix.search("zzzqqqx").date_span is None
+
+
+def test_the_date_span_leaves_out_deleted_documents(tmp_path: Path) -> None:
+    """The span comes from the dates of the documents still in the index: the oldest seed,
+    removed by an incremental run, is a deleted row that no longer counts."""
+    from index_helpers import seed_text, write_file
+
+    seeds, index = tmp_path / "seeds", tmp_path / "index"
+    dates = {
+        "old": "2001-02-03T04:05:06Z",
+        "mid": "2010-01-01T00:00:00Z",
+        "new": "2015-06-07T08:09:10Z",
+    }
+    for name, when in dates.items():
+        text = seed_text(f"Harbour {name}", f"https://span.example/{name}", publishedDateTime=when)
+        write_file(seeds / f"{name}.md", text)
+    write_file(
+        seeds / "undated.md",
+        seed_text("Harbour undated", "https://span.example/u", publishedDateTime=None),
+    )
+    searchkit.build_index(seeds, index)
+    with searchkit.open_index(index) as ix:
+        assert ix.search("harbour", since="2030").date_span == (
+            datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC),
+            datetime(2015, 6, 7, 8, 9, 10, tzinfo=UTC),
+        )
+    (seeds / "old.md").unlink()
+    assert searchkit.build_index(seeds, index).removed == 1
+    with searchkit.open_index(index) as ix:
+        assert ix.search("harbour", since="2030").date_span == (
+            datetime(2010, 1, 1, tzinfo=UTC),
+            datetime(2015, 6, 7, 8, 9, 10, tzinfo=UTC),
+        )
