@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
+from collections.abc import Sequence
 from typing import Any
 
 from ..records import KIND_CODES, VALUE_SEPARATOR
@@ -37,6 +38,7 @@ class FacetColumns:
         self._arrays: dict[str, array[int]] = {}
         self._providers: dict[int, str] = {0: ""}
         self._topic_sets: dict[int, tuple[str, ...]] = {0: ()}
+        self._readers: dict[tuple[int, str], Any] = {}  # (segment, column) -> its reader
 
     def _column(self, name: str, typecode: str, default: int) -> array[int]:
         found = self._arrays.get(name)
@@ -102,7 +104,11 @@ class FacetColumns:
     def _value(self, column: str, docnum: int) -> str:
         i = bisect_right(self._offsets, docnum) - 1
         segment, offset, _count = self._segments[i]
-        reader = column_reader(segment, column)
+        # Made once per segment and column: making one reads the column's offsets whole.
+        key = (i, column)
+        if key not in self._readers:
+            self._readers[key] = column_reader(segment, column)
+        reader = self._readers[key]
         if reader is None:
             return ""
         raw = reader[docnum - offset]
@@ -126,8 +132,18 @@ class FacetColumns:
 
     # --- live documents -------------------------------------------------------------------
 
-    def live(self) -> list[int]:
-        """Every document number not deleted, in order."""
+    def live(self, *, arrays: bool = False) -> Sequence[int]:
+        """Every document number not deleted, in order: a list, or a numpy array (`arrays`,
+        for a large index: a list of a million numbers takes a quarter of a second)."""
+        if arrays:
+            import numpy as np
+
+            keep = np.ones(self.size, dtype=bool)
+            for segment, offset, _count in self._segments:
+                if segment.has_deletions():
+                    keep[np.fromiter(segment.deleted_docs_set, dtype=np.int64) + offset] = False
+            found: Sequence[int] = np.flatnonzero(keep)  # type: ignore[assignment]
+            return found
         out: list[int] = []
         for segment, offset, count in self._segments:
             deleted = segment.deleted_docs_set if segment.has_deletions() else ()

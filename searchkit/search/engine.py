@@ -493,7 +493,8 @@ class Engine:
     def all_values(self) -> dict[str, list[ValueCount]]:
         """Every topic and every provider with its document count, counted in one pass."""
         counter = FacetCounter(self.columns, Filters(), vector_min=self.vector_min)
-        _, counts, _ = counter.run(self.columns.live())
+        live = self.columns.live(arrays=self.columns.size >= self.vector_min)
+        _, counts, _ = counter.run(live)
         found = {}
         for name in ("topics", "provider"):
             facet = value_facet(name, counts[name], (), limit=10**9)

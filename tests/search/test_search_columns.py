@@ -74,3 +74,21 @@ def test_an_index_built_by_another_version_is_refused_not_misread(
     assert report.full and any("another version" in note for note in report.notes)
     with searchkit.open_index(index) as ix:
         assert ix.search("trump").total > 0
+
+
+def test_every_value_is_counted_alike_with_deleted_rows(built_index: tuple[Path, Path]) -> None:
+    """The topic and provider counts (read over every live document, as arrays in a large
+    index) leave out the rows an incremental run deleted, as a full build has none of them."""
+    seeds, index = built_index
+    for path in sorted(seeds.glob("*"))[::3]:
+        path.unlink()
+    assert searchkit.build_index(seeds, index).removed > 0
+    rebuilt = index.parent / "rebuilt"
+    searchkit.build_index(seeds, rebuilt)
+    with (
+        searchkit.open_index(index, options=ARRAYS_NEVER) as python,
+        searchkit.open_index(index, options=ARRAYS_ALWAYS) as vectors,
+        searchkit.open_index(rebuilt) as fresh,
+    ):
+        assert python.topics() == vectors.topics() == fresh.topics()
+        assert python.providers() == vectors.providers() == fresh.providers()
