@@ -11,6 +11,7 @@ as a script (`python -S _scan_worker.py ROOT K N SUFFIXES`) and starts in millis
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -37,6 +38,9 @@ class Found:
     sizes: array[int] = field(default_factory=lambda: array("q"))
     keys: bytearray = field(default_factory=bytearray)  # KEY_BYTES a file
     failed: list[tuple[bytes, int]] = field(default_factory=list)  # (path, errno) not stat-ed
+    # The first process only: each folder's mtime (ns), taken just before it is listed, by
+    # its relative path without the trailing "/" (b"" for the root): freshness.py's stamps.
+    folders: dict[bytes, int] = field(default_factory=dict)
 
     def state(self) -> dict[str, Any]:
         return {
@@ -73,8 +77,13 @@ def walk(
     stat, crc32, blake2b = os.stat, zlib.crc32, hashlib.blake2b
     lower = tuple(s.lower() for s in suffixes)
     stack = [(root, b"")]
+    stamps = found.folders if on_folder_error is not None else None
     while stack:
         folder, prefix = stack.pop()
+        if stamps is not None:
+            # As freshness.folder_stamps: a folder that cannot be stat-ed has none.
+            with contextlib.suppress(OSError):
+                stamps[prefix[:-1]] = stat(folder).st_mtime_ns
         step = "open"
         try:
             fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)

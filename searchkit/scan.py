@@ -194,6 +194,9 @@ class Scan:
     broken_links: dict[str, str] = field(default_factory=dict)  # link -> why it leads nowhere
     outside: dict[str, str] = field(default_factory=dict)  # link -> the file outside it leads to
     folder_links: dict[str, str] = field(default_factory=dict)  # link -> its folder (not followed)
+    # Each folder's mtime (ns) as freshness.folder_stamps() gives it, taken by the walk just
+    # before it listed the folder; None when the scan did not walk the folder.
+    folders: dict[str, int] | None = None
 
     @property
     def problems(self) -> dict[str, str]:
@@ -290,6 +293,7 @@ def scan_seeds(root: Path, *, processes: int = 1, helper: Sequence[str] = STAT_H
         scan.broken_links,
         scan.outside,
         scan.folder_links,
+        {rel.decode(*_ENCODING): mtime for rel, mtime in parts[0].folders.items()},
     )
 
 

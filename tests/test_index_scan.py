@@ -102,3 +102,32 @@ def test_a_folder_that_vanishes_during_the_scan_is_unreadable_then_gone(
     )
     again = searchkit.build_index(seeds, index)
     assert (again.ok, again.removed, again.documents) == (True, 1, 2)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_scan_takes_the_folder_stamps_freshness_compares_with(
+    tmp_path: Path, processes: int
+) -> None:
+    """A build records each folder's mtime from its own walk (not a second listing): the same
+    folders and values as the freshness check's folder_stamps(), hidden folders and links to
+    folders left out; and the manifest holds them after a build of a large folder."""
+    from searchkit.freshness import folder_stamps
+
+    root = tmp_path / "seeds"
+    for rel in ("a.md", "sub/b.md", "sub/deeper/c.md", "other/d.txt", ".hidden/e.md"):
+        write_file(root / rel, seed_text(rel, f"https://stamps.example/{rel}"))
+    (root / "empty").mkdir()
+    (root / "linked").symlink_to(root / "sub", target_is_directory=True)
+    found = scan.scan_seeds(root, processes=processes)
+    assert found.folders == folder_stamps(root)
+    assert set(found.folders) == {"", "sub", "sub/deeper", "other", "empty"}
+    searchkit.build_index(root, tmp_path / "index")  # a first build takes them
+    with searchkit.open_index(tmp_path / "index") as ix:
+        assert ix.freshness().fresh
+    from searchkit import manifest as mf
+    from searchkit.store import current_store
+    from searchkit.whoosh_seam.toc import latest_generation
+
+    store = current_store(tmp_path / "index")
+    assert store is not None
+    assert mf.read_manifest(store, latest_generation(store)).folders == folder_stamps(root)

@@ -136,10 +136,11 @@ def _build(
     report(BuildProgress("scan"))
     # A folder is scanned by several processes when the last build found it large.
     large = existing is not None and len(existing[0].seeds) >= options.parallel_stat_min_files
-    # The folders' mtimes, before the scan (a change after them is seen as one by a freshness
-    # check), for a folder that is, or may grow, too large to be checked file by file.
+    # The folders' mtimes, each taken before the folder is listed (a change after them is
+    # seen as one by a freshness check), for a folder that is, or may grow, too large to be
+    # checked file by file. The scan's walk takes them: the folder is not listed again.
     stamped = existing is None or len(existing[0].seeds) >= fresh.FILES_CHECK_MAX // 2
-    folders = fresh.folder_stamps(seeds_root) if stamped else None
+    folders = None
     found = None
     if changed and existing is not None and not full:
         from .hinted import hinted_scan
@@ -151,6 +152,8 @@ def _build(
         found = scan_seeds(
             seeds_root, processes=jobs_for(options) if large else 1, helper=options.stat_helper
         )
+        if stamped:
+            folders = found.folders
     fingerprint = mf.scan_fingerprint(found.files)
     notes += link_notes(found)
     ctx = Context(
