@@ -61,7 +61,7 @@ class FileList(Mapping[str, FileStat]):
     bytes one after the other (in the parts the processes of the scan found them), mtimes,
     sizes, and each path's 128-bit key."""
 
-    __slots__ = ("_firsts", "_keys", "_mtimes", "_order", "_parts", "_sizes")
+    __slots__ = ("_firsts", "_keys", "_lookups", "_mtimes", "_order", "_parts", "_sizes", "_sorted")
 
     def __init__(self, parts: Sequence[Found] = ()) -> None:
         self._parts = [(p.blob, p.offsets) for p in parts if len(p.mtimes)]
@@ -74,6 +74,8 @@ class FileList(Mapping[str, FileStat]):
                 self._sizes.extend(p.sizes)
         self._keys = b"".join(p.keys for p in parts)
         self._order: Any = None  # rows by key (numpy), for lookups by path; built on use
+        self._sorted: Any = None  # the first halves of the keys in that order
+        self._lookups = 0  # lookups by path so far: the first few compare every key instead
 
     @classmethod
     def joined(cls, parts: Sequence[Found]) -> FileList:
@@ -152,16 +154,22 @@ class FileList(Mapping[str, FileStat]):
         import numpy as np
 
         keys = self.key_columns()
-        if self._order is None:
-            self._order = np.lexsort((keys[:, 1], keys[:, 0]))
         hi, lo = np.frombuffer(path_key(path), dtype="<u8")
-        ordered = keys[self._order]
-        start = int(np.searchsorted(ordered[:, 0], hi, side="left"))
-        end = int(np.searchsorted(ordered[:, 0], hi, side="right"))
-        for at in range(start, end):
-            row = int(self._order[at])
+        self._lookups += 1
+        if self._order is None and self._lookups <= _LOOKUPS_BEFORE_SORTING:
+            # A few lookups (an incremental run's changed files): one pass over the keys
+            # each (a millisecond at a million files) costs less than sorting them.
+            candidates = np.flatnonzero(keys[:, 0] == hi).tolist()
+        else:
+            if self._order is None:
+                self._order = np.argsort(keys[:, 0], kind="stable")
+                self._sorted = keys[self._order, 0]
+            start = int(np.searchsorted(self._sorted, hi, side="left"))
+            end = int(np.searchsorted(self._sorted, hi, side="right"))
+            candidates = self._order[start:end].tolist()
+        for row in candidates:
             if keys[row, 1] == lo and self.path(row) == path:
-                return row
+                return int(row)
         return None
 
     def __getitem__(self, path: str) -> FileStat:
@@ -175,6 +183,9 @@ class FileList(Mapping[str, FileStat]):
 
     def __repr__(self) -> str:
         return f"FileList({len(self)} files)"
+
+
+_LOOKUPS_BEFORE_SORTING = 64
 
 
 def path_key(path: str) -> bytes:

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from index_helpers import seed_text, write_file
 
 import searchkit
@@ -131,3 +133,18 @@ def test_the_scan_takes_the_folder_stamps_freshness_compares_with(
     store = current_store(tmp_path / "index")
     assert store is not None
     assert mf.read_manifest(store, latest_generation(store)).folders == folder_stamps(root)
+
+
+@given(
+    paths=st.lists(st.text(alphabet="ab/é.xmd", min_size=1, max_size=8), unique=True, max_size=60),
+    probes=st.lists(st.text(alphabet="ab/é.xmd", min_size=1, max_size=8), max_size=80),
+)
+def test_a_file_list_finds_a_path_as_a_dict_does(paths: list[str], probes: list[str]) -> None:
+    """Lookups by path: the first few compare every key, later ones a sorted index; both
+    answer as a dict of the same files (present, absent, and stats)."""
+    files = {p: (i, 10 * i) for i, p in enumerate(paths)}
+    listed = scan.FileList.of(files)
+    for probe in [*probes, *paths, *probes]:  # past the switch to the sorted index
+        assert (probe in listed) == (probe in files)
+        if probe in files:
+            assert listed[probe] == files[probe]
