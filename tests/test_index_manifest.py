@@ -224,3 +224,36 @@ def test_compacting_keeps_paths_whose_bytes_run_from_the_blob_into_the_tail() ->
         expected = dict(back.seeds)
         back = store.Manifest.from_bytes(back.to_bytes(), Path("manifest-3.json"))
         assert dict(back.seeds) == expected
+
+
+@pytest.mark.parametrize("by_key", [False, True])
+def test_columns_find_many_keys_as_a_dict_does(by_key: bool) -> None:
+    """rows_of for more keys than a small lookup (they are then searched in sorted order):
+    every row found where it is, -1 for a key that is not there, in the order asked."""
+    import random
+
+    import numpy as np
+
+    from searchkit import manifest as mf
+
+    paths = [f"folder-{i % 7}/seed-{i}.md" for i in range(6000)]
+    files = FileList.of({p: (i, i) for i, p in enumerate(paths)})
+    offsets = np.frombuffer(files.offsets, dtype="<i8")
+    columns = mf.Columns(
+        files.blob,
+        offsets[:-1],
+        offsets[1:],
+        files.key_columns(),
+        np.frombuffer(files.mtimes, dtype="<i8"),
+        np.frombuffer(files.sizes, dtype="<i8"),
+        np.zeros((len(files), mf.DIGEST_BYTES), dtype=np.uint8),
+    )
+    if by_key:
+        columns = columns.take(columns.key_order(), by_key=True)
+    asked = random.Random(3).sample(paths, 5000) + [f"gone-{i}.md" for i in range(1000)]
+    rows = columns.rows_of(FileList.of({p: (0, 0) for p in asked}).key_columns())
+    assert len(rows) == len(asked) > 4096
+    for path, row in zip(asked, rows.tolist(), strict=True):
+        assert (columns.path(row) if row >= 0 else None) == (
+            None if path.startswith("gone") else path
+        )
