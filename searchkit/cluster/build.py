@@ -24,6 +24,7 @@ a retry starts again, so no document is lost or written twice.
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Mapping
@@ -315,7 +316,7 @@ def update_shard(old: Path, out: Path, writes: list[Write]) -> ShardStats:
     """Copy the shard at `old` to `out` and apply `writes` there: each id's document
     deleted, then added again (with its new ordinal) unless it was removed."""
     shutil.rmtree(out, ignore_errors=True)  # what a failed try left
-    shutil.copytree(old, out)
+    shutil.copytree(old, out, copy_function=_link_segment)
     ordinals: dict[str, int] = _ordinals_by_id(out)
     writer = segment_writer(open_index(out), limitmb=WRITER_MB)
     try:
@@ -336,6 +337,19 @@ def update_shard(old: Path, out: Path, writes: list[Write]) -> ShardStats:
             by_docnum[docnum] = ordinals[stored["id"]]
     np.save(out / ORDINALS, by_docnum)
     return shard_stats(out)
+
+
+def _link_segment(src: str, dst: str) -> None:
+    """Copy a shard's file for an update: a segment file (never written again once made:
+    deletions go to the table of contents) is linked, not copied, where the file system
+    allows it, so that updating a shard does not copy its gigabytes; the rest is copied."""
+    if src.endswith(".seg"):
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass  # another file system, or no hard links: a copy
+    shutil.copy2(src, dst)
 
 
 def _ordinals_by_id(shard: Path) -> dict[str, int]:

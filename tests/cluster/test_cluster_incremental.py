@@ -68,3 +68,29 @@ def test_an_incremental_run_writes_only_the_shards_that_own_a_change(
         assert _holdings(many) == _holdings(one)
         assert many.search("Changed").total == one.search("Changed").total > 0
         assert many.stats().seed_files == one.stats().seed_files
+
+
+def test_updating_a_shard_links_its_segments_and_leaves_the_old_one_whole(
+    tmp_path: Path, cluster: str
+) -> None:
+    """An incremental run writes a changed shard into a new folder: its segment files are
+    hard links to the old ones (never written again), not copies, and the old folder, which
+    searches may still read, is left as it was."""
+    from searchkit.cluster.build import update_shard
+    from searchkit.whoosh_seam.storage import open_index
+
+    index = tmp_path / "index"
+    assert build_sharded(FIXTURE_SEEDS, index, 1, address=cluster, options=SINGLE).report.ok
+    old = read_shard_map(index).path(index, 0)
+    before = {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()}
+    with open_index(old).searcher() as searcher:
+        doc_id = next(iter(searcher.documents()))["id"]
+    update_shard(old, tmp_path / "new", [(doc_id, None, -1)])  # one document removed
+    for seg in old.glob("*.seg"):
+        assert (tmp_path / "new" / seg.name).stat().st_ino == seg.stat().st_ino
+    assert {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()} == before
+    with open_index(old).searcher() as searcher:
+        count = searcher.doc_count()
+    with open_index(tmp_path / "new").searcher() as searcher:
+        assert searcher.doc_count() == count - 1
+        assert not list(searcher.documents(id=doc_id))
