@@ -233,7 +233,9 @@ def test_a_build_task_killed_midway_is_run_again_and_loses_nothing(
         listing = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True)
         for line in listing.stdout.splitlines():
             pid, _, args = line.strip().partition(" ")
-            if args.startswith("ray::_staging_build"):
+            # This test's cluster's worker only (its nodes are this process's children):
+            # never another Ray cluster's task on the same machine.
+            if args.startswith("ray::_staging_build") and _descends_from(int(pid), os.getpid()):
                 os.kill(int(pid), signal.SIGKILL)
                 killed = int(pid)
                 break
@@ -248,6 +250,19 @@ def test_a_build_task_killed_midway_is_run_again_and_loses_nothing(
         for query in ("", "trump", "north korea"):
             same_results(one.search(query, per_page=100), many.search(query, per_page=100))
         assert many.topics() == one.topics()
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    """Whether process `pid` is `ancestor` or one of its descendants (Linux /proc)."""
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return False
+        pid = int(stat.rpartition(")")[2].split()[1])  # the parent, after the command name
+    return False
 
 
 def _where(stats: Any) -> dict[str, Any]:
