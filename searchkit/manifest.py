@@ -107,6 +107,21 @@ class Columns:
         return len(self.mtimes)
 
     @classmethod
+    def of_scan(cls, files: FileList) -> Columns:
+        """A scan's files as columns, in the scan's order, with no content hashes yet."""
+        np = _numpy()
+        offsets = np.frombuffer(files.offsets, dtype="<i8")
+        return cls(
+            files.blob,
+            offsets[:-1],
+            offsets[1:],
+            files.key_columns(),
+            np.frombuffer(files.mtimes, dtype="<i8"),
+            np.frombuffer(files.sizes, dtype="<i8"),
+            np.zeros((len(files), DIGEST_BYTES), dtype=np.uint8),
+        )
+
+    @classmethod
     def empty(cls) -> Columns:
         np = _numpy()
         none = np.zeros(0, dtype="<i8")

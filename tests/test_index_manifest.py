@@ -232,22 +232,11 @@ def test_columns_find_many_keys_as_a_dict_does(by_key: bool) -> None:
     every row found where it is, -1 for a key that is not there, in the order asked."""
     import random
 
-    import numpy as np
-
     from searchkit import manifest as mf
 
     paths = [f"folder-{i % 7}/seed-{i}.md" for i in range(6000)]
     files = FileList.of({p: (i, i) for i, p in enumerate(paths)})
-    offsets = np.frombuffer(files.offsets, dtype="<i8")
-    columns = mf.Columns(
-        files.blob,
-        offsets[:-1],
-        offsets[1:],
-        files.key_columns(),
-        np.frombuffer(files.mtimes, dtype="<i8"),
-        np.frombuffer(files.sizes, dtype="<i8"),
-        np.zeros((len(files), mf.DIGEST_BYTES), dtype=np.uint8),
-    )
+    columns = mf.Columns.of_scan(files)
     if by_key:
         columns = columns.take(columns.key_order(), by_key=True)
     asked = random.Random(3).sample(paths, 5000) + [f"gone-{i}.md" for i in range(1000)]

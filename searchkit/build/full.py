@@ -167,17 +167,7 @@ def _in_path_order(files: FileList) -> mf.Columns:
     """The scan's files as manifest columns (no content hashes yet), in path order, their
     paths one after the other in that order."""
     order = np.array(sorted(range(len(files)), key=files.path), dtype=np.int64)
-    offsets = np.frombuffer(files.offsets, dtype="<i8")
-    scanned = mf.Columns(
-        files.blob,
-        offsets[:-1],
-        offsets[1:],
-        files.key_columns(),
-        np.frombuffer(files.mtimes, dtype="<i8"),
-        np.frombuffer(files.sizes, dtype="<i8"),
-        np.zeros((len(files), mf.DIGEST_BYTES), dtype=np.uint8),
-    )
-    return scanned.take(order).compacted()
+    return mf.Columns.of_scan(files).take(order).compacted()
 
 
 def _fill_manifest(
