@@ -380,8 +380,7 @@ class FullBuild:
         """Forget what the rows of every process hold but their file numbers (which a lost
         worker's share is read again from): the decision and the manifest are made."""
         self.share.release()
-        self.parts = [Rows(files=rows.files) for rows in self.parts]
-        self.share.rows = self.parts[MAIN]
+        self.parts = [self.share.rows, *(Rows(files=rows.files) for rows in self.parts[1:])]
 
     def duplicate_identities(self, decision: Decision) -> dict[int, str]:
         """The identity of each duplicate seed (file number -> identity), read again: rows

@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TextIO
 
+from ..api import open_index
 from ..render import Palette, plural, sanitize
 from ..reports import IndexReport
 from ..terminal import use_color
@@ -20,7 +21,6 @@ from .session import Repl, make_prompt_session, run_interactive, run_lines, term
 from .startup import (
     build,
     follow_seeds,
-    open_cluster_index,
     open_session_index,
     refuse_on_cluster,
 )
@@ -69,7 +69,8 @@ def run_repl(
                 return build(index_dir, None, progress=interactive)
 
         else:
-            ix = stack.enter_context(open_cluster_index(index_dir, cluster))
+            # Searched as it is: a sharded index is built by `searchkit index --cluster`.
+            ix = stack.enter_context(open_index(index_dir, cluster=cluster))
             reindex = refuse_on_cluster(":reindex", cluster)
         if not interactive:
             repl = Repl(ix, config=config, reindex=reindex, live=live)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import api
 from ..errors import IndexLockedError, SearchkitError, SeedsFolderError
@@ -16,9 +15,6 @@ from ..render import index_report_lines, problem_lines, sanitize
 from ..reports import IndexReport
 from .commands import CommandError, on_cluster
 from .live import LiveUpdates
-
-if TYPE_CHECKING:
-    from ..cluster.coordinator import ClusterIndex
 
 Echo = Callable[[str], None]
 
@@ -59,14 +55,6 @@ def open_session_index(
         for line in lines + problem_lines(report, stats_command=":stats"):
             echo(line)
     return opened.index
-
-
-def open_cluster_index(index_dir: Path, cluster: str) -> ClusterIndex:
-    """The sharded index at `index_dir`, served by the Ray cluster at `cluster`: searched as
-    it is (a sharded index is built with `searchkit index --cluster`, never by a session)."""
-    from ..api import open_index
-
-    return open_index(index_dir, cluster=cluster)
 
 
 def refuse_on_cluster(command: str, cluster: str) -> Callable[[], IndexReport]:
