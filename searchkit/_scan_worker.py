@@ -3,10 +3,14 @@ stats the seed files whose path hashes to its share (process k of n takes the pa
 CRC-32 is k modulo n). Hashing the path, not the place in a listing, gives each file to
 exactly one process however the listings differ.
 
+A folder whose folders did not change since its last scan need not be listed again: then
+each process stats the paths it is sent, by stat_listed() (build/stamped.py).
+
 A no-op build at a million seeds is this walk: a stat per file, nothing else, so the loop
 keeps per-file work to a stat call and a few appends to flat arrays, and the files are kept
 as columns, never as an object each. Standard library only: a helper process runs this file
-as a script (`python -S _scan_worker.py ROOT K N SUFFIXES`) and starts in milliseconds.
+as a script (`python -S _scan_worker.py ROOT K N SUFFIXES`, or `ROOT --listed` with the
+listed paths on its stdin) and starts in milliseconds.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from stat import S_ISREG
-from typing import Any
+from typing import Any, TypeAlias
 
 KEY_BYTES = 16  # a path's key: blake2b-128 of its UTF-8 bytes
 
@@ -134,7 +138,47 @@ def walk(
     return found
 
 
+# Files listed for stat_listed(): their paths lie in a buffer, at starts[i]:ends[i].
+Listed: TypeAlias = "tuple[bytes | memoryview, array[int], array[int]]"
+
+
+def stat_listed(root: bytes, listed: Listed) -> tuple[array[int], array[int]] | None:
+    """The (mtimes, sizes) of the `listed` files (paths relative to `root`); None as soon as
+    one cannot be stat-ed or is no longer a regular file (a walk says what became of it)."""
+    blob, starts, ends = listed
+    mtimes, sizes = array("q"), array("q")
+    stat = os.stat
+    view = not isinstance(blob, bytes)  # a memoryview's slices are no paths to os.stat
+    paths: Any = blob
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        for start, end in zip(starts, ends, strict=True):
+            path = bytes(paths[start:end]) if view else paths[start:end]
+            try:
+                st = stat(path, dir_fd=fd, follow_symlinks=False)
+            except OSError:
+                return None
+            if not S_ISREG(st.st_mode):
+                return None
+            mtimes.append(st.st_mtime_ns)
+            sizes.append(st.st_size)
+    finally:
+        os.close(fd)
+    return mtimes, sizes
+
+
 def _main() -> None:
+    if sys.argv[2:] == ["--listed"]:
+        size, starts, ends = pickle.load(sys.stdin.buffer)  # then the paths, `size` bytes
+        blob = sys.stdin.buffer.read(size)
+        if len(blob) != size:
+            sys.exit("the listed paths were cut short")
+        answer = stat_listed(os.fsencode(sys.argv[1]), (blob, starts, ends))
+        pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        return
     root, share, shares = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     suffixes = tuple(s.encode() for s in sys.argv[4].split(","))
     found = walk(os.fsencode(root), share, shares, suffixes)

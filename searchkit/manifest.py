@@ -306,6 +306,19 @@ class Columns:
         )
 
 
+def joined_paths(blob: bytes | memoryview, starts: Any, ends: Any) -> tuple[Any, Any]:
+    """The paths at `starts` to `ends` (arrays) of `blob`, one after the other, and where
+    each ends: a view of `blob` when they already lie so there (no copy), else a copy."""
+    np = _numpy()
+    if not len(starts):
+        return b"", np.zeros(0, dtype=np.int64)
+    if (starts[1:] == ends[:-1]).all():
+        first = int(starts[0])
+        return memoryview(blob)[first : int(ends[-1])], ends - first
+    joined = b"".join(bytes(blob[s:e]) for s, e in _runs(starts, ends))
+    return joined, np.cumsum(ends - starts)
+
+
 def _runs(starts: Any, ends: Any) -> Iterator[tuple[int, int]]:
     """(start, end) byte ranges, with ranges that follow each other joined."""
     if not len(starts):
@@ -618,6 +631,9 @@ class Manifest:
     # The mtime (ns) of every folder of the seeds folder ("" for itself), taken just before
     # the scan: what a freshness check of a large folder compares (freshness.py).
     folders: dict[str, int] | None = None
+    # When the scan that took `folders` began (time.time_ns()), if it found no link and
+    # nothing it could not read: a later scan may then trust them (build/stamped.py).
+    stamped_at: int | None = None
 
     def header(self, count: int | None = None, blob: int | None = None) -> dict[str, Any]:
         return {
@@ -629,6 +645,7 @@ class Manifest:
             "counts": list(self.counts) if self.counts else None,
             "scan": self.scan,
             "folders": self.folders,
+            "stamped_at": self.stamped_at,
             "unusual": self.seeds.extra_json(),
             "columns": {"count": count, "blob": blob},
         }
@@ -683,6 +700,7 @@ class Manifest:
             counts=tuple(head["counts"]) if head.get("counts") else None,
             scan=head.get("scan"),
             folders=head.get("folders"),
+            stamped_at=head.get("stamped_at"),
         )
 
 

@@ -30,6 +30,8 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
+import time
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
@@ -39,7 +41,7 @@ from stat import S_ISDIR, S_ISREG
 from typing import Any
 
 from . import _scan_worker
-from ._scan_worker import KEY_BYTES, Found, walk
+from ._scan_worker import KEY_BYTES, Found, Listed, walk
 from .documents import SEED_SUFFIXES
 from .errors import SeedsFolderError
 
@@ -64,7 +66,9 @@ class FileList(Mapping[str, FileStat]):
     __slots__ = ("_firsts", "_keys", "_lookups", "_mtimes", "_order", "_parts", "_sizes", "_sorted")
 
     def __init__(self, parts: Sequence[Found] = ()) -> None:
-        self._parts = [(p.blob, p.offsets) for p in parts if len(p.mtimes)]
+        self._parts: list[tuple[bytes | bytearray | memoryview, array[int]]] = [
+            (p.blob, p.offsets) for p in parts if len(p.mtimes)
+        ]
         self._firsts = [0]  # the first row of each part
         self._mtimes, self._sizes = array("q"), array("q")
         for p in parts:
@@ -72,7 +76,7 @@ class FileList(Mapping[str, FileStat]):
                 self._firsts.append(self._firsts[-1] + len(p.mtimes))
                 self._mtimes.extend(p.mtimes)
                 self._sizes.extend(p.sizes)
-        self._keys = b"".join(p.keys for p in parts)
+        self._keys: bytes | memoryview = b"".join(p.keys for p in parts)
         self._order: Any = None  # rows by key (numpy), for lookups by path; built on use
         self._sorted: Any = None  # the first halves of the keys in that order
         self._lookups = 0  # lookups by path so far: the first few compare every key instead
@@ -81,6 +85,29 @@ class FileList(Mapping[str, FileStat]):
     def joined(cls, parts: Sequence[Found]) -> FileList:
         """The files of every share of a walk, in one list."""
         return cls(parts)
+
+    @classmethod
+    def of_columns(
+        cls,
+        paths: Sequence[tuple[bytes | memoryview, array[int]]],
+        mtimes: array[int],
+        sizes: array[int],
+        keys: bytes | memoryview,
+    ) -> FileList:
+        """A list of files held as they are given, without a copy: their paths in parts
+        (a buffer, and where each path starts in it and the last ends), and their mtimes,
+        sizes and keys, one after the other."""
+        files = cls()
+        for blob, offsets in paths:
+            if len(offsets) > 1:
+                files._parts.append((blob, offsets))
+                files._firsts.append(files._firsts[-1] + len(offsets) - 1)
+        if files._firsts[-1] != len(mtimes) or len(sizes) != len(mtimes):
+            raise ValueError("the paths and their columns differ in length")
+        if len(keys) != KEY_BYTES * len(mtimes):
+            raise ValueError("the paths and their keys differ in length")
+        files._mtimes, files._sizes, files._keys = mtimes, sizes, keys
+        return files
 
     @classmethod
     def of(cls, files: Mapping[str, FileStat]) -> FileList:
@@ -123,7 +150,7 @@ class FileList(Mapping[str, FileStat]):
         return self._sizes
 
     @property
-    def keys_bytes(self) -> bytes:
+    def keys_bytes(self) -> bytes | memoryview:
         """KEY_BYTES per file (path_key of its path), in row order."""
         return self._keys
 
@@ -131,7 +158,7 @@ class FileList(Mapping[str, FileStat]):
         k = bisect_right(self._firsts, row) - 1
         blob, offsets = self._parts[k]
         i = row - self._firsts[k]
-        return blob[offsets[i] : offsets[i + 1]].decode(*_ENCODING)
+        return str(blob[offsets[i] : offsets[i + 1]], *_ENCODING)  # bytes or a memoryview
 
     def total_size(self) -> int:
         return sum(self._sizes)
@@ -208,6 +235,10 @@ class Scan:
     # Each folder's mtime (ns) as freshness.folder_stamps() gives it, taken by the walk just
     # before it listed the folder; None when the scan did not walk the folder.
     folders: dict[str, int] | None = None
+    # When the walk began (time.time_ns()), if it found no link and nothing it could not
+    # read: then a later scan may trust `folders` to tell that no folder changed
+    # (build/stamped.py). None otherwise.
+    stamped_at: int | None = None
 
     @property
     def problems(self) -> dict[str, str]:
@@ -249,6 +280,7 @@ def scan_seeds(root: Path, *, processes: int = 1, helper: Sequence[str] = STAT_H
     pickled columns of share K of N, as _scan_worker.py does). A helper that fails costs time:
     its share is walked here."""
     _check_root(root)
+    began = time.time_ns()
     unreadable: dict[str, str] = {}
     links: list[tuple[bytes, bytes, bytes]] = []
     suffixes = ",".join(SEED_SUFFIXES)
@@ -305,7 +337,84 @@ def scan_seeds(root: Path, *, processes: int = 1, helper: Sequence[str] = STAT_H
         scan.outside,
         scan.folder_links,
         {rel.decode(*_ENCODING): mtime for rel, mtime in parts[0].folders.items()},
+        None if links or unreadable else began,
     )
+
+
+def stat_listed(
+    root: Path, shares: Sequence[Listed], helper: Sequence[str] = STAT_HELPER
+) -> list[tuple[array[int], array[int]]] | None:
+    """The (mtimes, sizes) of each share of listed files (paths relative to `root`, and
+    where each lies in a buffer: _scan_worker.Listed), the first stat-ed here
+    and each other by a helper process (`helper` ROOT --listed); None when a file cannot be
+    stat-ed or is not a regular file. A helper that fails costs time: its share is stat-ed
+    here."""
+    encoded = os.fsencode(root)
+    helpers: list[tuple[int, subprocess.Popen[bytes], threading.Thread]] = []
+    for k in range(1, len(shares)):
+        try:
+            proc = subprocess.Popen(
+                [*helper, str(root), "--listed"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:
+            continue
+        sending = threading.Thread(target=_send, args=(proc, shares[k]), daemon=True)
+        sending.start()
+        helpers.append((k, proc, sending))
+    answers: dict[int, tuple[array[int], array[int]] | None] = {}
+    answers[0] = _scan_worker.stat_listed(encoded, shares[0]) if shares else None
+    for k, proc, sending in helpers:
+        answers[k] = _collect_listed(proc, sending)
+    result = []
+    for k in range(len(shares)):
+        answer = answers.get(k, _FAILED)
+        if answer is _FAILED:  # its helper failed or could not start: stat its share here
+            answer = _scan_worker.stat_listed(encoded, shares[k])
+        if answer is None:
+            return None
+        result.append(answer)
+    return result
+
+
+_FAILED: Any = object()  # what _collect_listed() gives for a helper that failed
+
+
+def _send(proc: subprocess.Popen[bytes], share: Listed) -> None:
+    assert proc.stdin is not None
+    paths, starts, ends = share
+    with contextlib.suppress(OSError, ValueError):
+        # The paths' buffer as it is, after where each lies in it: never a copy of it here.
+        pickle.dump((len(paths), starts, ends), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        proc.stdin.write(paths)
+    with contextlib.suppress(OSError, ValueError):
+        proc.stdin.close()
+
+
+def _collect_listed(proc: subprocess.Popen[bytes], sending: threading.Thread) -> Any:
+    """A helper's (mtimes, sizes), None when it found a file changed in kind, _FAILED when
+    it failed."""
+    assert proc.stdout is not None
+    try:
+        answer = pickle.load(proc.stdout)
+    except Exception:
+        answer = _FAILED
+    finally:
+        proc.stdout.close()
+        sending.join()
+    if proc.wait() != 0 or answer is _FAILED:
+        return _FAILED
+    if answer is None:
+        return None
+    if not (
+        isinstance(answer, tuple)
+        and len(answer) == 2
+        and all(isinstance(a, array) and a.typecode == "q" for a in answer)
+    ):
+        return _FAILED
+    return (answer[0], answer[1])
 
 
 def _collect(proc: subprocess.Popen[bytes]) -> Found | None:
@@ -399,5 +508,6 @@ __all__ = [
     "Scan",
     "path_key",
     "scan_seeds",
+    "stat_listed",
     "usable_cores",
 ]

@@ -11,6 +11,7 @@ from index_helpers import run_cli, seed_text, write_file, write_small_folder
 
 import searchkit
 from searchkit import freshness
+from searchkit.build import BuildOptions
 from searchkit.scan import scan_seeds
 
 
@@ -53,7 +54,8 @@ def test_a_large_folder_is_checked_by_its_folders(
 ) -> None:
     seeds, index = built
     monkeypatch.setattr(freshness, "FILES_CHECK_MAX", 2)
-    searchkit.build_index(seeds, index, full=True)  # records the folders' mtimes
+    stamps = BuildOptions(stamp_min_files=1)  # as a build of a large folder does
+    searchkit.build_index(seeds, index, full=True, options=stamps)  # records the folders' mtimes
     state = _fresh(index)
     assert state.fresh and state.method == "folders"
     # What a folder check cannot see (README): a file rewritten in place.
@@ -66,7 +68,7 @@ def test_a_large_folder_is_checked_by_its_folders(
         lambda: os.rename(seeds / "sub" / "c.md", seeds / "sub" / "c2.md"),
         lambda: os.replace(write_file(seeds / "new.tmp", "x"), seeds / "a.md"),
     ):
-        searchkit.build_index(seeds, index)
+        searchkit.build_index(seeds, index, options=stamps)
         assert _fresh(index).fresh
         change()
         assert not _fresh(index).fresh

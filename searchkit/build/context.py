@@ -51,6 +51,7 @@ class Context:
     found: Scan  # the scan of the seeds folder
     space: SpaceNeeded = field(default_factory=SpaceNeeded)
     folders: dict[str, int] | None = None  # freshness.folder_stamps(), when taken
+    stamped_at: int | None = None  # when the walk that took them began (Scan.stamped_at)
     # Told the documents an incremental build rewrote, once committed (build_index).
     on_writes: WritesCallback | None = None
 

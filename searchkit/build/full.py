@@ -103,6 +103,7 @@ def full_build(ctx: Context, old: mf.Manifest | None, *, dry_run: bool) -> Index
         schema=schema_fingerprint(),
         scan=ctx.fingerprint,
         folders=ctx.folders,
+        stamped_at=ctx.stamped_at,
     )
     ctx.space.bytes = _space_needed(ctx)
     store = None if dry_run else st.new_store(ctx.root)

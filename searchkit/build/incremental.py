@@ -42,6 +42,7 @@ from .context import (
     stamp,
     warning_notes,
 )
+from .stamped import stamps_changed
 from .tally import tally_incremental
 
 
@@ -58,8 +59,13 @@ def incremental_build(
         built_at=old.built_at,
         seeds=old.seeds.copy(),
         scan=ctx.fingerprint,
-        folders=ctx.folders if ctx.folders is not None else old.folders,
     )
+    if ctx.folders is None:  # the scan took no stamps: keep the last
+        manifest.folders, manifest.stamped_at = old.folders, old.stamped_at
+    elif stamps_changed(old, ctx.folders, ctx.stamped_at):
+        manifest.folders, manifest.stamped_at = ctx.folders, ctx.stamped_at
+    else:  # the same stamps: those of the earlier walk stay as good
+        manifest.folders, manifest.stamped_at = old.folders, old.stamped_at
     diff = old.seeds.diff(files)  # as arrays: no object per unchanged seed
     reasons = {p: ctx.found.unreadable_reason(p) for p in diff.missing}
     unreadable = {p: why for p, why in reasons.items() if why is not None}
@@ -80,6 +86,7 @@ def incremental_build(
         bool(removed or suspects or unreadable)
         or old.scan != ctx.fingerprint
         or old.folders != manifest.folders
+        or old.stamped_at != manifest.stamped_at
     )
     writes: dict[str, IndexDocument | None] = {}
     if not (loaded or removed) and old.counts is not None:

@@ -30,6 +30,10 @@ class BuildOptions:
     # A folder whose last build found this many seed files or more is scanned by `jobs`
     # processes.
     parallel_stat_min_files: int = PARALLEL_STAT_MIN_FILES
+    # A folder whose last build found this many seed files or more has its folders' mtimes
+    # recorded (for freshness checks), and is not listed again while they do not change:
+    # its files are stat-ed by name (stamped.py).
+    stamp_min_files: int = 10_000
     # How a scan helper is started (argv; the folder, its share and the suffixes are appended).
     stat_helper: tuple[str, ...] = STAT_HELPER
     # Processes a full build runs in, this one included (None: one per core this process

@@ -13,7 +13,6 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-from .. import freshness as fresh
 from .. import manifest as mf
 from .. import store as st
 from ..config import DEFAULT_SEEDS_DIR
@@ -136,24 +135,31 @@ def _build(
     report(BuildProgress("scan"))
     # A folder is scanned by several processes when the last build found it large.
     large = existing is not None and len(existing[0].seeds) >= options.parallel_stat_min_files
+    processes = jobs_for(options) if large else 1
     # The folders' mtimes, each taken before the folder is listed (a change after them is
     # seen as one by a freshness check), for a folder that is, or may grow, too large to be
-    # checked file by file. The scan's walk takes them: the folder is not listed again.
-    stamped = existing is None or len(existing[0].seeds) >= fresh.FILES_CHECK_MAX // 2
-    folders = None
+    # checked file by file; while they do not change, the next scan need not list the
+    # folders (stamped.py). The scan's walk takes them: the folder is not listed again.
+    stamped = existing is None or len(existing[0].seeds) >= options.stamp_min_files
+    folders = stamped_at = None
     found = None
-    if changed and existing is not None and not full:
-        from .hinted import hinted_scan
+    if existing is not None and not full:
+        last = existing[0]
+        if changed:
+            from .hinted import hinted_scan
 
-        found = hinted_scan(seeds_root, existing[0], changed)
+            found = hinted_scan(seeds_root, last, changed)
+        elif stamped:
+            from .stamped import stamped_scan
+
+            found = stamped_scan(seeds_root, last, processes, options.stat_helper)
         if found is not None:
-            folders = existing[0].folders  # not read again: the folders did not change
+            # Not read again: the folders did not change (a watcher's next walk checks).
+            folders, stamped_at = last.folders, last.stamped_at
     if found is None:
-        found = scan_seeds(
-            seeds_root, processes=jobs_for(options) if large else 1, helper=options.stat_helper
-        )
+        found = scan_seeds(seeds_root, processes=processes, helper=options.stat_helper)
         if stamped:
-            folders = found.folders
+            folders, stamped_at = found.folders, found.stamped_at
     fingerprint = mf.scan_fingerprint(found.files)
     notes += link_notes(found)
     ctx = Context(
@@ -167,6 +173,7 @@ def _build(
         found,
         space,
         folders,
+        stamped_at,
         on_writes,
     )
     old = None
@@ -179,8 +186,11 @@ def _build(
             and not found.problems
             and not old.seeds.failed()
         ):
-            if folders is not None and folders != old.folders and not dry_run:
-                old.folders = folders  # only folder mtimes changed: keep them for freshness
+            from .stamped import stamps_changed
+
+            if folders is not None and stamps_changed(old, folders, stamped_at) and not dry_run:
+                # Only folder mtimes changed: keep them for freshness and the next scan.
+                old.folders, old.stamped_at = folders, stamped_at
                 mf.write_manifest(store, old)
             return _unchanged(ctx, old, len(found.files), dry_run=dry_run)
         if not full:  # a full build reads them when it counts what changed (full.py)
