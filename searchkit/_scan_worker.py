@@ -142,9 +142,12 @@ def walk(
 Listed: TypeAlias = "tuple[bytes | memoryview, array[int], array[int]]"
 
 
-def stat_listed(root: bytes, listed: Listed) -> tuple[array[int], array[int]] | None:
-    """The (mtimes, sizes) of the `listed` files (paths relative to `root`); None as soon as
-    one cannot be stat-ed or is no longer a regular file (a walk says what became of it)."""
+def stat_listed(
+    root: bytes, listed: Listed, origin: int = 0
+) -> tuple[array[int], array[int]] | None:
+    """The (mtimes, sizes) of the `listed` files (paths relative to `root`; their buffer
+    starts at `origin` of the one `listed` places them in); None as soon as one cannot be
+    stat-ed or is no longer a regular file (a walk says what became of it)."""
     blob, starts, ends = listed
     mtimes, sizes = array("q"), array("q")
     stat = os.stat
@@ -156,6 +159,7 @@ def stat_listed(root: bytes, listed: Listed) -> tuple[array[int], array[int]] | 
         return None
     try:
         for start, end in zip(starts, ends, strict=True):
+            start, end = start - origin, end - origin
             path = bytes(paths[start:end]) if view else paths[start:end]
             try:
                 st = stat(path, dir_fd=fd, follow_symlinks=False)
@@ -170,14 +174,32 @@ def stat_listed(root: bytes, listed: Listed) -> tuple[array[int], array[int]] | 
     return mtimes, sizes
 
 
-def _main() -> None:
-    if sys.argv[2:] == ["--listed"]:
-        size, starts, ends = pickle.load(sys.stdin.buffer)  # then the paths, `size` bytes
+def _stat_sent(root: bytes) -> None:
+    """Print the (mtimes, sizes) of the paths sent on stdin a chunk at a time (scan._send),
+    or None as soon as one cannot be stat-ed (stat_listed)."""
+    mtimes: array[int] = array("q")
+    sizes: array[int] = array("q")
+    answer: tuple[array[int], array[int]] | None = (mtimes, sizes)
+    while True:
+        head = pickle.load(sys.stdin.buffer)
+        if head is None:
+            break
+        origin, size, starts, ends = head  # then the paths, `size` bytes
         blob = sys.stdin.buffer.read(size)
         if len(blob) != size:
             sys.exit("the listed paths were cut short")
-        answer = stat_listed(os.fsencode(sys.argv[1]), (blob, starts, ends))
-        pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        got = stat_listed(root, (blob, starts, ends), origin)
+        if got is None:
+            answer = None
+            break
+        mtimes.extend(got[0])
+        sizes.extend(got[1])
+    pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _main() -> None:
+    if sys.argv[2:] == ["--listed"]:
+        _stat_sent(os.fsencode(sys.argv[1]))
         return
     root, share, shares = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     suffixes = tuple(s.encode() for s in sys.argv[4].split(","))

@@ -382,13 +382,23 @@ def stat_listed(
 _FAILED: Any = object()  # what _collect_listed() gives for a helper that failed
 
 
+LISTED_CHUNK = 65_536  # paths sent to a helper at a time: it never holds its whole share
+
+
 def _send(proc: subprocess.Popen[bytes], share: Listed) -> None:
+    """Send a helper its share, a chunk at a time: where each path lies, then the part of
+    the buffer they lie in (as it is: never a copy of it here); None after the last."""
     assert proc.stdin is not None
     paths, starts, ends = share
     with contextlib.suppress(OSError, ValueError):
-        # The paths' buffer as it is, after where each lies in it: never a copy of it here.
-        pickle.dump((len(paths), starts, ends), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        proc.stdin.write(paths)
+        for lo in range(0, len(starts), LISTED_CHUNK):
+            chunk_starts = starts[lo : lo + LISTED_CHUNK]
+            chunk_ends = ends[lo : lo + LISTED_CHUNK]
+            first, last = chunk_starts[0], chunk_ends[-1]
+            head = (first, last - first, chunk_starts, chunk_ends)
+            pickle.dump(head, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            proc.stdin.write(paths[first:last])
+        pickle.dump(None, proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
     with contextlib.suppress(OSError, ValueError):
         proc.stdin.close()
 

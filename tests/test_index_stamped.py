@@ -14,6 +14,7 @@ from index_helpers import assert_matches_full_build, seed_text, write_file
 
 import searchkit
 from searchkit import manifest as mf
+from searchkit import scan
 from searchkit import store as st
 from searchkit._scan_worker import stat_listed
 from searchkit.build import BuildOptions
@@ -93,6 +94,19 @@ def test_an_unchanged_tree_is_stat_ed_not_walked(
     assert_matches_full_build(seeds, index, tmp_path, OPTIONS)
     with searchkit.open_index(index) as ix:
         assert ix.search("edited").total == 2
+
+
+def test_a_helper_is_sent_its_share_a_chunk_at_a_time(
+    built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seeds, index = built
+    monkeypatch.setattr(scan, "LISTED_CHUNK", 3)
+    walked = _walks(monkeypatch)
+    for name in ("s08.md", "s11.md"):
+        write_file(seeds / name, _seed(f"{name} edited"))
+    report = searchkit.build_index(seeds, index, options=OPTIONS)
+    assert walked == [] and report.updated == 2
+    assert_matches_full_build(seeds, index, tmp_path, OPTIONS)
 
 
 def _added(seeds: Path, tmp_path: Path) -> None:
