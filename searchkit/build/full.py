@@ -27,15 +27,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import io
 import math
-import pickle
 import shutil
-import subprocess
 import tempfile
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +54,6 @@ from ..whoosh_seam.writing import (
     segment_writer,
     write_segment,
 )
-from ..workers import dump, start_child, stop_child
 from .context import (
     INDEX_BYTES_PER_SEED_BYTE,
     SEGMENT_PEAK,
@@ -73,8 +67,9 @@ from .context import (
 )
 from .decide import DUPLICATE_STATUS, Decision, Stubs, decide
 from .options import BuildOptions, jobs_for
+from .parts import GONE, LocalParts, PartPool, PartWorker
 from .rows import FAILED, OK, EntryReader, Rows, Spill, key_of
-from .share import Claims, Share
+from .share import Share
 from .table import FileTable, write_table
 from .tally import tally_full
 
@@ -253,56 +248,6 @@ def _space_needed(ctx: Context) -> int:
     return SEGMENT_PEAK * INDEX_BYTES_PER_SEED_BYTE * seeds
 
 
-_GONE = object()  # what _Worker.receive returns when the worker died
-
-
-@dataclass
-class _Worker:
-    """A worker process of a build, and the thread writing to it."""
-
-    part: int
-    proc: subprocess.Popen[bytes]
-    sending: threading.Thread | None = None
-
-    def send(self, message: tuple[str, Any]) -> bool:
-        """Pickle `message` to the worker from a thread, so that neither side waits on the
-        other; False if it died."""
-        proc = self.proc
-        if proc.stdin is None:
-            return False
-        if self.sending is not None:
-            self.sending.join()
-        buffer = io.BytesIO()
-        dump(message, buffer)
-        data, stdin = buffer.getvalue(), proc.stdin
-
-        def write() -> None:
-            with contextlib.suppress(OSError, ValueError):
-                stdin.write(data)
-                stdin.flush()
-
-        self.sending = threading.Thread(target=write, daemon=True)
-        self.sending.start()
-        return proc.poll() is None
-
-    def receive(self, tag: str) -> Any:
-        """The worker's next message, which must be `tag`; _GONE if the worker died."""
-        if self.proc.stdout is None:
-            return _GONE
-        try:
-            got, value = pickle.load(self.proc.stdout)
-        except Exception:  # EOF, a truncated pickle: the worker is gone
-            return _GONE
-        return value if got == tag else _GONE
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()  # before joining the sender, which may be blocked writing to it
-        if self.sending is not None:
-            self.sending.join()
-        stop_child(self.proc)
-
-
 class FullBuild:
     """The documents of a full build of the files in the table at `work/files` into the new
     index at `store` by `writer` (a segment writer on it; None for a dry run, which only
@@ -325,10 +270,12 @@ class FullBuild:
         self.table = FileTable(work / "files")
         size = options.chunk_size
         self.chunks = math.ceil(len(self.table) / size)
-        self.claims = Claims.create(self.chunks)
         parallel = writer is None or can_write_in_parallel()
         jobs = jobs_for(options) if len(self.table) >= options.worker_min_files else 1
         self.jobs = max(1, min(jobs, self.chunks)) if parallel else 1
+        local = LocalParts(options.worker_command)
+        self.pool: PartPool = options.parts or local if self.jobs > 1 else local
+        self.claims = self.pool.claims(self.chunks)
         self.share = Share(
             writer,
             self.root,
@@ -338,7 +285,7 @@ class FullBuild:
             Spill(self._spill(MAIN)),
             skip_duplicates=not parallel,
         )
-        self.workers: dict[int, _Worker] = {}
+        self.workers: dict[int, PartWorker] = {}
         self.parts: list[Rows] = [self.share.rows]
         self.notes: list[str] = []
         self._lost: dict[int, str] = {}  # part -> why it stopped
@@ -362,9 +309,12 @@ class FullBuild:
 
         self.share.read(claims, progress)
         self.parts.extend(Rows() for _ in range(1, self.jobs))
+        if self.pool.stop_idle:
+            for part in [p for p in self.workers if not claims.owned_by(p)]:
+                self.workers.pop(part).stop()  # it read nothing: nothing to wait for
         for part, worker in list(self.workers.items()):
             data = worker.receive("rows")
-            if data is _GONE:
+            if data is GONE:
                 self._lose(part)
                 # The chunks it claimed are read here, and indexed into this segment.
                 for k in claims.owned_by(part):
@@ -445,8 +395,8 @@ class FullBuild:
             if segment is not None:
                 segments[MAIN] = segment
             for part, worker in list(self.workers.items()):
-                got: Any = worker.receive("segment") if part not in self._lost else _GONE
-                if got is _GONE:
+                got: Any = worker.receive("segment") if part not in self._lost else GONE
+                if got is GONE:
                     self._lose(part)
                     continue
                 segment, their_added = got
@@ -508,16 +458,15 @@ class FullBuild:
             "root": self.root,
             "table": str(self.work / "files"),
             "chunk_size": self.options.chunk_size,
-            "claims": self.claims.fd,
+            "claims": self.claims.handle(),
             "spills": {p: str(self._spill(p)) for p in range(self.jobs)},
             "limitmb": self.options.writer_limit_mb,
         }
         try:
-            proc = start_child(self.options.worker_command, pass_fds=(self.claims.fd,))
+            worker = self.workers[part] = self.pool.start(part, self.claims)
         except OSError as exc:
             self._note(f"could not start a build worker process ({exc}); its share was done here")
             return
-        worker = self.workers[part] = _Worker(part, proc)
         if not worker.send(("job", job)):
             self._lose(part)
 
@@ -526,7 +475,7 @@ class FullBuild:
         if worker is None:
             return
         worker.stop()
-        self._lost[part] = f"exit status {worker.proc.returncode}"
+        self._lost[part] = worker.reason()
         self._note(
             "a build worker process stopped early; its share was indexed by the main process"
         )
@@ -543,9 +492,7 @@ class FullBuild:
     def close(self) -> None:
         """Stop the workers, if they still run, and remove the build's working files."""
         self._stop_all()
-        if self.claims.fd >= 0:
-            self.claims.close()
-            self.claims.fd = -1
+        self.claims.close()
         self.share.spill.close()
         shutil.rmtree(self.work, ignore_errors=True)
         if self.store is not None:

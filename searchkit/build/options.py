@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..loader import PARSE_WORKER_MIN_FILES
 from ..scan import PARALLEL_STAT_MIN_FILES, STAT_HELPER, usable_cores
+from .parts import PartPool
 
 DEFAULT_WORKER_COMMAND = (sys.executable, "-m", "searchkit._build_worker")
 
@@ -36,6 +37,9 @@ class BuildOptions:
     stamp_min_files: int = 10_000
     # How a scan helper is started (argv; the folder, its share and the suffixes are appended).
     stat_helper: tuple[str, ...] = STAT_HELPER
+    # Where the workers of a full build run (None: processes of this machine, started with
+    # worker_command); a Ray cluster's pool spreads them over its nodes (cluster/parts.py).
+    parts: PartPool | None = None
     # Processes a full build runs in, this one included (None: one per core this process
     # may use); the scan of a large folder is shared between as many.
     jobs: int | None = None

@@ -14,7 +14,7 @@ import os
 import struct
 import tempfile
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from ..loader import Loaded, read_seed
 from ..records import article_document, stub_document, to_fields
@@ -23,6 +23,19 @@ from .rows import FAILED, INVALID, NO_DOCUMENT, NO_ENTRY, OK, EntryReader, Rows,
 from .table import FileTable
 
 NOBODY = 255  # the owner of a chunk no process has claimed
+
+
+class ChunkClaims(Protocol):
+    """The chunks of a build, handed out in order to whichever process asks next."""
+
+    def claim(self, part: int) -> int | None: ...
+    def claimed(self) -> int: ...
+    def owned_by(self, part: int) -> list[int]: ...
+    def handle(self) -> Any:
+        """What a worker's job carries to claim with (worker.Claims)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class Claims:
@@ -68,8 +81,14 @@ class Claims:
         owners = os.pread(self.fd, count, self._HEAD.size)
         return [k for k, owner in enumerate(owners) if owner == part]
 
+    def handle(self) -> int:
+        """The file a worker claims through (passed to its process)."""
+        return self.fd
+
     def close(self) -> None:
-        os.close(self.fd)
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 class Share:
@@ -101,7 +120,7 @@ class Share:
 
     def read(
         self,
-        claims: Claims,
+        claims: ChunkClaims,
         on_chunk: Callable[[], None] | None = None,
         go_on: Callable[[], bool] | None = None,
     ) -> None:
@@ -196,4 +215,4 @@ class Share:
         return None
 
 
-__all__ = ["NOBODY", "Claims", "Share"]
+__all__ = ["NOBODY", "ChunkClaims", "Claims", "Share"]

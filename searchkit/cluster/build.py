@@ -3,7 +3,9 @@
 A full build (the first, `full`, a new number of shards):
 1. One Ray task runs searchkit's own full build (build/) over the whole seeds folder into a
    staging index: seeds are parsed, duplicates and stubs decided, topics inherited and links
-   recorded exactly as a single build does, so a sharded index holds the same documents.
+   recorded exactly as a single build does, so a sharded index holds the same documents. Its
+   workers are Ray actors spread over the nodes (parts.py): every node parses and indexes a
+   share of the seeds, claimed a chunk at a time, and writes a segment of the staging index.
 2. S Ray tasks, spread over the nodes, each write one shard: the staging index's documents
    routed to it (shardmap.shard_of: articles by identity, stubs by URL), rebuilt from their
    stored fields (records.from_stored), in the staging index's order, and their statistics.
@@ -46,6 +48,7 @@ from ..whoosh_seam.storage import create_index, open_index
 from ..whoosh_seam.toc import latest_generation
 from ..whoosh_seam.writing import abandon, commit, segment_writer
 from .errors import NotShardedError, ShardCountError
+from .parts import RayParts, cluster_cores
 from .runtime import connect
 from .shardmap import (
     ORDINALS,
@@ -257,10 +260,14 @@ def _now() -> str:
 
 @ray.remote(max_retries=RETRIES, num_cpus=1)
 def _staging_build(seeds: str, staging: str, options: BuildOptions | None) -> IndexReport:
-    """Decide every document once, as a single build does, into the staging index."""
+    """Decide every document once, as a single build does, into the staging index, its
+    seeds parsed and indexed by this task and part actors on every node (parts.py): as
+    many processes as the cluster has cores (or options.jobs)."""
     shutil.rmtree(staging, ignore_errors=True)  # what a failed try left
-    if options is None:
-        return build_index(seeds, staging, full=True)
+    options = options or BuildOptions()
+    jobs = options.jobs if options.jobs is not None else cluster_cores()
+    if options.parts is None:
+        options = replace(options, parts=RayParts(), jobs=jobs)
     return build_index(seeds, staging, full=True, options=options)
 
 
