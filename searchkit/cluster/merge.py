@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from typing import Any
-
-import numpy as np
 
 from ..filters import Filters
 from ..query import ParsedQuery
 from ..results import Facet
-from ..search.facets import date_facet, from_long, value_facet
+from ..search.facets import DayCounts, date_facet, from_long, value_facet
 from ..search.ranking import (
     RECENCY_POOL,
     RERANK_POOL,
@@ -26,7 +23,7 @@ Ranked = list[tuple[int, float]]  # (ordinal, score), best first
 
 
 def merged(answers: dict[int, Matched]) -> Matched:
-    """The shards' matches as one: counts and frequencies summed, dates and terms joined."""
+    """The shards' matches as one: counts, day counts and frequencies summed, terms joined."""
     parts = [answers[n] for n in sorted(answers)]
     counts: dict[str, Counter[str]] = {}
     frequencies: dict[tuple[str, str], int] = {}
@@ -37,15 +34,11 @@ def merged(answers: dict[int, Matched]) -> Matched:
         for term, n in part.frequencies.items():
             frequencies[term] = frequencies.get(term, 0) + n
         terms |= part.terms
-    if any(not isinstance(p.dates, list) for p in parts):
-        dates: Any = np.concatenate([np.asarray(p.dates, dtype=np.int64) for p in parts])
-    else:
-        dates = [d for p in parts for d in p.dates]
     return Matched(
         total=sum(p.total for p in parts),
         matched=sum(p.matched for p in parts),
         counts=counts,
-        dates=dates,
+        dates=DayCounts.summed([p.dates for p in parts]),
         frequencies=frequencies,
         terms=frozenset(terms),
         fallbacks=max((p.fallbacks for p in parts), key=len, default=()),

@@ -30,7 +30,7 @@ from ..records import KIND_CODES
 from ..results import Document, Fallback, Hit, LinkedDocument
 from ..search import Budget, Engine, spelling
 from ..search.expansion import Expansion
-from ..search.facets import FacetCounter
+from ..search.facets import DayCounts, FacetCounter
 from ..search.lookups import SIMILAR_FIELDS, similar_query
 from ..whoosh_seam.storage import open_index
 from .shardmap import ORDINALS, ShardStats
@@ -60,7 +60,7 @@ class Matched:
     total: int  # documents passing the filters
     matched: int  # documents the words match, before the filters
     counts: Counts
-    dates: Any  # Whoosh longs of the documents the date histogram counts (list or array)
+    dates: DayCounts  # the dates the histogram counts, by day
     frequencies: dict[Term, int]  # document frequencies of the terms the ranking scores
     terms: frozenset[str]  # words to highlight
     fallbacks: tuple[Fallback, ...]  # the names of the query's looser fallbacks
@@ -101,7 +101,7 @@ class ShardEngine(Engine):
             total=len(allowed),
             matched=len(matched),
             counts={k: Counter(v) for k, v in counts.items()},
-            dates=dates,
+            dates=DayCounts.of(dates),
             frequencies=frequencies,
             terms=self._highlight_terms(query, parsed, expansion),
             fallbacks=tuple(name for name, _ in parsed.fallbacks()) if req.stage is None else (),

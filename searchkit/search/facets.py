@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from whoosh.util.times import datetime_to_long, long_to_datetime
@@ -166,28 +167,61 @@ def value_facet(name: str, counts: Counter[str], selected: Iterable[str], limit:
     return Facet(name, values + extra, len(merged), truncated=len(merged) > limit)
 
 
-def date_facet(dates: Sequence[int]) -> Facet:
+@dataclass(frozen=True, slots=True)
+class DayCounts:
+    """The dates a histogram counts, by day: the first and last (Whoosh longs; None when
+    there are none) and how many fall on each day (days since Whoosh's epoch, whose days
+    start at midnight UTC). What a shard of a sharded index sends instead of every date:
+    a few thousand numbers at most, summed exactly over the shards."""
+
+    first: int | None
+    last: int | None
+    days: dict[int, int]
+
+    @classmethod
+    def of(cls, dates: Sequence[int]) -> DayCounts:
+        """The day counts of `dates` (a list, or an array from vectors.count_facets)."""
+        if not len(dates):
+            return cls(None, None, {})
+        if isinstance(dates, list):
+            by_day = Counter(v // _TICKS_PER_DAY for v in dates)
+            return cls(min(dates), max(dates), dict(by_day))
+        from .vectors import count_days
+
+        first, last = int(dates.min()), int(dates.max())  # type: ignore[attr-defined]
+        return cls(first, last, dict(count_days(dates, 0, _TICKS_PER_DAY)))
+
+    @classmethod
+    def summed(cls, parts: Sequence[DayCounts]) -> DayCounts:
+        """The day counts of every part's dates together."""
+        dated = [p for p in parts if p.first is not None and p.last is not None]
+        if not dated:
+            return cls(None, None, {})
+        days: Counter[int] = Counter()
+        for part in dated:
+            days.update(part.days)
+        first = min(p.first for p in dated if p.first is not None)
+        last = max(p.last for p in dated if p.last is not None)
+        return cls(first, last, dict(days))
+
+
+def date_facet(dates: Sequence[int] | DayCounts) -> Facet:
     """A histogram whose buckets follow the span of the dates: years, months or days."""
-    if not len(dates):
+    found = dates if isinstance(dates, DayCounts) else DayCounts.of(dates)
+    if found.first is None or found.last is None:
         return Facet("published", (), 0, granularity=None)
-    lo, hi = from_long(int(min(dates))), from_long(int(max(dates)))
+    lo, hi = from_long(found.first), from_long(found.last)
     assert lo is not None and hi is not None
     span_days = (hi - lo).days
     granularity: Granularity = (
         "year" if span_days > 3 * 365 else ("month" if span_days > 62 else "day")
     )
-    # Count by day first (a day is a fixed number of Whoosh ticks), then name each distinct day.
+    # Counted by day (a day is a fixed number of Whoosh ticks), then each distinct day named.
     first_day = datetime(lo.year, lo.month, lo.day, tzinfo=UTC)
-    base = to_long(first_day) or 0
-    if isinstance(dates, list):
-        by_day = Counter((v - base) // _TICKS_PER_DAY for v in dates)
-    else:  # an array from vectors.count_facets
-        from .vectors import count_days
-
-        by_day = count_days(dates, base, _TICKS_PER_DAY)
+    base = (to_long(first_day) or 0) // _TICKS_PER_DAY
     counts: Counter[str] = Counter()
-    for offset, n in by_day.items():
-        counts[_bucket(first_day + timedelta(days=offset), granularity)] += n
+    for day, n in found.days.items():
+        counts[_bucket(first_day + timedelta(days=day - base), granularity)] += n
     keys = _bucket_range(lo, hi, granularity)
     values = tuple(FacetValue(k, counts.get(k, 0)) for k in keys)
     return Facet("published", values, len(counts), granularity=granularity)

@@ -4,12 +4,17 @@ directly from the parsed seeds (search_oracle.py)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from searchkit import SearchIndex, SearchResults
+from searchkit.search.facets import DayCounts, date_facet, to_long
 
 from .search_helpers import utc
 from .search_oracle import Doc, Filter, facet_counts, granularity, matching, words_match
@@ -369,3 +374,31 @@ def test_date_histogram_of_the_newsroom_is_by_month_and_skips_undated(
     )
     # 23:30 on 31 May in UTC, written with a +02:00 offset, counts in May.
     assert {v.value: v.count for v in facet.values}["2021-05"] == 2
+
+
+# Dates from 1995 to 2030, to the microsecond: every granularity, and days that cross midnight.
+_LONGS = st.integers(
+    min_value=to_long(datetime(1995, 1, 1, tzinfo=UTC)) or 0,
+    max_value=to_long(datetime(2030, 12, 31, 23, 59, tzinfo=UTC)) or 0,
+)
+
+
+@given(
+    dates=st.lists(_LONGS, max_size=60),
+    cuts=st.lists(st.integers(min_value=0, max_value=60), max_size=4),
+    narrow=st.booleans(),
+)
+def test_day_counts_summed_over_parts_make_the_histogram_of_all_the_dates(
+    dates: list[int], cuts: list[int], narrow: bool
+) -> None:
+    """What the shards of a sharded index send (each its dates' counts by day) adds up to
+    the histogram of every date, as arrays or lists, whatever the split."""
+    if narrow and dates:  # within a few days: a histogram by day
+        dates = [dates[0] + (d - dates[0]) % (5 * 86_400_000_000) for d in dates]
+    bounds = sorted({0, len(dates), *(min(c, len(dates)) for c in cuts)})
+    parts = [dates[a:b] for a, b in pairwise(bounds)]
+    counted = [
+        DayCounts.of(np.array(p, dtype=np.int64) if i % 2 else p) for i, p in enumerate(parts)
+    ]
+    assert date_facet(DayCounts.summed(counted)) == date_facet(dates)
+    assert sum(v.count for v in date_facet(dates).values) == len(dates)
