@@ -44,7 +44,7 @@ from ..errors import IndexDamagedError
 from ..records import IndexDocument, from_stored, to_fields
 from ..reports import IndexReport
 from ..schema import build_schema, schema_fingerprint
-from ..whoosh_seam.storage import create_index, open_index
+from ..whoosh_seam.storage import create_index, open_index, segment_layout
 from ..whoosh_seam.toc import latest_generation
 from ..whoosh_seam.writing import abandon, commit, segment_writer
 from .errors import NotShardedError, ShardCountError
@@ -324,26 +324,45 @@ def update_shard(old: Path, out: Path, writes: list[Write]) -> ShardStats:
     deleted, then added again (with its new ordinal) unless it was removed."""
     shutil.rmtree(out, ignore_errors=True)  # what a failed try left
     shutil.copytree(old, out, copy_function=_link_segment)
-    ordinals: dict[str, int] = _ordinals_by_id(out)
+    before = segment_layout(open_index(out))
     writer = segment_writer(open_index(out), limitmb=WRITER_MB)
+    added = []
     try:
         for doc_id, doc, ordinal in writes:
             writer.delete_by_term("id", doc_id)
-            ordinals.pop(doc_id, None)
             if doc is not None:
                 writer.add_document(**to_fields(doc))
-                ordinals[doc_id] = ordinal
+                added.append(ordinal)
         commit(writer)
     except BaseException:
         abandon(writer)
         raise
-    ix: Any = open_index(out)
+    after = segment_layout(open_index(out))
+    kept = sum(n for _, n in before)
+    if after[: len(before)] == before and sum(n for _, n in after[len(before) :]) == len(added):
+        # No segment was merged: the documents kept their numbers, and the added ones follow
+        # in the order they were added. The shard's stored documents need not be read.
+        old_ordinals = np.load(out / ORDINALS)[:kept]
+        by_docnum = np.concatenate([old_ordinals, np.array(added, dtype=np.int64)])
+    else:
+        by_docnum = _renumbered(out, _ordinals_by_id(old), writes)
+    np.save(out / ORDINALS, by_docnum)
+    return shard_stats(out)
+
+
+def _renumbered(shard: Path, ordinals: dict[str, int], writes: list[Write]) -> Any:
+    """The ordinal of every document of `shard` by its number, read from its stored ids
+    (after a merge renumbered them), given the ordinals before `writes` were applied."""
+    for doc_id, doc, ordinal in writes:
+        ordinals.pop(doc_id, None)
+        if doc is not None:
+            ordinals[doc_id] = ordinal
+    ix: Any = open_index(shard)
     with ix.reader() as reader:
         by_docnum = np.full(reader.doc_count_all(), -1, dtype=np.int64)
         for docnum, stored in reader.iter_docs():
             by_docnum[docnum] = ordinals[stored["id"]]
-    np.save(out / ORDINALS, by_docnum)
-    return shard_stats(out)
+    return by_docnum
 
 
 def _link_segment(src: str, dst: str) -> None:

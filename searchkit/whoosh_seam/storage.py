@@ -28,3 +28,9 @@ def open_index(store: Path | str) -> Any:
 def create_index(store: Path | str, schema: Any) -> Any:
     """A new, empty Whoosh index in the folder `store`."""
     return _storage(Path(store)).create_index(schema)
+
+
+def segment_layout(ix: Any) -> list[tuple[str, int]]:
+    """The index's segments in the order their documents are numbered: (id, documents,
+    deleted ones included). Equal first entries mean those documents kept their numbers."""
+    return [(seg.segment_id(), int(seg.doc_count_all())) for seg in ix._segments()]

@@ -7,6 +7,7 @@ import shutil
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from index_helpers import FIXTURE_SEEDS
 
 import searchkit
@@ -94,3 +95,41 @@ def test_updating_a_shard_links_its_segments_and_leaves_the_old_one_whole(
     with open_index(tmp_path / "new").searcher() as searcher:
         assert searcher.doc_count() == count - 1
         assert not list(searcher.documents(id=doc_id))
+
+
+def test_an_updated_shard_numbers_its_documents_as_reading_it_would(
+    tmp_path: Path, cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An update that merges no segment keeps every document's number and appends the added
+    ones: their ordinals are carried over without reading the shard's stored documents, and
+    come out as reading them would; an update that merges segments reads them."""
+    import numpy as np
+
+    from searchkit.cluster import build as cluster_build
+    from searchkit.cluster.shardmap import ORDINALS
+    from searchkit.records import from_stored
+    from searchkit.whoosh_seam.storage import open_index
+
+    read = []
+    renumbered = cluster_build._renumbered
+    monkeypatch.setattr(cluster_build, "_renumbered", lambda *a: read.append(1) or renumbered(*a))
+
+    def by_id(shard: Path) -> dict[str, int]:
+        ordinals = np.load(shard / ORDINALS)
+        with open_index(shard).reader() as reader:
+            return {f["id"]: int(ordinals[n]) for n, f in reader.iter_docs()}
+
+    index = tmp_path / "index"
+    assert build_sharded(FIXTURE_SEEDS, index, 1, address=cluster, options=SINGLE).report.ok
+    shard = read_shard_map(index).path(index, 0)
+    with open_index(shard).searcher() as searcher:
+        stored = [searcher.stored_fields(d) for d in range(3)]
+    top = int(np.load(shard / ORDINALS).max())
+    for round_ in range(8):  # past five segments Whoosh merges the small ones
+        fields = stored[round_ % 3]
+        top += 1
+        new = tmp_path / f"round-{round_}"
+        cluster_build.update_shard(shard, new, [(fields["id"], from_stored(fields), top)])
+        assert by_id(new) == {**by_id(shard), fields["id"]: top}
+        shard = new
+    assert 0 < len(read) < 8  # both ways were taken
