@@ -41,7 +41,7 @@ from ..results import (
     ValueCount,
 )
 from ..schema import build_schema, schema_fingerprint
-from ..search import SearchRequest, now_utc
+from ..search import Budget, SearchRequest, now_utc
 from ..search.facets import from_long, value_facet
 from ..search.lookups import SIMILAR_TERMS, similar_text
 from ..search.value_spelling import has_value_clause
@@ -244,9 +244,10 @@ class ClusterIndex:
         time_budget: float | None = DEFAULT_TIME_BUDGET,
         match: Match = "most",
     ) -> SearchResults:
-        """SearchIndex.search over every shard. `time_budget` is checked as there, but the
-        bound of a sharded search is the shards' `timeout`, per stage: a shard that does
-        not answer in time is left out and named in `partial`."""
+        """SearchIndex.search over every shard. `time_budget` is checked between stages as
+        there: once it is spent, the stages a single index would skip are skipped, and
+        `partial` says which. A stage waits for each shard at most the shards' `timeout`: a
+        shard that does not answer in time is left out and named in `partial`."""
         check_search_options(
             match=match,
             sort=sort,
@@ -260,7 +261,8 @@ class ClusterIndex:
         parsed = self.parse(query, now)
         request = SearchRequest(parsed, chosen, sort, page, per_page, facets, facet_limit, match)
         shard_request = ShardRequest(query, chosen, now)
-        results = scatter_search.search(self, self.shards, request, shard_request)
+        budget = Budget(time_budget)
+        results = scatter_search.search(self, self.shards, request, shard_request, budget)
         if results.total or results.partial:
             return results
         if chosen.date_range is not None or "date:" in query.lower() or "published:" in query:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from ..errors import QueryError
 from ..query import ParsedQuery
 from ..results import Fallback, Hit, SearchResults, Suggestion
-from ..search import spelling
+from ..search import Budget, spelling
 from ..search.engine import SUGGEST_BELOW, SearchRequest
 from .merge import facets, merge_ranking, merged, partial_reason, ranking_limit
 from .shard import Candidate, Matched, ShardRequest
@@ -61,8 +61,17 @@ class _Run:
         self.live = [n for n in self.live if n not in missing]
 
 
-def search(shards: Shards, count: int, req: SearchRequest, request: ShardRequest) -> SearchResults:
-    """Engine.search over `count` shards; `req.parsed` parsed from `request.text`."""
+def search(
+    shards: Shards,
+    count: int,
+    req: SearchRequest,
+    request: ShardRequest,
+    budget: Budget | None = None,
+) -> SearchResults:
+    """Engine.search over `count` shards; `req.parsed` parsed from `request.text`. Once
+    `budget` is spent, the stages a single index would skip are skipped, as there, and
+    `partial` says which."""
+    budget = budget or Budget(None)
     started = time.perf_counter()
     run = _Run(shards, list(range(count)))
     parsed = req.parsed
@@ -70,7 +79,11 @@ def search(shards: Shards, count: int, req: SearchRequest, request: ShardRequest
     matched = found.matched
     suggestion: Suggestion | None = None
     corrected: str | None = None
-    if found.total < SUGGEST_BELOW and not parsed.match_all:
+    if (
+        found.total < SUGGEST_BELOW
+        and not parsed.match_all
+        and not budget.spent("spelling corrections were tried")
+    ):
         text = _correction(run, parsed.text)
         better = _parsed(shards, text, request) if text is not None else None
         if better is not None and text is not None:
@@ -92,6 +105,8 @@ def search(shards: Shards, count: int, req: SearchRequest, request: ShardRequest
     fallback: Fallback | None = None
     if not matched and corrected is None:
         for stage, name in enumerate(found.fallbacks):
+            if budget.spent("looser matches were tried"):
+                break
             found, parts = run.match(dataclasses.replace(request, stage=stage))
             if found.total:
                 request, fallback = dataclasses.replace(request, stage=stage), name
@@ -106,6 +121,7 @@ def search(shards: Shards, count: int, req: SearchRequest, request: ShardRequest
         and start < found.total < start + req.per_page
         and req.sort in ("relevance", "recent-relevance")
         and found.fallbacks[:1] == ("drop-one",)
+        and not budget.spent("documents with some of the words were not added")
     ):
         room = req.page * req.per_page - (start + len(hits))
         hits += _partial_hits(run, parsed, request, req, start + len(hits), room)
@@ -128,7 +144,7 @@ def search(shards: Shards, count: int, req: SearchRequest, request: ShardRequest
         corrected=corrected,
         fallback=fallback,
         parsed=str(query),
-        partial=partial_reason(run.missing),
+        partial="; ".join(r for r in (partial_reason(run.missing), budget.reason) if r) or None,
     )
 
 

@@ -323,3 +323,25 @@ def test_the_repl_searches_a_sharded_index_and_says_what_it_cannot_do(
         assert f"searchkit index --cluster {cluster}" in line
     plain = run_cli("repl", "--index", index, input_text="trump\n")
     assert plain.code == 1 and "--cluster" in plain.stderr
+
+
+def test_a_spent_time_budget_cuts_what_a_single_index_cuts(
+    single: dict[str, Path], sharded: dict[tuple[str, int], Path], cluster: str
+) -> None:
+    spent = 1e-9  # spent at the first look
+    with (
+        searchkit.open_index(single["fixture"]) as one,
+        searchkit.open_index(sharded["fixture", 2], cluster=cluster) as many,
+    ):
+        assert many.search("kroea").corrected == "korea"
+        for query in ("kroea", "korea", "trump korea summit kim", "zzzqqq nothing"):
+            a = one.search(query, time_budget=spent)
+            b = many.search(query, time_budget=spent)
+            assert (a.partial, a.corrected, a.suggestion, a.fallback) == (
+                b.partial,
+                b.corrected,
+                b.suggestion,
+                b.fallback,
+            )
+            assert [h.id for h in a.hits] == [h.id for h in b.hits]
+        assert "spelling corrections" in (many.search("kroea", time_budget=spent).partial or "")
