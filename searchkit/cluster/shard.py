@@ -201,6 +201,7 @@ class Shard:
         self.parser = QueryParser(ix.schema)
         self.ordinals = np.load(self.store / ORDINALS)
         self._matches: OrderedDict[ShardRequest, Sequence[int]] = OrderedDict()
+        self._values: dict[str, Counter[str]] | None = None
 
     def _parse(self, req: ShardRequest) -> ParsedQuery:
         parsed = self.parser.parse(req.text, now=req.now)
@@ -298,11 +299,14 @@ class Shard:
         return {i: documents.linked(i) for i in doc_ids if documents.docnum(i) is not None}
 
     def value_counts(self) -> dict[str, Counter[str]]:
-        """Every value of the facets with its document count, and the documents' dates."""
-        engine = self.engine
-        counter = FacetCounter(engine.columns, Filters(), vector_min=engine.vector_min)
-        _, counts, _ = counter.run(engine.columns.live())
-        return {name: Counter(counts[name]) for name in ("topics", "provider", "kind")}
+        """Every value of the facets with its document count: counted once, as a single
+        index counts them once per generation (a shard's folder never changes)."""
+        if self._values is None:
+            engine = self.engine
+            counter = FacetCounter(engine.columns, Filters(), vector_min=engine.vector_min)
+            _, counts, _ = counter.run(engine.columns.live())
+            self._values = {name: Counter(counts[name]) for name in ("topics", "provider", "kind")}
+        return self._values
 
     def date_span(self) -> tuple[int, int] | None:
         """The first and last publication dates (Whoosh longs) of this shard's documents."""
