@@ -2,7 +2,8 @@
 
 Parsing seeds and indexing documents are CPU-bound Python, so a full build of
 `worker_min_files` files or more runs in `jobs` processes: this one and jobs - 1 workers
-(worker.py). Memory does not grow with the corpus beyond a few fixed-size fields per seed:
+(worker.py), processes of this machine or, given a pool (BuildOptions.parts: parts.py), a
+cluster's actors. Memory does not grow with the corpus beyond a few fixed-size fields per seed:
 
 1. The seed files, in path order, go into a file table on disk (table.py) and are cut into
    chunks. Each process claims the next chunk when it is ready for one (share.Claims), parses
@@ -274,7 +275,7 @@ class FullBuild:
         jobs = jobs_for(options) if len(self.table) >= options.worker_min_files else 1
         self.jobs = max(1, min(jobs, self.chunks)) if parallel else 1
         local = LocalParts(options.worker_command)
-        self.pool: PartPool = options.parts or local if self.jobs > 1 else local
+        self.pool: PartPool = (options.parts or local) if self.jobs > 1 else local
         self.claims = self.pool.claims(self.chunks)
         self.share = Share(
             writer,
