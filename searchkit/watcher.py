@@ -5,9 +5,10 @@ A watcher brings the index up to date, then follows the folder (recursively, wit
 inotify, FSEvents or kqueue through Rust's notify). The events of a burst are gathered until
 the folder has been quiet for a moment (debounce), and each batch runs one incremental build
 of the paths the events named (only those are stat-ed; a folder or a link named makes it walk
-the whole folder). When a burst has settled, the watcher walks the folder once more and builds
-what it finds: an event that was lost (the kernel's queue overflowed) is caught then, and the
-index equals a full rebuild of the folder.
+the whole folder). When a burst has settled, the watcher scans the whole folder once more,
+as any build does (a walk, or every known file stat-ed when no folder changed: stamped.py),
+and builds what it finds: an event that was lost (the kernel's queue overflowed) is caught
+then, and the index equals a full rebuild of the folder.
 
 The watcher holds the index's write lock only while it builds; another writer makes it wait.
 A seeds folder that vanishes is waited for, and followed again when it comes back. Seeds that

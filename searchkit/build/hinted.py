@@ -4,7 +4,8 @@ lists, with only the paths named stat-ed again, instead of a walk of the whole f
 It stands in for a walk only when it finds what a walk would: every path named is a regular
 seed file or gone (a folder or a link named means a walk), and the manifest lists no seed it
 could not read (those are read again by a walk). The watcher follows every burst with a build
-that walks the folder, so a path the events missed is caught then.
+that scans the whole folder (a walk, or stamped.py's stat of every known file), so a path
+the events missed is caught then.
 """
 
 from __future__ import annotations
