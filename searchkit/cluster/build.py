@@ -338,8 +338,13 @@ def update_shard(old: Path, out: Path, writes: list[Write]) -> ShardStats:
         abandon(writer)
         raise
     after = segment_layout(open_index(out))
-    kept = sum(n for _, n in before)
-    if after[: len(before)] == before and sum(n for _, n in after[len(before) :]) == len(added):
+    kept = sum(n for _, n in before or ())
+    if (
+        before is not None
+        and after is not None
+        and after[: len(before)] == before
+        and sum(n for _, n in after[len(before) :]) == len(added)
+    ):
         # No segment was merged: the documents kept their numbers, and the added ones follow
         # in the order they were added. The shard's stored documents need not be read.
         old_ordinals = np.load(out / ORDINALS)[:kept]
