@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -201,6 +202,31 @@ def test_a_lost_worker_costs_time_not_documents(
     # Nothing the worker left behind stays in the store.
     live = live_store(index)
     assert not [p.name for p in live.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_worker_that_never_starts_is_stopped_when_its_pool_says_so(
+    seeds: Path, tmp_path: Path, one_process: tuple[Any, Path]
+) -> None:
+    """A pool whose workers may never start (a cluster without a free core: stop_idle)
+    has the ones that claimed no chunk stopped once every chunk is claimed, not waited for:
+    this one never reads its job, and without the rule the build would wait for ever."""
+    from searchkit.build.parts import LocalParts
+
+    asleep = (sys.executable, "-c", "import time; time.sleep(600)")
+    index = tmp_path / "index"
+    done: dict[str, Any] = {}
+
+    def build() -> None:
+        done["report"] = _build(seeds, index, parts=LocalParts(asleep, stop_idle=True))
+
+    builder = threading.Thread(target=build, daemon=True)
+    builder.start()
+    builder.join(timeout=120)
+    assert not builder.is_alive(), "the build waited for a worker that never started"
+    report = done["report"]
+    _assert_same_build(index, report, one_process, seeds)
+    assert report.notes == ()  # not lost: it had nothing to lose
+    assert len(_segments(index)) == 1
 
 
 def test_incremental_runs_keep_a_two_process_index_equal_to_a_full_build(

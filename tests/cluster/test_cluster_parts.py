@@ -99,3 +99,15 @@ def test_a_part_actor_killed_midway_costs_time_not_documents(
     notes = result.report.notes  # type: ignore[attr-defined]
     assert any("stopped early" in note for note in notes), notes
     _same_as_single(index, single["generated"], cluster)
+
+
+def test_more_processes_than_the_cluster_has_cores_still_build_everything(
+    corpora: dict[str, Path], single: dict[str, Path], cluster: str, tmp_path: Path
+) -> None:
+    """Five processes asked of a cluster of two cores: the build ends (Ray lends the build
+    task's core to a part actor while the task waits on it), with every document."""
+    index = tmp_path / "index"
+    options = BuildOptions(jobs=5)
+    done = build_sharded(corpora["fixture"], index, 2, address=cluster, options=options)
+    assert done.report.ok and not done.report.notes
+    _same_as_single(index, single["fixture"], cluster)
