@@ -391,3 +391,19 @@ def citing_paths(folder: Path) -> dict[str, list[str]]:
             if entry.get("title") and entry.get("webUrl"):
                 out.setdefault(norm_url(entry["webUrl"]), []).append(path)
     return out
+
+
+def spy_on_walks(monkeypatch: Any) -> list[Path]:
+    """The seeds folders the builds walk from now on (build/run.py's scan_seeds, spied on):
+    what tells a walk from a scan that stood in for one (hinted.py, stamped.py)."""
+    from searchkit.build import run as build_run
+
+    walked: list[Path] = []
+    real = build_run.scan_seeds
+
+    def spy(root: Path, **kwargs: Any) -> Any:
+        walked.append(root)
+        return real(root, **kwargs)
+
+    monkeypatch.setattr(build_run, "scan_seeds", spy)
+    return walked

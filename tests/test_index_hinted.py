@@ -8,11 +8,16 @@ import os
 from pathlib import Path
 
 import pytest
-from index_helpers import assert_matches_full_build, seed_text, stored_docs, write_file
+from index_helpers import (
+    assert_matches_full_build,
+    seed_text,
+    spy_on_walks,
+    stored_docs,
+    write_file,
+)
 
 import searchkit
 from searchkit.build import hinted
-from searchkit.build import run as build_run
 
 
 def _seed(name: str) -> str:
@@ -29,24 +34,11 @@ def built(tmp_path: Path) -> tuple[Path, Path]:
     return seeds, index
 
 
-def _walks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The folders walked by the builds from now on."""
-    walked: list[Path] = []
-    real = build_run.scan_seeds
-
-    def spy(root: Path, **kwargs):  # type: ignore[no-untyped-def]
-        walked.append(root)
-        return real(root, **kwargs)
-
-    monkeypatch.setattr(build_run, "scan_seeds", spy)
-    return walked
-
-
 def test_the_named_paths_are_built_without_a_walk(
     built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seeds, index = built
-    walked = _walks(monkeypatch)
+    walked = spy_on_walks(monkeypatch)
     write_file(seeds / "a.md", _seed("a edited"))
     write_file(seeds / "e.md", _seed("e"))
     (seeds / "b.md").unlink()
@@ -92,7 +84,7 @@ def test_what_a_hint_cannot_stand_for_is_walked(
         write_file(tmp_path / "elsewhere" / "j.md", _seed("j"))
         os.symlink(tmp_path / "elsewhere", seeds / "linked")  # a walk does not enter it
         changed = ["linked/j.md"]
-    walked = _walks(monkeypatch)
+    walked = spy_on_walks(monkeypatch)
     searchkit.build_index(seeds, index, changed=changed)
     assert walked == [seeds.resolve()], case
     assert_matches_full_build(seeds, index, tmp_path)

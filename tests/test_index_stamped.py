@@ -10,7 +10,7 @@ from array import array
 from pathlib import Path
 
 import pytest
-from index_helpers import assert_matches_full_build, seed_text, write_file
+from index_helpers import assert_matches_full_build, seed_text, spy_on_walks, write_file
 
 import searchkit
 from searchkit import manifest as mf
@@ -18,7 +18,6 @@ from searchkit import scan
 from searchkit import store as st
 from searchkit._scan_worker import stat_listed
 from searchkit.build import BuildOptions
-from searchkit.build import run as build_run
 from searchkit.build.stamped import STAMP_MARGIN_NS
 from searchkit.whoosh_seam.toc import latest_generation
 
@@ -36,19 +35,6 @@ def _age(seeds: Path) -> None:
     past = time.time_ns() - 60 * 1_000_000_000
     for folder, _, _ in os.walk(seeds):
         os.utime(folder, ns=(past, past))
-
-
-def _walks(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The folders walked by the builds from now on."""
-    walked: list[Path] = []
-    real = build_run.scan_seeds
-
-    def spy(root: Path, **kwargs):  # type: ignore[no-untyped-def]
-        walked.append(root)
-        return real(root, **kwargs)
-
-    monkeypatch.setattr(build_run, "scan_seeds", spy)
-    return walked
 
 
 def _manifest(index: Path) -> mf.Manifest:
@@ -82,7 +68,7 @@ def test_an_unchanged_tree_is_stat_ed_not_walked(
 ) -> None:
     seeds, index = built
     options = BuildOptions(stamp_min_files=0, parallel_stat_min_files=0, jobs=jobs)
-    walked = _walks(monkeypatch)
+    walked = spy_on_walks(monkeypatch)
     assert searchkit.build_index(seeds, index, options=options).up_to_date
     # Edits in place (the same file, the same name) leave every folder's mtime as it was.
     write_file(seeds / "s03.md", _seed("s3 edited"))
@@ -101,7 +87,7 @@ def test_a_helper_is_sent_its_share_a_chunk_at_a_time(
 ) -> None:
     seeds, index = built
     monkeypatch.setattr(scan, "LISTED_CHUNK", 3)
-    walked = _walks(monkeypatch)
+    walked = spy_on_walks(monkeypatch)
     for name in ("s08.md", "s11.md"):
         write_file(seeds / name, _seed(f"{name} edited"))
     report = searchkit.build_index(seeds, index, options=OPTIONS)
@@ -165,7 +151,7 @@ def test_a_change_the_stamps_cannot_vouch_for_is_walked(
     built: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change
 ) -> None:  # type: ignore[no-untyped-def]
     seeds, index = built
-    walked = _walks(monkeypatch)
+    walked = spy_on_walks(monkeypatch)
     change(seeds, tmp_path)
     report = searchkit.build_index(seeds, index, options=OPTIONS)
     assert walked == [seeds.resolve()]
@@ -181,7 +167,7 @@ def test_stamps_taken_just_after_a_change_are_not_trusted(
     seeds, index = tmp_path / "seeds", tmp_path / "index"
     write_file(seeds / "a.md", _seed("a"))  # the folder's mtime is now
     searchkit.build_index(seeds, index, options=OPTIONS)
-    walked = _walks(monkeypatch)
+    walked = spy_on_walks(monkeypatch)
     assert searchkit.build_index(seeds, index, options=OPTIONS).up_to_date
     assert walked == [seeds.resolve()]  # the stamps were taken within the margin
     _age(seeds)  # stands for time passing: the folder is old now (and its mtime not stamped)
@@ -201,7 +187,7 @@ def test_a_walk_that_met_a_link_leaves_no_stamps_to_trust(
     _age(seeds)
     searchkit.build_index(seeds, index, options=OPTIONS)
     assert _manifest(index).stamped_at is None
-    walked = _walks(monkeypatch)
+    walked = spy_on_walks(monkeypatch)
     write_file(tmp_path / "outside.md", _seed("outside edited"))
     report = searchkit.build_index(seeds, index, options=OPTIONS)
     assert walked == [seeds.resolve()] and report.updated == 1
@@ -214,7 +200,7 @@ def test_a_failing_helper_costs_nothing_but_time(
     options = BuildOptions(
         stamp_min_files=0, parallel_stat_min_files=0, jobs=3, stat_helper=("false",)
     )
-    walked = _walks(monkeypatch)
+    walked = spy_on_walks(monkeypatch)
     write_file(seeds / "s07.md", _seed("s7 edited"))
     report = searchkit.build_index(seeds, index, options=options)
     assert walked == [] and report.updated == 1
