@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -60,3 +61,21 @@ def same_results(a: SearchResults, b: SearchResults) -> None:
 
 def _shown(hit: Any) -> Any:
     return (hit.title, hit.snippet_spans, hit.title_spans, hit.cited_by, hit.links, hit.topics)
+
+
+def build_in_background(*args: Any, **kwargs: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    """build_sharded(*args, **kwargs) started in a thread, for a test to hurt it midway: the
+    thread, and what it ends with ("result", or "error" for the test to re-raise)."""
+    from searchkit.cluster.build import build_sharded
+
+    done: dict[str, Any] = {}
+
+    def build() -> None:
+        try:
+            done["result"] = build_sharded(*args, **kwargs)
+        except BaseException as exc:
+            done["error"] = exc
+
+    builder = threading.Thread(target=build)
+    builder.start()
+    return builder, done

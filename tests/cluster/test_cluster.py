@@ -11,7 +11,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +26,7 @@ from searchkit.cluster.errors import NotShardedError, ShardCountError
 from searchkit.cluster.shardmap import shard_of
 from searchkit.errors import DocumentNotFoundError
 
-from .cluster_helpers import same_results
+from .cluster_helpers import build_in_background, same_results
 from .conftest import SINGLE
 
 FIXTURE_NOW = datetime(2018, 5, 10, 12, 0, tzinfo=UTC)  # "last week" of the fixture seeds
@@ -216,18 +215,9 @@ def test_a_build_task_killed_midway_is_run_again_and_loses_nothing(
     corpora: dict[str, Path], single: dict[str, Path], cluster: str, tmp_path: Path
 ) -> None:
     index = tmp_path / "index"
-    done: dict[str, object] = {}
-
-    def build() -> None:
-        try:
-            done["result"] = build_sharded(
-                corpora["generated"], index, 2, address=cluster, options=SINGLE
-            )
-        except BaseException as exc:  # (re-raised by the test below)
-            done["error"] = exc
-
-    builder = threading.Thread(target=build)
-    builder.start()
+    builder, done = build_in_background(
+        corpora["generated"], index, 2, address=cluster, options=SINGLE
+    )
     killed = None
     while builder.is_alive() and killed is None:  # the worker running the staging build
         listing = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True)

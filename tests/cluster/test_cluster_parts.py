@@ -3,7 +3,6 @@ workers are Ray actors (searchkit/cluster/parts.py), and one that dies loses not
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
@@ -14,6 +13,8 @@ import searchkit
 from searchkit.build import BuildOptions
 from searchkit.cluster.build import build_sharded
 from searchkit.cluster.parts import RayParts
+
+from .cluster_helpers import build_in_background
 
 ray = pytest.importorskip("ray")
 
@@ -70,19 +71,9 @@ def test_a_part_actor_killed_midway_costs_time_not_documents(
 ) -> None:
     index = tmp_path / "index"
     parts = RayParts(tag=f"killed-{time.monotonic_ns()}")
-    done: dict[str, object] = {}
-
-    def build() -> None:
-        try:
-            options = BuildOptions(parts=parts)
-            done["result"] = build_sharded(
-                corpora["generated"], index, 2, address=cluster, options=options
-            )
-        except BaseException as exc:  # (re-raised by the test below)
-            done["error"] = exc
-
-    builder = threading.Thread(target=build)
-    builder.start()
+    builder, done = build_in_background(
+        corpora["generated"], index, 2, address=cluster, options=BuildOptions(parts=parts)
+    )
     killed = False
     # Once the actor has kept its first related entry it has claimed a chunk: killing it
     # then leaves work the build must do again.
@@ -95,8 +86,7 @@ def test_a_part_actor_killed_midway_costs_time_not_documents(
     builder.join()
     assert killed, "the build finished before its part actor could be killed"
     assert "error" not in done, done.get("error")
-    result = done["result"]
-    notes = result.report.notes  # type: ignore[attr-defined]
+    notes = done["result"].report.notes
     assert any("stopped early" in note for note in notes), notes
     _same_as_single(index, single["generated"], cluster)
 
