@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from index_helpers import (
     FIXTURE_SEEDS,
     assert_matches_full_build,
@@ -29,6 +31,7 @@ from index_helpers import (
     seed_text,
     write_file,
 )
+from whoosh import query as wq
 
 import searchkit
 from searchkit import whoosh_seam
@@ -445,3 +448,61 @@ def test_postings_read_whole_are_the_matchers_postings(fixture_index: Path) -> N
                 assert matching.read_postings(segment, term) == (ids, weights), term
                 checked += 1
     assert checked > 10_000
+
+
+@pytest.fixture(scope="module")
+def small_segments(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture seeds in an index of small segments, some with deleted documents: four
+    processes' segments of a full build, then an incremental run that replaces a few seeds
+    (their old documents deleted, their new ones in a segment of their own)."""
+    base = tmp_path_factory.mktemp("small-segments")
+    seeds, index = base / "seeds", base / "index"
+    copy_seeds(FIXTURE_SEEDS, seeds)
+    options = searchkit.BuildOptions(jobs=4, worker_min_files=0, chunk_size=16)
+    assert searchkit.build_index(seeds, index, options=options).ok
+    names = sorted(p.name for p in seeds.iterdir())
+    for name, source in zip(names[:6:2], names[1:7:2], strict=True):
+        write_file(seeds / name, (seeds / source).read_text(encoding="utf-8"))
+    assert searchkit.build_index(seeds, index, options=options).updated == 3
+    return index
+
+
+def _segment_words(reader: Any) -> list[str]:
+    """Words of the title field in one segment, common and rare."""
+    words = [text.decode() for field, text in reader.all_terms() if field == "title"]
+    return words[:: max(1, len(words) // 60)]
+
+
+_FIELDS = (("title", 2.0), ("excerpt", 1.0), ("body", 0.5), ("topics_text", 1.5))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_or_queries_score_on_small_segments_as_whoosh_does(
+    small_segments: Path, data: st.DataObject
+) -> None:
+    """On a segment of 5,000 documents or fewer, Whoosh's Or preloads its parts' scores
+    (ArrayUnionMatcher); the seam's cut query adds the same scores in the same order without
+    preloading, and a term's documents and scores skip Whoosh's leaf matcher and scorer
+    set-up. Matches and scores are Whoosh's own, to the bit, on every segment, deletions
+    included."""
+    store = live_store(small_segments)
+    ix = whoosh_storage.open_index(store)
+    with ix.searcher() as top:
+        leaves = top.leaf_searchers()
+        assert len(leaves) >= 4 and any(s.reader().has_deletions() for s, _ in leaves)
+        number = data.draw(st.integers(0, len(leaves) - 1))
+        searcher = leaves[number][0]
+        vocabulary = [*_segment_words(searcher.reader()), "zzzz-not-a-word"]
+        words = data.draw(st.lists(st.sampled_from(vocabulary), min_size=1, max_size=4))
+        fields = data.draw(st.lists(st.sampled_from(_FIELDS), min_size=1, max_size=4))
+        ors = [wq.Or([wq.Term(f, w, boost=b) for f, b in fields]) for w in words]
+        query = wq.And(ors) if data.draw(st.booleans()) else wq.Or(ors, boost=1.5)
+        cache = matching.PostingsCache(100_000)
+        found = matching.segment_matches(cache, number, searcher, query)
+        assert found == set(query.docs(searcher))
+        docs = sorted(found)
+        context = top.context()
+        want = matching._at(query.matcher(searcher, context), docs, lambda m: m.score())
+        got = matching.segment_scores(cache, number, searcher, query, docs, context)
+        assert got == want

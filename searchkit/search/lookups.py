@@ -8,6 +8,7 @@ from whoosh import query as wq
 
 from ..records import IndexDocument, from_stored
 from ..results import Document, LinkedDocument
+from ..whoosh_seam.matching import term_documents
 
 
 class Documents:
@@ -20,12 +21,12 @@ class Documents:
         return from_stored(self.searcher.stored_fields(docnum))
 
     def docnum(self, doc_id: str) -> int | None:
-        found = list(self.searcher.docs_for_query(wq.Term("id", doc_id)))
+        found = term_documents(self.searcher, "id", doc_id)
         return found[0] if found else None
 
     def citing(self, doc_id: str) -> list[int]:
         """The articles that cite `doc_id`, by document number."""
-        return list(self.searcher.docs_for_query(wq.Term("links", doc_id)))
+        return term_documents(self.searcher, "links", doc_id)
 
     def cited_by_count(self, doc_id: str) -> int:
         return len(self.citing(doc_id))

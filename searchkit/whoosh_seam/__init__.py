@@ -11,6 +11,8 @@ named functions, and each has a twin that goes through Whoosh's public API inste
     read_postings (matching)    a matcher stepped one posting at a time
     segment_matches (matching)  ``query.docs(searcher)``
     segment_scores (matching)   ``query.matcher(...)`` moved with skip_to() and score()
+    term_documents (matching)   ``searcher.docs_for_query(Term(...))``
+    CutOr (unions)              Whoosh's Or (which preloads on small segments)
     remember_terms (terms)      none needed: each segment's term table read every time
     column_values (columns)     the column reader, value by value
     segment_writer (writing)    Whoosh's own SegmentWriter

@@ -132,6 +132,7 @@ class Expanded(wq.Query):  # type: ignore[misc]
         self.fieldname = original.fieldname
         self.boost = original.boost
         self.terms = [wq.Term(self.fieldname, word) for word in words if word]
+        self.or_type: type = wq.Or  # what a cut query (matching.py) makes of it: unions.CutOr
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.original!r}, {len(self.terms)} words)"
@@ -155,7 +156,7 @@ class Expanded(wq.Query):  # type: ignore[misc]
             return self.terms[0].matcher(searcher, context)
         if getattr(self.original, "constantscore", False):
             context = (context or SearchContext()).set(weighting=None)
-        return wq.Or(self.terms, boost=self.boost).matcher(searcher, context)
+        return self.or_type(self.terms, boost=self.boost).matcher(searcher, context)
 
 
 def field_documents(leaf: Any, reader: Any) -> Any:

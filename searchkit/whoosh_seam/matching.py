@@ -24,12 +24,13 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermsReader
 from whoosh.matching import (
     AndMaybeMatcher,
     FilterMatcher,
@@ -40,9 +41,12 @@ from whoosh.matching import (
     UnionMatcher,
     WrappingMatcher,
 )
+from whoosh.reading import SegmentReader
 
 from . import FAST
 from .expansion import Expanded, Listed
+from .terms import term_bytes
+from .unions import CutOr, OrderedSum
 
 
 def segment_matches(cache: PostingsCache, number: int, searcher: Any, query: Any) -> set[int]:
@@ -95,7 +99,27 @@ def segment_score_array(
     return values
 
 
+def term_documents(searcher: Any, fieldname: str, text: str) -> list[int]:
+    """The documents (index-wide numbers, ascending) that hold one term: what
+    ``searcher.docs_for_query(Term(fieldname, text))`` returns, without the scorer and
+    matcher Whoosh builds for each segment (for look-ups by id or by link, once per hit)."""
+    if not FAST:
+        return list(searcher.docs_for_query(wq.Term(fieldname, text)))
+    query = wq.Term(fieldname, text)
+    found: list[int] = []
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        term = term_bytes(reader, query)
+        if term is None:
+            continue
+        ids = read_postings(reader, term)[0]
+        deleted = reader.deleted_docs_set
+        found.extend(d + offset for d in ids if not deleted or d not in deleted)
+    return found
+
+
 _Lists = tuple["array[int]", "array[float]"]  # a term's postings: document numbers, weights
+_TERMS_REMEMBERED = 50_000  # PostingsCache.term answers kept (about 300 bytes each)
 
 
 class PostingsCache:
@@ -108,6 +132,22 @@ class PostingsCache:
         self._lists: OrderedDict[tuple[int, tuple[str, bytes]], _Lists] = OrderedDict()
         self._size = 0
         self.limit = limit
+        self._terms: dict[tuple[int, str, Any], tuple[str, bytes] | None] = {}
+
+    def term(self, segment: int, reader: Any, query: Any) -> tuple[str, bytes] | None:
+        """terms.term_bytes() of a Term query in one segment, remembered: a query asks it of
+        each term in each segment, often several times (fields, partial-match fills), and
+        each answer goes through the schema and the segment's term table."""
+        key = (segment, query.fieldname, query.text)
+        try:
+            return self._terms[key]
+        except KeyError:
+            pass
+        found = self._terms[key] = term_bytes(reader, query)
+        if len(self._terms) > _TERMS_REMEMBERED:
+            with suppress(KeyError, RuntimeError):  # another thread's search changed it
+                del self._terms[next(iter(self._terms))]  # the oldest answer
+        return found
 
     def get(self, segment: int, reader: Any, term: tuple[str, bytes]) -> _Lists:
         """A term's postings in one segment (`reader`), deleted documents included (the
@@ -127,21 +167,31 @@ class PostingsCache:
 
 
 def read_postings(reader: Any, term: tuple[str, bytes]) -> _Lists:
-    """A term's document numbers and weights, from a matcher of its own (the query's matchers
-    keep their positions)."""
-    leaf = reader.postings(*term)
-    if FAST and type(leaf) is FilterMatcher:
-        leaf = leaf.child
-    leaf.reset()
+    """A term's document numbers and weights in one segment (`reader`), deleted documents
+    included. Read straight from the term's entry and its extent of the postings file: a
+    matcher of Whoosh's would first read and unpickle the first block's header (most of the
+    cost of a rare term's postings), and the query's own matchers keep their positions."""
     ids: array[int] = array("I")
     weights: array[float] = array("d")  # what weight() returns, whatever the codec stores
-    if FAST and type(leaf) is W3LeafMatcher and not leaf._byteids:
-        _read_w3_blocks(leaf, ids, weights)
-    else:
-        while leaf.is_active():
-            ids.append(leaf.id())
-            weights.append(leaf.weight())
-            leaf.next()
+    terms = getattr(reader, "_terms", None)
+    if FAST and type(reader) is SegmentReader and isinstance(terms, W3TermsReader):
+        info = terms.term_info(*term)  # TermNotFound, as reader.postings() raises
+        if info.is_inlined():
+            inlined_ids, inlined_weights, _values = info.inlined_postings()
+            ids.extend(inlined_ids)
+            weights.extend(inlined_weights if inlined_weights else repeat(1.0, len(ids)))
+        else:
+            offset, length = info.extent()
+            _read_w3_blocks(terms._postfile, offset, length, ids, weights)
+        return ids, weights
+    leaf = reader.postings(*term)
+    if type(leaf) is FilterMatcher:
+        leaf = leaf.child
+    leaf.reset()
+    while leaf.is_active():
+        ids.append(leaf.id())
+        weights.append(leaf.weight())
+        leaf.next()
     return ids, weights
 
 
@@ -149,14 +199,19 @@ _BLOCK_LENGTH = struct.Struct("!i")  # Whoosh's pack_int
 _MAGIC_SIZE = 4  # the W3 postings header tag
 
 
-def _read_w3_blocks(leaf: Any, ids: array[int], weights: array[float]) -> None:
-    """A W3 term's postings, read in one piece and decoded block by block: what
-    W3LeafMatcher's _goto(), _read_ids() and _read_weights() do per block, without a seek and
-    a few small reads per block. A block is a length (negative for the last), the pickled
-    block info, then its data, pickled and maybe compressed: (document number deltas,
-    weights: None for all 1.0, one float for all, or one each, values)."""
-    length = leaf._length  # the postings' extent; W3TermInfo.from_bytes leaves it a 1-tuple
-    data = leaf._postfile.get(leaf._startoffset, length[0] if type(length) is tuple else length)
+def _read_w3_blocks(
+    postfile: Any, offset: int, length: Any, ids: array[int], weights: array[float]
+) -> None:
+    """A W3 term's postings (`length` bytes at `offset` of the postings file), read in one
+    piece and decoded block by block: what W3LeafMatcher's _goto(), _read_ids() and
+    _read_weights() do per block, without a seek and a few small reads per block. A block is
+    a length (negative for the last), the pickled block info, then its data, pickled and
+    maybe compressed: (document number deltas, weights: None for all 1.0, one float for all,
+    or one each, values)."""
+    # W3TermInfo.from_bytes leaves the extent's length a 1-tuple
+    data = postfile.get(offset, length[0] if type(length) is tuple else length)
+    if data[:_MAGIC_SIZE] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"postings at offset {offset} do not start with a block header")
     stream = io.BytesIO(data)
     load = pickle.load
     position = _MAGIC_SIZE
@@ -212,6 +267,13 @@ class _Segment:
             return set().union(*(self.matches(q) for q in query.terms))
         if kind is Listed:
             return set(query.documents)
+        if kind is wq.Term and not query.minquality:
+            term = self.postings.term(self.number, self.searcher.reader(), query)
+            if term is None:
+                return set()
+            ids = set(self.lists(term)[0])
+            deleted = self.searcher.reader().deleted_docs_set
+            return ids.difference(deleted) if deleted else ids
         if kind is wq.Term:
             return self._ids(query.matcher(self.searcher, self.searcher.boolean_context()))
         return set(query.docs(self.searcher))
@@ -258,6 +320,14 @@ class _Segment:
             if kind is IntersectionMatcher:
                 return {d: a[d] + s for d, s in b.items()}
             return {d: s + b[d] if d in b else s for d, s in a.items()}
+        if kind is OrderedSum:  # (unions.py)
+            total: dict[int, float] = {}
+            for part in matcher.parts:
+                for d, s in self.scores(part, docs).items():
+                    total[d] = total.get(d, 0.0) + s * matcher.part_boost
+            if not matcher.scored:
+                return dict.fromkeys(total, 1.0)
+            return {d: s for d, s in total.items() if s > 0}
         if kind is ListMatcher:  # a term cut down to the allowed documents: a short list
             wanted, out = set(docs), {}
             matcher.reset()
@@ -294,10 +364,13 @@ class _Cut:
         if kind is wq.And or kind is wq.Or:
             cut = copy.copy(query)
             cut.subqueries = [self.query(q) for q in query.subqueries]
+            if kind is wq.Or:
+                cut.__class__ = CutOr  # the same state; no preloading (unions.py)
             return cut
         if kind is Expanded:
             cut = copy.copy(query)
             cut.terms = [self.query(q) for q in query.terms]
+            cut.or_type = CutOr
             return cut
         if kind is wq.AndMaybe or kind is wq.AndNot:
             cut = copy.copy(query)
@@ -314,13 +387,16 @@ class _Cut:
             return matcher._replacement(self.matcher(matcher.child, positions))
         if not _is_leaf(matcher):
             return matcher
-        term = matcher.term()
-        fmt = self.segment.searcher.schema[term[0]].format
         scorer = matcher.scorer if type(matcher) is W3LeafMatcher else matcher._scorer
+        return self.leaf(matcher.term(), scorer, positions)
+
+    def leaf(self, term: tuple[str, bytes], scorer: Any, positions: set[int] | None) -> Any:
+        """A ListMatcher over the term's postings among the documents, scored by `scorer`."""
+        fmt = self.segment.searcher.schema[term[0]].format
         if self.vector is not None:
             ids = self.vector.postings(term)[0].tolist() if positions else []
             values = self._positions(term, positions, ids)
-            return self.vector.leaf(matcher, values, fmt, scorer, term)
+            return self.vector.leaf(values, fmt, scorer, term)
         all_ids, all_weights = self.segment.lists(term)
         ids, weights = [], []
         if len(all_ids) < len(self.docs):  # a rarer word: walk its postings
@@ -371,7 +447,25 @@ class _CutTerm(wq.Term):  # type: ignore[misc]
         self.positions = positions
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
-        return self.cut.matcher(super().matcher(searcher, context), self.positions)
+        """What cutting Whoosh's Term.matcher() gives (its scorer, the segment's deletions,
+        the boost over the cut postings), without building Whoosh's leaf matcher first: that
+        reads the postings' first block from the file, once per term and segment."""
+        if self.minquality:
+            return self.cut.matcher(super().matcher(searcher, context), self.positions)
+        reader = searcher.reader()
+        segment = self.cut.segment
+        term = segment.postings.term(segment.number, reader, self)
+        if term is None:
+            return NullMatcher()
+        weighting = (context.weighting if context is not None else None) or searcher.weighting
+        scorer = weighting.scorer(searcher, term[0], term[1], qf=1)
+        matcher = self.cut.leaf(term, scorer, self.positions)
+        deleted = reader.deleted_docs_set
+        if deleted:
+            matcher = FilterMatcher(matcher, deleted, exclude=True)
+        if self.boost != 1.0:
+            matcher = WrappingMatcher(matcher, boost=self.boost)
+        return matcher
 
 
 class _CutPhrase(wq.Phrase):  # type: ignore[misc]

@@ -16,12 +16,13 @@ they are, which asks the same questions of the disk each time, with the same ans
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from contextlib import suppress
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3TermInfo, W3TermsReader
-from whoosh.reading import TermNotFound
+from whoosh.reading import MultiReader, TermNotFound
 
 from . import FAST
 
@@ -77,7 +78,10 @@ def remember_terms(searcher: Any, limit: int) -> None:
     info is about 200 bytes). Nothing changes on an unverified Whoosh or an unknown table."""
     if not FAST or limit <= 0:
         return
-    for reader, _offset in searcher.reader().leaf_readers():
+    top = searcher.reader()
+    if type(top) is MultiReader:
+        top.field_length = functools.cache(top.field_length)  # summed over the segments
+    for reader, _offset in top.leaf_readers():
         terms = getattr(reader, "_terms", None)
         if type(terms) is not W3TermsReader:
             continue
@@ -86,6 +90,45 @@ def remember_terms(searcher: Any, limit: int) -> None:
         remembering._memo = OrderedDict()
         remembering._limit = limit
         reader._terms = remembering
+        reader.doc_frequency = _remembered_doc_frequency(reader, limit)
+
+
+def _remembered_doc_frequency(reader: Any, limit: int) -> Any:
+    """The segment reader's doc_frequency(), its answers kept (up to `limit`) by the field
+    and the text as asked: Whoosh asks it of every term of a compound query at every level
+    of the query while it builds the query's matchers (estimate_size, to order their parts),
+    and each answer converts the text and hashes the term again."""
+    asked = reader.doc_frequency
+    memo: dict[tuple[str, Any], int] = {}
+
+    def doc_frequency(fieldname: str, text: Any) -> int:
+        if reader.is_closed:
+            return asked(fieldname, text)  # type: ignore[no-any-return]  # ReaderClosed
+        key = (fieldname, text)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = asked(fieldname, text)
+            if len(memo) > limit:
+                with suppress(KeyError, RuntimeError):  # another thread's search changed it
+                    del memo[next(iter(memo))]  # the oldest answer
+        return found
+
+    return doc_frequency
 
 
 __all__ = ["remember_terms"]
+
+
+def term_bytes(reader: Any, term: Any) -> tuple[str, bytes] | None:
+    """A Term query's (field, bytes) when the segment (`reader`) holds it, else None: where
+    Whoosh's Term.matcher() gives a NullMatcher."""
+    schema = reader.schema
+    if term.fieldname not in schema:
+        return None
+    try:
+        text = schema[term.fieldname].to_bytes(term.text)
+    except ValueError:
+        return None
+    if (term.fieldname, text) not in reader:
+        return None
+    return term.fieldname, text

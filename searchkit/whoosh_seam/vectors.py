@@ -32,6 +32,7 @@ from whoosh.util.numeric import byte_to_length
 
 from .columns import number_column
 from .expansion import Expanded, Listed
+from .unions import OrderedSum
 
 _BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 
@@ -68,7 +69,7 @@ class VectorCut:
             found = np.intersect1d(found, ids, assume_unique=True)
         return set(found.tolist())
 
-    def leaf(self, matcher: Any, values: Any, fmt: Any, scorer: Any, term: Any) -> Any:
+    def leaf(self, values: Any, fmt: Any, scorer: Any, term: Any) -> Any:
         """A ListMatcher over the term's cut postings (`values`: their positions or None)."""
         ids, weights = self.postings(term)
         leaf = ListMatcher(ids.tolist(), weights.tolist(), values, fmt, scorer=scorer, term=term)
@@ -108,6 +109,15 @@ class VectorScores:
         if kind is AndMaybeMatcher:
             (ma, a), (mb, b) = self.scores(matcher.a), self.scores(matcher.b)
             return ma, np.where(mb, a + b, a)
+        if kind is OrderedSum:  # the parts' scores times the boost, added in order
+            mask, values = np.zeros(n, dtype=bool), np.zeros(n)
+            for part in matcher.parts:
+                mp, vp = self.scores(part)
+                values = np.where(mp, values + vp * matcher.part_boost, values)
+                mask |= mp
+            if not matcher.scored:
+                return mask, mask.astype(np.float64)
+            return mask & (values > 0), values
         if kind is ListMatcher and id(matcher) in self.cut.leaves:
             return self._leaf(matcher)
         return self._joined(self.fallback(matcher, self.docs.tolist()))
@@ -198,16 +208,10 @@ def _term_documents(segment: Any, term: Any) -> Any:
     """The documents a term matches, as Term.matcher() and the reader's postings() find
     them, without building a matcher (and its scorer, which matching does not need)."""
     reader = segment.searcher.reader()
-    schema = reader.schema
-    if term.fieldname not in schema:
+    found = segment.postings.term(segment.number, reader, term)
+    if found is None:
         return np.zeros(0, dtype=np.int64)
-    try:
-        text = schema[term.fieldname].to_bytes(term.text)
-    except ValueError:
-        return np.zeros(0, dtype=np.int64)
-    if (term.fieldname, text) not in reader:
-        return np.zeros(0, dtype=np.int64)
-    ids = np.frombuffer(segment.lists((term.fieldname, text))[0], dtype=np.uint32)
+    ids = np.frombuffer(segment.lists(found)[0], dtype=np.uint32)
     deleted = reader.deleted_docs_set
     if deleted:
         ids = ids[~np.isin(ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))]
