@@ -90,6 +90,7 @@ class Expansion:
         self._date_values: Sequence[int] | None = None
         self._words: dict[Any, list[list[Word]]] = {}  # pattern -> its words, by segment
         self._fields: dict[tuple[int, str, float], Any] = {}  # a field's *, by segment
+        self._plain: dict[int, tuple[Any, bool]] = {}  # id(query) -> (query, nothing to swap)
 
     def check(self, query: Any) -> None:
         """Expand the patterns of `query`: QueryLimitError when it would search more than
@@ -152,7 +153,13 @@ class Expansion:
         )
 
     def segment(self, number: int, query: Any) -> Any:
-        """`query` for segment `number`: its patterns with their words there."""
+        """`query` for segment `number`: its patterns with their words there (the query
+        itself when it has none: most queries, asked about once per segment)."""
+        plain = self._plain.get(id(query))
+        if plain is None or plain[0] is not query:
+            plain = self._plain[id(query)] = (query, not any(map(self._swaps, query.leaves())))
+        if plain[1]:
+            return query
 
         def swap(q: Any) -> Any:
             if field := _every_field(q):
@@ -166,6 +173,16 @@ class Expansion:
             return Expanded(q, self._words[q][number])
 
         return query.accept(swap)
+
+    def _swaps(self, leaf: Any) -> bool:
+        """Whether segment() puts something else in the place of `leaf`."""
+        if _every_field(leaf) or _expands(leaf):
+            return True
+        return (
+            isinstance(leaf, wq.NumericRange)
+            and leaf.fieldname == "published"
+            and bool(self._dates)
+        )
 
     def _field_documents(self, number: int, field: str, boost: float) -> Any:
         """A field's `*` in segment `number` (found once per search: it reads every document's
