@@ -494,7 +494,7 @@ class Engine:
         """Every topic and every provider with its document count, counted in one pass."""
         counter = FacetCounter(self.columns, Filters(), vector_min=self.vector_min)
         live = self.columns.live(arrays=self.columns.size >= self.vector_min)
-        _, counts, _ = counter.run(live)
+        _, counts, _ = counter.run(live, dates=False)
         found = {}
         for name in ("topics", "provider"):
             facet = value_facet(name, counts[name], (), limit=10**9)

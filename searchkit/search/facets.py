@@ -63,13 +63,16 @@ class FacetCounter:
         self.vector_min = vector_min
         self._topic_ok: dict[int, bool] = {0: not self.topics}
 
-    def run(self, docnums: Sequence[int]) -> tuple[Sequence[int], Counts, Sequence[int]]:
+    def run(
+        self, docnums: Sequence[int], *, dates: bool = True
+    ) -> tuple[Sequence[int], Counts, Sequence[int]]:
         """(documents passing every filter, in order; counts per facet; the dates (Whoosh
-        longs) of the documents the date histogram counts)."""
+        longs) of the documents the date histogram counts: none when not `dates` and no
+        date filter needs them)."""
         if len(docnums) >= self.vector_min:
             from . import vectors  # numpy: only for large match sets
 
-            return vectors.count_facets(self, docnums)
+            return vectors.count_facets(self, docnums, dates=dates)
         return self._run(docnums)
 
     def topic_ok(self, key: int, docnum: int) -> bool:

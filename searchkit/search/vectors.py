@@ -58,7 +58,9 @@ def dates_of(counter_columns: Any, docs: Any) -> Any:
     return np.where(published >= MISSING_DATE, 0, published).astype(np.int64)
 
 
-def count_facets(counter: FacetCounter, docnums: Sequence[int]) -> tuple[Any, Counts, Any]:
+def count_facets(
+    counter: FacetCounter, docnums: Sequence[int], *, dates: bool = True
+) -> tuple[Any, Counts, Any]:
     """FacetCounter.run for a large match set (see there)."""
     cols = counter.columns
     docs = as_docs(docnums)
@@ -66,7 +68,10 @@ def count_facets(counter: FacetCounter, docnums: Sequence[int]) -> tuple[Any, Co
     kinds = column(cols.kinds, np.uint8)[docs]
     providers = column(cols.providers, np.uint64)[docs]
     topics = column(cols.topic_sets, np.uint64)[docs]
-    published = dates_of(cols, docs)
+    if not dates and counter.start is None and counter.end is None:
+        published = np.ones(len(docs), dtype=np.int64)  # (not read: every document passes)
+    else:
+        published = dates_of(cols, docs)
     ok_kind = kinds == counter.kind if counter.kind is not None else everything
     ok_topic = everything
     if counter.topics:
@@ -93,10 +98,10 @@ def count_facets(counter: FacetCounter, docnums: Sequence[int]) -> tuple[Any, Co
     )
     counted_kinds = kinds[ok_topic & ok_provider & ok_date]
     kind_codes = {int(c): int(n) for c, n in enumerate(np.bincount(counted_kinds)) if n}
-    dates = published[ok_topic & ok_provider & ok_kind & (published > 0)]
+    histogram = published[ok_topic & ok_provider & ok_kind & (published > 0)] if dates else []
     allowed = docs[kind_and_date & ok_topic & ok_provider]
     counts = counter.names(topic_keys, provider_keys, kind_codes, first_docs)
-    return allowed, counts, dates
+    return allowed, counts, histogram
 
 
 def _ordered_counts(
