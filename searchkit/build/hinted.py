@@ -22,6 +22,7 @@ from .. import manifest as mf
 from .._scan_worker import Found
 from ..documents import SEED_SUFFIXES
 from ..scan import FileList, Scan, path_key
+from .stamped import manifest_paths, path_views
 
 # More changed paths than this: a walk costs about the same, and is sure.
 MAX_HINTED = 2_000
@@ -66,26 +67,22 @@ def hinted_scan(seeds_root: Path, old: mf.Manifest, changed: Collection[str]) ->
         for rel, row in zip(stats, rows.tolist(), strict=True):
             if row >= 0 and columns.path(row) == rel:
                 keep[row] = False
-    found = Found()
+    # The kept files as views of the manifest's buffer of paths (stamped.py), in the order
+    # of their paths there; the paths named, stat-ed again, after them.
     kept = np.flatnonzero(keep)
-    blob = bytes(columns.blob) + bytes(columns.tail)
-    starts, ends = columns.starts[kept].tolist(), columns.ends[kept].tolist()
-    found.blob = bytearray(b"".join(blob[s:e] for s, e in zip(starts, ends, strict=True)))
-    found.offsets = array("q", [0])
-    found.offsets.frombytes(
-        np.cumsum(np.asarray(ends, dtype=np.int64) - np.asarray(starts, dtype=np.int64))
-        .astype("<i8")
-        .tobytes()
-    )
-    found.mtimes = array("q", columns.mtimes[kept].astype("<i8").tobytes())
-    found.sizes = array("q", columns.sizes[kept].astype("<i8").tobytes())
-    found.keys = bytearray(columns.keys[kept].astype("<u8").tobytes())
+    kept = kept[np.argsort(columns.starts[kept], kind="stable")]
+    paths = path_views(manifest_paths(columns), columns.starts[kept], columns.ends[kept])
+    mtimes = array("q", columns.mtimes[kept].astype("<i8").tobytes())
+    sizes = array("q", columns.sizes[kept].astype("<i8").tobytes())
+    key_bytes = bytearray(columns.keys[kept].astype("<u8").tobytes())
+    named = Found()
     for rel, stat in stats.items():
         if stat is None:
             continue
-        found.blob += rel.encode(*_ENCODING)
-        found.offsets.append(len(found.blob))
-        found.mtimes.append(stat[0])
-        found.sizes.append(stat[1])
-        found.keys += path_key(rel)
-    return Scan(FileList.joined([found]))
+        named.blob += rel.encode(*_ENCODING)
+        named.offsets.append(len(named.blob))
+        mtimes.append(stat[0])
+        sizes.append(stat[1])
+        key_bytes += path_key(rel)
+    paths.append((memoryview(named.blob), named.offsets))
+    return Scan(FileList.of_columns(paths, mtimes, sizes, memoryview(key_bytes)))
