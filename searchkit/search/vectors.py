@@ -109,17 +109,47 @@ def _ordered_counts(
 ) -> dict[int, int]:
     """How many selected documents hold each key, keys in the order their first selected
     document comes (as the Python counter meets them); `first_docs` gets a document of each."""
-    chosen, holders = keys[selected], docs[selected]
+    chosen, holders = (keys, docs) if selected.all() else (keys[selected], docs[selected])
     if not len(chosen):
         return {}
-    unique, first, counts = np.unique(chosen, return_index=True, return_counts=True)
-    order = np.argsort(first, kind="stable")
+    found, counts, first = key_counts(chosen)
     out: dict[int, int] = {}
-    for i in order:
-        key = int(unique[i])
+    for i in np.argsort(first, kind="stable"):
+        key = int(found[i])
         out[key] = int(counts[i])
         first_docs.setdefault(key, int(holders[first[i]]))
     return out
+
+
+_MAX_BUCKETS = 1 << 20
+
+
+def key_counts(keys: Any) -> tuple[Any, Any, Any]:
+    """The distinct values of `keys` (a uint64 array of hashes: facet keys), how many times
+    each comes, and where it first comes, in no particular order: what
+    ``np.unique(keys, return_index=True, return_counts=True)`` gives, without sorting a
+    million keys (a third of the time). Each key goes to a bucket by its low bits, and a
+    bucket counts the key that comes first in it; the few keys that share a bucket with
+    another key are counted apart."""
+    n = len(keys)
+    buckets = min(_MAX_BUCKETS, 1 << max(4, (4 * n - 1).bit_length()))
+    index = np.int32 if n < 2**31 else np.intp  # half the memory to touch, for most
+    bucket = (keys & np.uint64(buckets - 1)).astype(index)
+    first_in = np.full(buckets, n, dtype=index)
+    np.minimum.at(first_in, bucket, np.arange(n, dtype=index))
+    clash = keys[first_in[bucket]] != keys
+    if clash.any():
+        bucket = bucket[~clash]
+    counts = np.bincount(bucket, minlength=buckets)
+    used = np.flatnonzero(counts)
+    found, counted, first = keys[first_in[used]], counts[used], first_in[used]
+    if clash.any():
+        where = np.flatnonzero(clash)
+        more, at, more_counts = np.unique(keys[where], return_index=True, return_counts=True)
+        found = np.concatenate((found, more))
+        counted = np.concatenate((counted, more_counts))
+        first = np.concatenate((first, where[at]))
+    return found, counted, first
 
 
 def count_days(dates: Sequence[int], base: int, ticks_per_day: int) -> Counter[int]:

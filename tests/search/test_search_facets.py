@@ -402,3 +402,26 @@ def test_day_counts_summed_over_parts_make_the_histogram_of_all_the_dates(
     ]
     assert date_facet(DayCounts.summed(counted)) == date_facet(dates)
     assert sum(v.count for v in date_facet(dates).values) == len(dates)
+
+
+@given(
+    st.lists(st.integers(0, 40), min_size=1, max_size=300),
+    st.lists(st.integers(0, 2**64 - 1), min_size=41, max_size=41, unique=True),
+    st.integers(0, 3),
+)
+def test_facet_keys_are_counted_as_numpy_unique_counts_them(
+    picks: list[int], values: list[int], shared_bits: int
+) -> None:
+    """key_counts (facet keys counted by bucket, not sorted) finds the distinct keys, their
+    counts and their first places that np.unique finds, keys that share a bucket included:
+    `shared_bits` gives many keys the same low bits, so that they clash."""
+    from searchkit.search.vectors import key_counts
+
+    if shared_bits:
+        values = [(v >> 24 << 24) | (shared_bits * 7) for v in values]  # same low 24 bits
+    keys = np.array([values[p] for p in picks], dtype=np.uint64)
+    found, counts, first = key_counts(keys)
+    want_keys, want_first, want_counts = np.unique(keys, return_index=True, return_counts=True)
+    got = sorted(zip(found.tolist(), counts.tolist(), first.tolist(), strict=True))
+    want = sorted(zip(want_keys.tolist(), want_counts.tolist(), want_first.tolist(), strict=True))
+    assert got == want
