@@ -506,3 +506,32 @@ def test_or_queries_score_on_small_segments_as_whoosh_does(
         want = matching._at(query.matcher(searcher, context), docs, lambda m: m.score())
         got = matching.segment_scores(cache, number, searcher, query, docs, context)
         assert got == want
+
+
+@pytest.fixture(scope="module")
+def four_segments(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture seeds in an index of four processes' segments."""
+    index = tmp_path_factory.mktemp("four-segments") / "index"
+    options = searchkit.BuildOptions(jobs=4, worker_min_files=0, chunk_size=16)
+    assert searchkit.build_index(FIXTURE_SEEDS, index, options=options).ok
+    return index
+
+
+@pytest.mark.parametrize(
+    "query", ["trump elect*", "climate chang*", "white hous*", "michele~ obama", "pol*"]
+)
+def test_patterns_score_alike_however_the_index_is_split(
+    fixture_index: Path, four_segments: Path, query: str
+) -> None:
+    """A pattern's words differ from segment to segment; a document's score does not
+    depend on which segment it is in (Whoosh drops a pattern's boost in a segment where it
+    matches one word)."""
+    scores = []
+    for index in (fixture_index, four_segments):
+        with searchkit.open_index(index) as ix:
+            found = ix.search(query, per_page=1000, facets=False)
+            scores.append({hit.id: hit.score for hit in found.hits})
+    assert len(whoosh_storage.open_index(live_store(four_segments))._segments()) == 4
+    assert scores[0].keys() == scores[1].keys() and scores[0]
+    for doc_id, score in scores[0].items():
+        assert scores[1][doc_id] == pytest.approx(score, rel=1e-9), doc_id

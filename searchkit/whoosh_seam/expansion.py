@@ -37,8 +37,7 @@ from typing import Any
 from whoosh import query as wq
 from whoosh.codec.base import Automata
 from whoosh.fields import TEXT
-from whoosh.matching import ListMatcher
-from whoosh.searching import SearchContext
+from whoosh.matching import ListMatcher, WrappingMatcher
 
 from . import FAST
 
@@ -122,10 +121,19 @@ def _walk(dfa: Any, words: list[str]) -> list[str]:
 
 class Expanded(wq.Query):  # type: ignore[misc]
     """A wildcard, prefix or fuzzy word (`original`) whose words in one segment were found
-    already: it matches and scores as `original` does in that segment, building the matcher
-    Whoosh's MultiTerm.matcher builds (an Or of the words' terms with the original's boost,
-    scored in a context without weighting when the original has a constant score; one word
-    alone as a plain term; no word, nothing)."""
+    already: it matches as `original` does in that segment, and scores as the Or of its
+    words' terms, each scored (BM25) and boosted by the original's boost, in every segment
+    alike.
+
+    Whoosh's MultiTerm.matcher scores it by what the segment holds: one word alone is a
+    plain term without the original's boost; several words are an Or with the boost, scored
+    in a context without weighting when the original has a constant score, which the Or
+    that preloads its parts (on a segment of 5,000 documents or fewer) takes as "every
+    document scores 1" and the others ignore. So a document's score depended on the segment
+    it fell in (`climate chang*` weighs `chang*` by 2 in excerpts: by 1 where a segment's
+    excerpts hold "chang" alone), and the same seeds ranked differently with `--jobs 1`, `2`
+    or `4`. Scored here as Whoosh scores it on large segments, the usual case, it ranks the
+    same however the index is split."""
 
     def __init__(self, original: Any, words: Iterable[Word]) -> None:
         self.original = original
@@ -152,10 +160,9 @@ class Expanded(wq.Query):  # type: ignore[misc]
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         if not self.terms:
             return wq.NullQuery.matcher(searcher, context)
-        if len(self.terms) == 1:
-            return self.terms[0].matcher(searcher, context)
-        if getattr(self.original, "constantscore", False):
-            context = (context or SearchContext()).set(weighting=None)
+        if len(self.terms) == 1:  # (an Or of one part would drop the boost, as Whoosh does)
+            matcher = self.terms[0].matcher(searcher, context)
+            return WrappingMatcher(matcher, boost=self.boost) if self.boost != 1.0 else matcher
         return self.or_type(self.terms, boost=self.boost).matcher(searcher, context)
 
 

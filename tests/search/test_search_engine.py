@@ -17,13 +17,14 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 from whoosh.collectors import FilterCollector, TopCollector
+from whoosh.matching import NullMatcher, WrappingMatcher
 
 from searchkit import store
 from searchkit.options import SearchOptions
 from searchkit.query import QueryParser
 from searchkit.search import Engine, make_searcher
 from searchkit.search.columns import KIND_NAMES, FacetColumns
-from searchkit.search.expansion import Expansion
+from searchkit.search.expansion import Expansion, _expands
 from searchkit.search.facets import from_long
 from searchkit.search.ranking import RERANK_POOL
 from searchkit.whoosh_seam.expansion import Vocabularies, segment_words
@@ -127,17 +128,55 @@ def expansion(engine: Engine, query: Any) -> Expansion:
     return Expansion(engine.searcher, str(query), dates=engine.columns.all_published)
 
 
+class ScoredPattern(wq.Query):  # type: ignore[misc]
+    """A wildcard, prefix or fuzzy word scored as searchkit scores it (Expanded's docstring,
+    whoosh_seam/expansion.py): in each segment, the Or of the words it matches there, each
+    scored and boosted, whatever the segment holds; Whoosh's own MultiTerm drops the boost
+    where one word matches, and scores every document 1 on a small segment."""
+
+    def __init__(self, leaf: Any) -> None:
+        self.leaf = leaf
+        self.fieldname = leaf.fieldname
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def is_leaf(self) -> bool:
+        return True
+
+    def estimate_size(self, ixreader: Any) -> int:
+        return int(self.leaf.estimate_size(ixreader))
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        words = [w for w in self.leaf._btexts(searcher.reader()) if w]
+        terms = [wq.Term(self.fieldname, w) for w in words]
+        if not terms:
+            return NullMatcher()
+        if len(terms) == 1:
+            found = terms[0].matcher(searcher, context)
+            boost = self.leaf.boost
+            return WrappingMatcher(found, boost=boost) if boost != 1.0 else found
+        return wq.Or(terms, boost=self.leaf.boost).matcher(searcher, context)
+
+
+def scored_as_searchkit_scores(query: Any) -> Any:
+    """`query` with its patterns scored as searchkit scores them (ScoredPattern)."""
+    return query.accept(lambda q: ScoredPattern(q) if _expands(q) else q)
+
+
 def whoosh_ranking(engine: Engine, query: Any, allowed: list[int], limit: int) -> Any:
     """Whoosh's top-N search, without swapping in cheaper matchers midway: that drops a
     document now and then (seen on a small index of several segments with deletions)."""
     collector = FilterCollector(TopCollector(limit, replace=0), allow=set(allowed))
-    engine.searcher.search_with_collector(query, collector)
+    engine.searcher.search_with_collector(scored_as_searchkit_scores(query), collector)
     return [(hit.docnum, hit.score) for hit in collector.results()]
 
 
 def exact_ranking(engine: Engine, query: Any, allowed: list[int], limit: int) -> Any:
     """Whoosh's scores of every allowed match, best first, ties in document order."""
-    results = engine.searcher.search(query, filter=set(allowed), limit=None)
+    results = engine.searcher.search(
+        scored_as_searchkit_scores(query), filter=set(allowed), limit=None
+    )
     ranked = sorted(((hit.docnum, hit.score) for hit in results), key=lambda x: (-x[1], x[0]))
     return ranked[:limit]
 
