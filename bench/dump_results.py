@@ -9,7 +9,7 @@ query-language features (phrases, fields, date clauses, wildcards, fuzzy words, 
 plus the document lookups (`similar`, `related`, `cited_by`) of the top hits. Each line of the
 output is one request with its result (ids, scores, totals, facets, suggestions; not timings).
 
-Two dumps are compared with `cmp` (or `diff`); `tests/test_golden_results.py` replays the
+Two dumps are compared with `cmp` (or `diff`); `tests/test_whoosh_seam.py` replays the
 requests of the committed dump of the test fixtures (tests/fixtures/golden-results.jsonl) and
 compares. A change that alters results on purpose re-takes that dump in the same commit:
 
