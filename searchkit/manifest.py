@@ -10,8 +10,10 @@ manifest that matches the index it opened.
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -185,6 +187,13 @@ class Columns:
         ]
         return [*chunks, memoryview(columns.blob), memoryview(columns.tail)]
 
+    def path_buffer(self) -> memoryview:
+        """The buffer the paths are in (starts and ends index it): the blob, or a copy of it
+        followed by the tail when paths were added after it was written."""
+        if not len(self.tail):
+            return memoryview(self.blob)
+        return memoryview(bytes(self.blob) + bytes(self.tail))
+
     @property
     def blob_bytes(self) -> int:
         return len(self.blob) + len(self.tail)
@@ -306,17 +315,25 @@ class Columns:
         )
 
 
-def joined_paths(blob: bytes | memoryview, starts: Any, ends: Any) -> tuple[Any, Any]:
-    """The paths at `starts` to `ends` (arrays) of `blob`, one after the other, and where
-    each ends: a view of `blob` when they already lie so there (no copy), else a copy."""
+def path_views(buffer: memoryview, starts: Any, ends: Any) -> list[tuple[memoryview, array[int]]]:
+    """The paths at `starts` to `ends` of `buffer` (Columns.path_buffer; numpy arrays, in
+    the order of the paths in it) as FileList.of_columns takes them: one view per run of
+    paths that lie one after the other (a gap where a path was dropped, until the manifest
+    writes its buffer again), with where each path ends in it; never a copy of a path."""
     np = _numpy()
-    if not len(starts):
-        return b"", np.zeros(0, dtype=np.int64)
-    if (starts[1:] == ends[:-1]).all():
-        first = int(starts[0])
-        return memoryview(blob)[first : int(ends[-1])], ends - first
-    joined = b"".join(bytes(blob[s:e]) for s, e in _runs(starts, ends))
-    return joined, np.cumsum(ends - starts)
+    breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1
+    views = []
+    for first, last in pairwise([0, *breaks.tolist(), len(starts)]):
+        if last > first:
+            base = int(starts[first])
+            offsets = np.concatenate(([base], ends[first:last])) - base
+            views.append(
+                (
+                    buffer[base : int(ends[last - 1])],
+                    array("q", np.ascontiguousarray(offsets, dtype="<i8").tobytes()),
+                )
+            )
+    return views
 
 
 def _runs(starts: Any, ends: Any) -> Iterator[tuple[int, int]]:

@@ -22,7 +22,6 @@ from .. import manifest as mf
 from .._scan_worker import Found
 from ..documents import SEED_SUFFIXES
 from ..scan import FileList, Scan, path_key
-from .stamped import manifest_paths, path_views
 
 # More changed paths than this: a walk costs about the same, and is sure.
 MAX_HINTED = 2_000
@@ -67,11 +66,11 @@ def hinted_scan(seeds_root: Path, old: mf.Manifest, changed: Collection[str]) ->
         for rel, row in zip(stats, rows.tolist(), strict=True):
             if row >= 0 and columns.path(row) == rel:
                 keep[row] = False
-    # The kept files as views of the manifest's buffer of paths (stamped.py), in the order
+    # The kept files as views of the manifest's buffer of paths, in the order
     # of their paths there; the paths named, stat-ed again, after them.
     kept = np.flatnonzero(keep)
     kept = kept[np.argsort(columns.starts[kept], kind="stable")]
-    paths = path_views(manifest_paths(columns), columns.starts[kept], columns.ends[kept])
+    paths = mf.path_views(columns.path_buffer(), columns.starts[kept], columns.ends[kept])
     mtimes = array("q", columns.mtimes[kept].astype("<i8").tobytes())
     sizes = array("q", columns.sizes[kept].astype("<i8").tobytes())
     key_bytes = bytearray(columns.keys[kept].astype("<u8").tobytes())

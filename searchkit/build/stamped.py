@@ -87,7 +87,7 @@ def stamped_scan(
     starts, ends = columns.starts[order], columns.ends[order]
     keys = np.ascontiguousarray(columns.keys[order], dtype="<u8")
     del order
-    view = manifest_paths(columns)
+    view = columns.path_buffer()
     shares = max(1, min(processes, count))
     bounds = [count * k // shares for k in range(shares + 1)]
     listed: list[Listed] = []
@@ -105,34 +105,11 @@ def stamped_scan(
         sizes.extend(more_sizes)
     try:
         files = FileList.of_columns(
-            path_views(view, starts, ends), mtimes, sizes, keys.data.cast("B")
+            mf.path_views(view, starts, ends), mtimes, sizes, keys.data.cast("B")
         )
     except ValueError:  # a helper's answer did not fit
         return None
     return Scan(files, folders=dict(folders), stamped_at=old.stamped_at)
-
-
-def manifest_paths(columns: mf.Columns) -> memoryview:
-    """The buffer the manifest's paths are in (starts and ends index it): its blob, or a
-    copy of it followed by its tail when paths were added after it was written."""
-    if not len(columns.tail):
-        return memoryview(columns.blob)
-    return memoryview(bytes(columns.blob) + bytes(columns.tail))
-
-
-def path_views(view: memoryview, starts: Any, ends: Any) -> list[tuple[memoryview, array[int]]]:
-    """The paths at `starts` to `ends` of `view` (numpy arrays, in the order of the paths in
-    it), as FileList.of_columns takes them: one view per run of paths that lie one after
-    the other (the manifest leaves a gap where a path was dropped, until it writes its
-    buffer again), with where each path ends in it; never a copy of each path."""
-    breaks = np.flatnonzero(starts[1:] != ends[:-1]) + 1
-    paths = []
-    for first, last in pairwise([0, *breaks.tolist(), len(starts)]):
-        if last > first:
-            base = int(starts[first])
-            offsets = _array(np.concatenate(([base], ends[first:last])) - base)
-            paths.append((view[base : int(ends[last - 1])], offsets))
-    return paths
 
 
 def _array(values: Any) -> array[int]:
