@@ -68,10 +68,8 @@ def count_facets(
     kinds = column(cols.kinds, np.uint8)[docs]
     providers = column(cols.providers, np.uint64)[docs]
     topics = column(cols.topic_sets, np.uint64)[docs]
-    if not dates and counter.start is None and counter.end is None:
-        published = np.ones(len(docs), dtype=np.int64)  # (not read: every document passes)
-    else:
-        published = dates_of(cols, docs)
+    ranged = counter.start is not None or counter.end is not None
+    published = dates_of(cols, docs) if dates or ranged else None
     ok_kind = kinds == counter.kind if counter.kind is not None else everything
     ok_topic = everything
     if counter.topics:
@@ -86,9 +84,9 @@ def count_facets(
     if counter.provider_docs is not None:
         ok_provider = np.isin(docs, as_docs(counter.provider_docs))
     ok_date = everything.copy()
-    if counter.start is not None:
+    if published is not None and counter.start is not None:
         ok_date &= published >= counter.start
-    if counter.end is not None:
+    if published is not None and counter.end is not None:
         ok_date &= (published > 0) & (published < counter.end)
     kind_and_date = ok_kind & ok_date
     first_docs: dict[int, int] = {}
@@ -98,7 +96,11 @@ def count_facets(
     )
     counted_kinds = kinds[ok_topic & ok_provider & ok_date]
     kind_codes = {int(c): int(n) for c, n in enumerate(np.bincount(counted_kinds)) if n}
-    histogram = published[ok_topic & ok_provider & ok_kind & (published > 0)] if dates else []
+    histogram = (
+        published[ok_topic & ok_provider & ok_kind & (published > 0)]
+        if published is not None and dates
+        else []
+    )
     allowed = docs[kind_and_date & ok_topic & ok_provider]
     counts = counter.names(topic_keys, provider_keys, kind_codes, first_docs)
     return allowed, counts, histogram
@@ -138,12 +140,13 @@ def key_counts(keys: Any) -> tuple[Any, Any, Any]:
     first_in = np.full(buckets, n, dtype=index)
     np.minimum.at(first_in, bucket, np.arange(n, dtype=index))
     clash = keys[first_in[bucket]] != keys
-    if clash.any():
+    clashes = bool(clash.any())
+    if clashes:
         bucket = bucket[~clash]
     counts = np.bincount(bucket, minlength=buckets)
     used = np.flatnonzero(counts)
     found, counted, first = keys[first_in[used]], counts[used], first_in[used]
-    if clash.any():
+    if clashes:
         where = np.flatnonzero(clash)
         more, at, more_counts = np.unique(keys[where], return_index=True, return_counts=True)
         found = np.concatenate((found, more))

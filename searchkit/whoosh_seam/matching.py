@@ -24,7 +24,6 @@ from array import array
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import accumulate, repeat
 from typing import Any
@@ -45,7 +44,7 @@ from whoosh.reading import SegmentReader
 
 from . import FAST
 from .expansion import Expanded, Listed
-from .terms import term_bytes
+from .terms import keep, term_bytes
 from .unions import CutOr, OrderedSum
 
 
@@ -142,12 +141,9 @@ class PostingsCache:
         try:
             return self._terms[key]
         except KeyError:
-            pass
-        found = self._terms[key] = term_bytes(reader, query)
-        if len(self._terms) > _TERMS_REMEMBERED:
-            with suppress(KeyError, RuntimeError):  # another thread's search changed it
-                del self._terms[next(iter(self._terms))]  # the oldest answer
-        return found
+            found: tuple[str, bytes] | None = term_bytes(reader, query)
+            keep(self._terms, key, found, _TERMS_REMEMBERED)
+            return found
 
     def get(self, segment: int, reader: Any, term: tuple[str, bytes]) -> _Lists:
         """A term's postings in one segment (`reader`), deleted documents included (the

@@ -107,16 +107,21 @@ def _remembered_doc_frequency(reader: Any, limit: int) -> Any:
         key = (fieldname, text)
         found = memo.get(key)
         if found is None:
-            found = memo[key] = asked(fieldname, text)
-            if len(memo) > limit:
-                with suppress(KeyError, RuntimeError):  # another thread's search changed it
-                    del memo[next(iter(memo))]  # the oldest answer
+            found = keep(memo, key, asked(fieldname, text), limit)
         return found
 
     return doc_frequency
 
 
-__all__ = ["remember_terms"]
+def keep(memo: dict[Any, Any], key: Any, value: Any, limit: int) -> Any:
+    """Put `value` in `memo` under `key`, the oldest entry out past `limit`; `value`. (The
+    memos here are asked from several threads' searches at once: a lost race costs a
+    look-up again, never an error.)"""
+    memo[key] = value
+    if len(memo) > limit:
+        with suppress(KeyError, RuntimeError):
+            del memo[next(iter(memo))]
+    return value
 
 
 def term_bytes(reader: Any, term: Any) -> tuple[str, bytes] | None:
@@ -132,3 +137,6 @@ def term_bytes(reader: Any, term: Any) -> tuple[str, bytes] | None:
     if (term.fieldname, text) not in reader:
         return None
     return term.fieldname, text
+
+
+__all__ = ["keep", "remember_terms", "term_bytes"]
